@@ -1,0 +1,55 @@
+/* Rejection reasons: a stable code for machines plus a sentence for people. */
+#ifndef PAM_OIDC_ERROR_H
+#define PAM_OIDC_ERROR_H
+
+#include <stddef.h>
+
+enum oidc_reason {
+	OIDC_OK = 0,
+	OIDC_E_NOMEM,
+	OIDC_E_INTERNAL,
+	OIDC_E_IO,
+	OIDC_E_TOO_LARGE,          /* token, JWKS or claim over its cap */
+	OIDC_E_MALFORMED,          /* not a compact JWS / bad JSON / bad base64url */
+	OIDC_E_DUPLICATE_MEMBER,   /* duplicate JSON member name */
+	OIDC_E_ALG_FORBIDDEN,      /* none, HS*, or unknown alg */
+	OIDC_E_ALG_NOT_ALLOWED,    /* known alg, not in the configured allow-list */
+	OIDC_E_HEADER_KEY_REF,     /* jku, x5u, jwk or x5c header */
+	OIDC_E_CRIT,               /* crit header names an extension we do not implement */
+	OIDC_E_TYP,                /* typ is not JWT */
+	OIDC_E_JWKS_INVALID,
+	OIDC_E_JWKS_EMPTY,         /* no usable key in the JWKS */
+	OIDC_E_KEY_NOT_FOUND,      /* no key for kid+alg */
+	OIDC_E_KEY_AMBIGUOUS,      /* no kid and several keys fit */
+	OIDC_E_KEY_INVALID,
+	OIDC_E_KEY_WEAK,           /* RSA < 2048 bits */
+	OIDC_E_BAD_SIGNATURE,
+	OIDC_E_ISS,
+	OIDC_E_AUD,
+	OIDC_E_AZP,
+	OIDC_E_EXPIRED,
+	OIDC_E_NOT_YET_VALID,      /* nbf in the future */
+	OIDC_E_IAT_FUTURE,
+	OIDC_E_CLAIM_MISSING,
+	OIDC_E_CLAIM_INVALID,
+	OIDC_E_CONFIG,
+	OIDC_E_USAGE,
+	OIDC_REASON_MAX
+};
+
+struct oidc_error {
+	enum oidc_reason reason;
+	char text[256];
+};
+
+/* Stable snake_case code, e.g. "bad_signature". Never NULL. */
+const char *oidc_reason_code(enum oidc_reason r);
+
+/* Records the first error only: the innermost cause wins. err may be NULL.
+ * Returns -1 so callers can write `return oidc_error_set(...)`. */
+int oidc_error_set(struct oidc_error *err, enum oidc_reason r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+void oidc_error_clear(struct oidc_error *err);
+
+#endif

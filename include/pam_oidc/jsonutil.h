@@ -1,0 +1,19 @@
+/* Strict JSON parsing and bounded file reading shared by every parser. */
+#ifndef PAM_OIDC_JSONUTIL_H
+#define PAM_OIDC_JSONUTIL_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "pam_oidc/error.h"
+
+/* Parses exactly len bytes as one JSON value. Duplicate member names are
+ * rejected (OIDC_E_DUPLICATE_MEMBER), as is NUL in strings. */
+int json_parse_strict(const char *buf, size_t len, json_t **out, struct oidc_error *err);
+
+/* Reads a whole regular file (or "-" for stdin) of at most max bytes into a
+ * NUL-terminated malloc'd buffer. */
+int file_read_all(const char *path, size_t max, char **out, size_t *len, struct oidc_error *err);
+
+#endif

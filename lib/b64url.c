@@ -1,0 +1,91 @@
+#include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "pam_oidc/b64url.h"
+
+static const char alphabet[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+static int
+value_of(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '-')
+		return 62;
+	if (c == '_')
+		return 63;
+	return -1;
+}
+
+int
+b64url_decode(const char *in, size_t inlen, unsigned char **out, size_t *outlen)
+{
+	unsigned char *buf;
+	size_t rem = inlen % 4, olen, i, o = 0;
+	uint32_t acc = 0;
+	int bits = 0, v;
+
+	if (rem == 1 || inlen > SIZE_MAX / 3)
+		return -1;
+	olen = inlen / 4 * 3 + (rem ? rem - 1 : 0);
+	if ((buf = malloc(olen + 1)) == NULL)
+		return -1;
+	for (i = 0; i < inlen; i++) {
+		if ((v = value_of((unsigned char)in[i])) < 0)
+			goto fail;
+		acc = (acc << 6) | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			buf[o++] = (unsigned char)(acc >> bits);
+			acc &= (1u << bits) - 1;
+		}
+	}
+	/* RFC 4648 §3.5: the unused low bits of the last character must be
+	 * zero, or two different strings would decode to the same bytes. */
+	if (acc != 0)
+		goto fail;
+	buf[o] = '\0';
+	*out = buf;
+	*outlen = o;
+	return 0;
+fail:
+	free(buf);
+	return -1;
+}
+
+char *
+b64url_encode(const unsigned char *in, size_t len)
+{
+	char *out, *p;
+	size_t i;
+
+	if (len > (SIZE_MAX - 4) / 4 * 3)
+		return NULL;
+	if ((out = malloc((len + 2) / 3 * 4 + 1)) == NULL)
+		return NULL;
+	p = out;
+	for (i = 0; i + 2 < len; i += 3) {
+		*p++ = alphabet[in[i] >> 2];
+		*p++ = alphabet[((in[i] & 3) << 4) | (in[i + 1] >> 4)];
+		*p++ = alphabet[((in[i + 1] & 15) << 2) | (in[i + 2] >> 6)];
+		*p++ = alphabet[in[i + 2] & 63];
+	}
+	if (len - i == 1) {
+		*p++ = alphabet[in[i] >> 2];
+		*p++ = alphabet[(in[i] & 3) << 4];
+	} else if (len - i == 2) {
+		*p++ = alphabet[in[i] >> 2];
+		*p++ = alphabet[((in[i] & 3) << 4) | (in[i + 1] >> 4)];
+		*p++ = alphabet[(in[i + 1] & 15) << 2];
+	}
+	*p = '\0';
+	return out;
+}

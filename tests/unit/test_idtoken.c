@@ -1,0 +1,142 @@
+/* Every generated fixture case (tests/fixtures/gen-fixtures.mjs) through
+ * idtoken_verify(): one cmocka test per case, asserting the exact reason. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "pam_oidc/idtoken.h"
+#include "pam_oidc/jsonutil.h"
+
+struct fixture_case {
+	char name[96];
+	char expect[48];
+	char token[128];
+	char jwks[64];
+	char issuer[128];
+	char audience[64];
+	char algs[64];
+	long long now;
+	long leeway;
+};
+
+static const char *fixtures_dir;
+
+static char *
+fixture_path(const char *name)
+{
+	static char buf[4096];
+
+	snprintf(buf, sizeof(buf), "%s/%s", fixtures_dir, name);
+	return buf;
+}
+
+static void
+run_case(void **state)
+{
+	const struct fixture_case *c = *state;
+	struct idtoken_policy pol;
+	struct oidc_error err = { 0 };
+	struct jwks *set = NULL;
+	json_t *claims = NULL;
+	char *tok = NULL;
+	size_t len = 0;
+	int r;
+
+	idtoken_policy_init(&pol);
+	pol.issuer = c->issuer;
+	pol.client_id = c->audience;
+	pol.now = c->now;
+	pol.leeway = c->leeway;
+	if (c->algs[0] != '\0')
+		assert_int_equal(jws_alg_list_parse(c->algs, &pol.alg_mask, &err), 0);
+
+	r = jwks_load_file(fixture_path(c->jwks), &set, &err);
+	if (r != 0) {
+		/* Only the set-level cases may fail here, with their own reason. */
+		assert_string_equal(oidc_reason_code(err.reason), c->expect);
+		return;
+	}
+	assert_int_equal(file_read_all(fixture_path(c->token), 1 << 20, &tok, &len, &err), 0);
+	while (len > 0 && tok[len - 1] == '\n')
+		tok[--len] = '\0';
+	r = idtoken_verify(tok, len, set, &pol, &claims, &err);
+	if (strcmp(c->expect, "ok") == 0) {
+		if (r != 0)
+			fail_msg("%s: expected ok, got %s: %s", c->name, oidc_reason_code(err.reason), err.text);
+		assert_non_null(claims);
+		assert_string_equal(json_string_value(json_object_get(claims, "preferred_username")), "alice");
+	} else {
+		if (r == 0)
+			fail_msg("%s: accepted, expected %s", c->name, c->expect);
+		assert_null(claims);
+		if (strcmp(oidc_reason_code(err.reason), c->expect) != 0)
+			fail_msg("%s: expected %s, got %s: %s", c->name, c->expect,
+			    oidc_reason_code(err.reason), err.text);
+		assert_true(err.text[0] != '\0');
+	}
+	json_decref(claims);
+	jwks_free(set);
+	free(tok);
+}
+
+static void
+copy_str(char *dst, size_t size, const json_t *v)
+{
+	snprintf(dst, size, "%s", json_is_string(v) ? json_string_value(v) : "");
+}
+
+int
+main(void)
+{
+	struct CMUnitTest *tests;
+	struct fixture_case *cases;
+	json_t *man, *arr, *c;
+	json_error_t jerr;
+	size_t i, n;
+	int rc;
+
+	if ((fixtures_dir = getenv("FIXTURES_DIR")) == NULL) {
+		fprintf(stderr, "FIXTURES_DIR not set\n");
+		return 1;
+	}
+	man = json_load_file(fixture_path("manifest.json"), 0, &jerr);
+	arr = json_object_get(man, "cases");
+	if (!json_is_array(arr) || (n = json_array_size(arr)) == 0) {
+		fprintf(stderr, "no fixture cases: %s\n", jerr.text);
+		return 1;
+	}
+	cases = calloc(n, sizeof(*cases));
+	tests = calloc(n, sizeof(*tests));
+	if (cases == NULL || tests == NULL)
+		return 1;
+	json_array_foreach(arr, i, c) {
+		struct fixture_case *fc = &cases[i];
+
+		copy_str(fc->name, sizeof(fc->name), json_object_get(c, "name"));
+		copy_str(fc->expect, sizeof(fc->expect), json_object_get(c, "expect"));
+		copy_str(fc->token, sizeof(fc->token), json_object_get(c, "token"));
+		copy_str(fc->jwks, sizeof(fc->jwks), json_object_get(c, "jwks"));
+		copy_str(fc->issuer, sizeof(fc->issuer), json_object_get(c, "issuer"));
+		copy_str(fc->audience, sizeof(fc->audience), json_object_get(c, "audience"));
+		copy_str(fc->algs, sizeof(fc->algs), json_object_get(c, "algs"));
+		fc->now = json_integer_value(json_object_get(c, "now"));
+		fc->leeway = (long)json_integer_value(json_object_get(c, "leeway"));
+		tests[i].name = fc->name;
+		tests[i].test_func = run_case;
+		tests[i].initial_state = fc;
+	}
+	rc = _cmocka_run_group_tests("idtoken_fixtures", tests, n, NULL, NULL);
+	free(tests);
+	free(cases);
+	json_decref(man);
+	return rc;
+}
