@@ -140,16 +140,18 @@ out:
 static int
 key_matches_alg(enum jws_alg alg, EVP_PKEY *pkey)
 {
+	/* Integer type ids: EVP_PKEY_is_a() would look the name up per call. */
 	switch (jws_alg_family(alg)) {
 	case JWS_FAMILY_RSA:
 	case JWS_FAMILY_RSA_PSS:
-		return EVP_PKEY_is_a(pkey, "RSA") && EVP_PKEY_get_bits(pkey) >= JWK_RSA_MIN_BITS;
+		return EVP_PKEY_get_base_id(pkey) == EVP_PKEY_RSA &&
+		    EVP_PKEY_get_bits(pkey) >= JWK_RSA_MIN_BITS;
 	case JWS_FAMILY_EC:
-		if (!EVP_PKEY_is_a(pkey, "EC"))
-			return 0;
-		return (size_t)(EVP_PKEY_get_bits(pkey) + 7) / 8 == jws_alg_ec_coord_len(alg);
+		return EVP_PKEY_get_base_id(pkey) == EVP_PKEY_EC &&
+		    (size_t)(EVP_PKEY_get_bits(pkey) + 7) / 8 == jws_alg_ec_coord_len(alg);
 	case JWS_FAMILY_OKP:
-		return EVP_PKEY_is_a(pkey, "ED25519") || EVP_PKEY_is_a(pkey, "ED448");
+		return EVP_PKEY_get_base_id(pkey) == EVP_PKEY_ED25519 ||
+		    EVP_PKEY_get_base_id(pkey) == EVP_PKEY_ED448;
 	}
 	return 0;
 }
@@ -189,9 +191,6 @@ jws_verify_signature(enum jws_alg alg, EVP_PKEY *pkey, const unsigned char *msg,
 		if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
 		    EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) != 1 ||
 		    EVP_PKEY_CTX_set_rsa_mgf1_md_name(pctx, digest, NULL) != 1)
-			goto out;
-	} else if (jws_alg_family(alg) == JWS_FAMILY_RSA) {
-		if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) != 1)
 			goto out;
 	}
 	v = EVP_DigestVerify(md, sig, sig_len, msg, msg_len);
