@@ -148,6 +148,8 @@ static const struct {
 	const char *summary;
 } commands[] = {
 	{ "verify-token", cmd_verify_token, "verify an ID token offline against a JWKS file" },
+	{ "login", cmd_login, "sign in through the device flow and show the verified identity" },
+	{ "check-config", cmd_check_config, "validate pam_oidc.conf and print the effective settings" },
 };
 
 static void

@@ -35,6 +35,13 @@ static const char *const reason_codes[OIDC_REASON_MAX] = {
 	[OIDC_E_CLAIM_INVALID] = "claim_invalid",
 	[OIDC_E_CONFIG] = "config_error",
 	[OIDC_E_USAGE] = "usage",
+	[OIDC_E_IDP_UNAVAILABLE] = "idp_unavailable",
+	[OIDC_E_DENIED] = "access_denied",
+	[OIDC_E_LOGIN_EXPIRED] = "login_expired",
+	[OIDC_E_INVALID_GRANT] = "invalid_grant",
+	[OIDC_E_USER_MISMATCH] = "user_mismatch",
+	[OIDC_E_POLICY] = "policy_denied",
+	[OIDC_E_STORE] = "unsafe_state",
 };
 
 const char *

@@ -34,6 +34,13 @@ enum oidc_reason {
 	OIDC_E_CLAIM_INVALID,
 	OIDC_E_CONFIG,
 	OIDC_E_USAGE,
+	OIDC_E_IDP_UNAVAILABLE,    /* network, TLS, HTTP or protocol trouble at the IdP */
+	OIDC_E_DENIED,             /* the person denied the sign-in */
+	OIDC_E_LOGIN_EXPIRED,      /* not approved before the code or our time ran out */
+	OIDC_E_INVALID_GRANT,      /* refresh token refused: grant revoked or expired */
+	OIDC_E_USER_MISMATCH,      /* token maps to another local user */
+	OIDC_E_POLICY,             /* a policy rule refused the login */
+	OIDC_E_STORE,              /* the state directory or a record is unsafe */
 	OIDC_REASON_MAX
 };
 

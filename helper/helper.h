@@ -1,0 +1,82 @@
+/* pam_oidc_helper: the only part of pam_oidc that talks to the network. */
+#ifndef PAM_OIDC_HELPER_H
+#define PAM_OIDC_HELPER_H
+
+#include <stddef.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+/* Stable error codes sent in "error" events. */
+#define HE_UNREACHABLE "idp_unreachable"
+#define HE_TLS "tls_error"
+#define HE_TIMEOUT "timeout"
+#define HE_HTTP_STATUS "http_status"
+#define HE_BAD_RESPONSE "bad_response"
+#define HE_TOO_LARGE "too_large"
+#define HE_ISSUER "issuer_mismatch"
+#define HE_ACCESS_DENIED "access_denied"
+#define HE_EXPIRED "expired_token"
+#define HE_INVALID_GRANT "invalid_grant"
+#define HE_INVALID_CLIENT "invalid_client"
+#define HE_OAUTH "oauth_error"
+#define HE_BAD_REQUEST "bad_request"
+#define HE_CANCELLED "cancelled"
+#define HE_INTERNAL "internal_error"
+
+struct helper_err {
+	const char *code;
+	char message[512];
+};
+
+int herr(struct helper_err *e, const char *code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+struct http {
+	CURL *curl;
+	long long deadline_ms;      /* whole operation */
+	long connect_timeout;
+	size_t max_response;
+	char errbuf[CURL_ERROR_SIZE];
+	/* response being received */
+	char *body;
+	size_t len, cap;
+	int overflow;
+};
+
+struct http_req {
+	const char *url;
+	const char *form;           /* NULL: GET; else an x-www-form-urlencoded body */
+	const char *basic_user;     /* client_secret_basic (RFC 6749 §2.3.1), already form-encoded */
+	const char *basic_pass;
+};
+
+int http_init(struct http *h, const json_t *request, struct helper_err *e);
+void http_cleanup(struct http *h);
+/* Performs one request. On return 0, h->body (NUL-terminated, h->len bytes)
+ * holds the response and *status the HTTP status; the caller must call
+ * http_wipe() once done with it. */
+int http_perform(struct http *h, const struct http_req *req, long *status, struct helper_err *e);
+void http_wipe(struct http *h);
+/* Parses h->body as a JSON object; wipes the body. */
+int http_json(struct http *h, json_t **out, struct helper_err *e);
+
+/* Appends "&key=value" (form-encoded) to a growing buffer; 0 on success. */
+int form_add(CURL *c, char **form, const char *key, const char *value);
+void form_free(char *form);
+
+/* 1 if the caller closed our stdin (cancel), used while waiting and from
+ * libcurl's progress callback. */
+int helper_cancelled(void);
+/* Sleeps up to ms; returns 1 early if cancelled. */
+int helper_sleep(long long ms);
+
+/* Emitting events on stdout. */
+int emit(json_t *event);
+int emit_error(const struct helper_err *e);
+
+/* The operations (oauth.c). */
+int op_login(struct http *h, const json_t *req, struct helper_err *e);
+int op_refresh(struct http *h, const json_t *req, struct helper_err *e);
+int op_fetch(struct http *h, const json_t *req, struct helper_err *e);
+
+#endif

@@ -1,0 +1,164 @@
+/* pam_oidc_helper: reads one request on stdin, talks to the identity
+ * provider, writes events on stdout (include/pam_oidc/ipc.h). It never
+ * writes a file and never decides trust. Started as root, it drops to
+ * helper_user (and sets no_new_privs) before its first network call. */
+#include "config.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "helper.h"
+#include "pam_oidc/ipc.h"
+
+static int cancelled;
+
+int
+helper_cancelled(void)
+{
+	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+
+	if (!cancelled && poll(&p, 1, 0) > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR)))
+		cancelled = 1;
+	return cancelled;
+}
+
+int
+helper_sleep(long long ms)
+{
+	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+	long long end = ipc_now_ms() + ms, left;
+	int rc;
+
+	while (!cancelled && (left = end - ipc_now_ms()) > 0) {
+		rc = poll(&p, 1, (int)(left > 1000 ? 1000 : left));
+		if (rc > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR)))
+			cancelled = 1;
+	}
+	return cancelled;
+}
+
+int
+emit(json_t *event)
+{
+	int rc = ipc_write(STDOUT_FILENO, event, NULL);
+
+	json_decref(event);
+	return rc;
+}
+
+int
+emit_error(const struct helper_err *e)
+{
+	return emit(json_pack("{s:s, s:s, s:s}", "event", "error", "code", e->code ? e->code : HE_INTERNAL,
+	    "message", e->message));
+}
+
+static int
+drop_privileges(const char *user, struct helper_err *e)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+
+	if (geteuid() == 0 || getuid() == 0) {
+		if (user == NULL || getpwnam_r(user, &pw, buf, sizeof(buf), &res) != 0 || res == NULL)
+			return herr(e, HE_INTERNAL, "helper_user \"%s\" does not exist", user ? user : "(none)");
+		if (pw.pw_uid == 0)
+			return herr(e, HE_INTERNAL, "helper_user must not be root");
+		if (setgroups(0, NULL) != 0 || setgid(pw.pw_gid) != 0 || setuid(pw.pw_uid) != 0)
+			return herr(e, HE_INTERNAL, "cannot switch to helper_user %s: %s", user, strerror(errno));
+		/* Paranoia: the switch must be irreversible. */
+		if (setuid(0) == 0 || geteuid() == 0)
+			return herr(e, HE_INTERNAL, "privileges could be regained; refusing to run");
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		return herr(e, HE_INTERNAL, "cannot set no_new_privs: %s", strerror(errno));
+	return 0;
+}
+
+int
+main(void)
+{
+	struct ipc_reader rd;
+	struct oidc_error err = { 0 };
+	struct helper_err e = { 0 };
+	struct rlimit nocore = { 0, 0 };
+	struct http h = { 0 };
+	json_t *req = NULL;
+	const char *op;
+	int rc, status = 1;
+
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	umask(077);
+	/* Tokens and secrets live in this process: no core files, and
+	 * /proc/PID/{environ,mem} unreadable by the helper user's peers. */
+	setrlimit(RLIMIT_CORE, &nocore);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (chdir("/") != 0)
+		return 2;
+
+	ipc_reader_init(&rd, STDIN_FILENO);
+	rc = ipc_read(&rd, 10000, &req, &err);
+	if (rc <= 0) {
+		herr(&e, HE_BAD_REQUEST, "no valid request on stdin: %s", rc == 0 ? "timed out" : err.text);
+		emit_error(&e);
+		ipc_reader_clear(&rd);
+		return 2;
+	}
+	/* Extra bytes after the request are a cancel, like EOF. */
+	if (rd.len > 0)
+		cancelled = 1;
+	ipc_reader_clear(&rd);
+	op = json_string_value(json_object_get(req, "op"));
+	if (op == NULL || json_string_value(json_object_get(req, "issuer")) == NULL) {
+		herr(&e, HE_BAD_REQUEST, "request needs op and issuer");
+		goto out;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+		herr(&e, HE_INTERNAL, "libcurl global initialisation failed");
+		goto out;
+	}
+	/* CA bundle is read inside http_init, before the drop. */
+	if (http_init(&h, req, &e) != 0)
+		goto out;
+	if (drop_privileges(json_string_value(json_object_get(req, "helper_user")), &e) != 0)
+		goto out;
+	if (strcmp(op, "login") == 0)
+		rc = op_login(&h, req, &e);
+	else if (strcmp(op, "refresh") == 0)
+		rc = op_refresh(&h, req, &e);
+	else if (strcmp(op, "fetch") == 0)
+		rc = op_fetch(&h, req, &e);
+	else
+		rc = herr(&e, HE_BAD_REQUEST, "unknown op");
+	if (rc == 0)
+		status = 0;
+out:
+	if (status != 0 && !(e.code != NULL && strcmp(e.code, HE_CANCELLED) == 0))
+		emit_error(&e);
+	http_cleanup(&h);
+	if (req != NULL) {
+		const char *s;
+
+		/* Wipe secrets the request carried before freeing it. */
+		if ((s = json_string_value(json_object_get(req, "client_secret"))) != NULL)
+			explicit_bzero((char *)s, strlen(s));
+		if ((s = json_string_value(json_object_get(req, "refresh_token"))) != NULL)
+			explicit_bzero((char *)s, strlen(s));
+		json_decref(req);
+	}
+	curl_global_cleanup();
+	return status;
+}

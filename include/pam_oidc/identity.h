@@ -1,0 +1,30 @@
+/* Verified claims -> local user name, and the per-service policy. */
+#ifndef PAM_OIDC_IDENTITY_H
+#define PAM_OIDC_IDENTITY_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "pam_oidc/config.h"
+#include "pam_oidc/error.h"
+
+#define IDENTITY_MAX_USER 32
+#define MAP_MAX_BYTES (1024 * 1024)
+
+/* 1 if name is a safe POSIX-ish login name: [A-Za-z0-9_][A-Za-z0-9_.-]*
+ * (optionally ending in $), at most IDENTITY_MAX_USER bytes, never "." or
+ * "..". Such a name may be used as a path component. */
+int identity_name_ok(const char *name);
+
+/* Maps verified claims to a local user name per username_claim,
+ * username_strip_domain and map_file. */
+int identity_map(const struct oidc_config *cfg, const json_t *claims, char *user, size_t size,
+    struct oidc_error *err);
+
+/* allowed_users, allowed_groups (groups_claim), required_acr (any of),
+ * required_amr (all of). Each refusal names its rule. */
+int identity_check_policy(const struct oidc_config *cfg, const json_t *claims, const char *user,
+    struct oidc_error *err);
+
+#endif

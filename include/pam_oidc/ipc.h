@@ -1,0 +1,68 @@
+/* The module <-> helper protocol: one JSON object per line (doc/helper-protocol.md).
+ *
+ * Requests (caller -> helper, exactly one, first line on stdin):
+ *   {"op":"login"|"refresh"|"fetch", "issuer", "client_id", "client_secret"?,
+ *    "scope", "ca_file"?, "ca_path"?, "proxy"?, "connect_timeout", "timeout",
+ *    "max_response", "helper_user", "device_authorization_endpoint"?,
+ *    "token_endpoint"?, "jwks_uri"?, "refresh_token"? (refresh)}
+ * Events (helper -> caller, one per line on stdout):
+ *   {"event":"metadata", "discovery":{...}, "jwks":"raw JWKS text"?}
+ *   {"event":"device", "verification_uri", "verification_uri_complete"?,
+ *    "user_code", "expires_in", "interval"}
+ *   {"event":"pending", "interval", "polls"}
+ *   {"event":"tokens", "id_token"?, "refresh_token"?, "expires_in"?}
+ *   {"event":"error", "code", "message"}
+ * Closing the helper's stdin cancels whatever it is doing. */
+#ifndef PAM_OIDC_IPC_H
+#define PAM_OIDC_IPC_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "pam_oidc/error.h"
+
+#define IPC_MAX_LINE (4u * 1024u * 1024u)
+
+struct ipc_reader {
+	int fd;
+	char *buf;
+	size_t len;
+	size_t cap;
+};
+
+void ipc_reader_init(struct ipc_reader *r, int fd);
+/* Wipes: lines may carry tokens. */
+void ipc_reader_clear(struct ipc_reader *r);
+
+/* 1: *out holds the next message; 0: nothing within timeout_ms (-1 waits
+ * forever); -1: EOF, I/O error, oversized or non-JSON line (err says). */
+int ipc_read(struct ipc_reader *r, int timeout_ms, json_t **out, struct oidc_error *err);
+
+/* Writes one message and its newline; the serialised copy is wiped. */
+int ipc_write(int fd, const json_t *msg, struct oidc_error *err);
+
+/* The helper as a child process. */
+struct helper_proc {
+	pid_t pid;
+	int to;                 /* its stdin */
+	struct ipc_reader from; /* its stdout */
+	struct sigaction saved_chld;
+	int chld_saved;
+};
+
+/* fork + execve(path) with an empty environment, stdin/stdout on pipes,
+ * stderr on /dev/null, every other descriptor closed; SIGCHLD is set to
+ * the default (so the caller's handler cannot reap our child) until
+ * helper_finish() restores it. */
+int helper_spawn(const char *path, struct helper_proc *h, struct oidc_error *err);
+/* Closes its stdin, waits up to grace_ms, then kills it; reaps it (waitpid
+ * retried on EINTR); restores SIGCHLD. Returns its exit status or -1. */
+int helper_finish(struct helper_proc *h, int grace_ms);
+
+/* Milliseconds on CLOCK_MONOTONIC. */
+long long ipc_now_ms(void);
+
+#endif

@@ -1,0 +1,448 @@
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pam_oidc/cache.h"
+#include "pam_oidc/flow.h"
+#include "pam_oidc/idtoken.h"
+#include "pam_oidc/jsonutil.h"
+#include "pam_oidc/jwk.h"
+
+#define SECRET_MAX 4096
+
+void
+flow_sanitize(char *dst, size_t size, const char *src)
+{
+	size_t o = 0;
+
+	if (size == 0)
+		return;
+	for (; src != NULL && *src != '\0' && o + 1 < size; src++)
+		if ((unsigned char)*src >= 0x20 && (unsigned char)*src < 0x7f)
+			dst[o++] = *src;
+	dst[o] = '\0';
+}
+
+enum oidc_reason
+flow_reason_for(const char *code, int device_seen)
+{
+	if (code == NULL)
+		return OIDC_E_IDP_UNAVAILABLE;
+	if (strcmp(code, "access_denied") == 0)
+		return OIDC_E_DENIED;
+	if (strcmp(code, "expired_token") == 0)
+		return OIDC_E_LOGIN_EXPIRED;
+	if (strcmp(code, "timeout") == 0 && device_seen)
+		return OIDC_E_LOGIN_EXPIRED;
+	if (strcmp(code, "invalid_grant") == 0)
+		return OIDC_E_INVALID_GRANT;
+	if (strcmp(code, "invalid_client") == 0)
+		return OIDC_E_CONFIG;
+	return OIDC_E_IDP_UNAVAILABLE;
+}
+
+/* client_secret_file: owned by root (or us), readable by nobody else. */
+static int
+read_secret(const char *path, char **out, struct oidc_error *err)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t len = 0;
+
+	if (stat(path, &st) != 0)
+		return oidc_error_set(err, OIDC_E_CONFIG, "client_secret_file %s: %s", path, strerror(errno));
+	if ((st.st_uid != 0 && st.st_uid != geteuid()) || (st.st_mode & (S_IRWXG | S_IRWXO)))
+		return oidc_error_set(err, OIDC_E_CONFIG,
+		    "client_secret_file %s must be owned by root with mode 0600 or 0400", path);
+	if (file_read_all(path, SECRET_MAX, &buf, &len, err) != 0)
+		return oidc_error_set(err, OIDC_E_CONFIG, "cannot read client_secret_file %s", path);
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r' || buf[len - 1] == ' '))
+		buf[--len] = '\0';
+	if (len == 0) {
+		free(buf);
+		return oidc_error_set(err, OIDC_E_CONFIG, "client_secret_file %s is empty", path);
+	}
+	*out = buf;
+	return 0;
+}
+
+static void
+wipe_string_members(json_t *obj)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(obj, key, v) {
+		if (json_is_string(v)) {
+			const char *s = json_string_value(v);
+
+			explicit_bzero((char *)s, strlen(s));
+		}
+	}
+}
+
+void
+flow_tokens_free(json_t *tokens)
+{
+	if (tokens == NULL)
+		return;
+	wipe_string_members(tokens);
+	json_decref(tokens);
+}
+
+static json_t *
+build_request(const struct oidc_config *cfg, const char *op, const json_t *meta, struct oidc_error *err)
+{
+	json_t *req;
+	char *secret = NULL;
+
+	req = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:s}", "op", op, "issuer", cfg->issuer,
+	    "client_id", cfg->client_id, "scope", cfg->scopes, "connect_timeout", (json_int_t)cfg->connect_timeout,
+	    "timeout", (json_int_t)cfg->timeout, "max_response", (json_int_t)cfg->max_response_bytes,
+	    "helper_user", cfg->helper_user);
+	if (req == NULL) {
+		oidc_error_set(err, OIDC_E_NOMEM, "out of memory");
+		return NULL;
+	}
+	if (cfg->ca_file)
+		json_object_set_new(req, "ca_file", json_string(cfg->ca_file));
+	if (cfg->ca_path)
+		json_object_set_new(req, "ca_path", json_string(cfg->ca_path));
+	if (cfg->http_proxy)
+		json_object_set_new(req, "proxy", json_string(cfg->http_proxy));
+	{
+		static const char *const eps[] = { "device_authorization_endpoint", "token_endpoint", "jwks_uri" };
+		const char *explicit[] = { cfg->device_authorization_endpoint, cfg->token_endpoint, cfg->jwks_uri };
+		const json_t *disc = meta ? json_object_get(meta, "discovery") : NULL;
+
+		for (size_t i = 0; i < 3; i++) {
+			const char *v = explicit[i];
+
+			if (v == NULL && disc != NULL)
+				v = json_string_value(json_object_get(disc, eps[i]));
+			if (v != NULL)
+				json_object_set_new(req, eps[i], json_string(v));
+		}
+	}
+	if (cfg->client_secret_file != NULL) {
+		if (read_secret(cfg->client_secret_file, &secret, err) != 0) {
+			json_decref(req);
+			return NULL;
+		}
+		json_object_set_new(req, "client_secret", json_string(secret));
+		explicit_bzero(secret, strlen(secret));
+		free(secret);
+	}
+	return req;
+}
+
+static void
+request_free(json_t *req)
+{
+	if (req != NULL)
+		wipe_string_members(req);
+	json_decref(req);
+}
+
+static int
+spawn_with(struct helper_proc *hp, const struct oidc_config *cfg, json_t *req, struct oidc_error *err)
+{
+	int rc;
+
+	if (helper_spawn(cfg->helper, hp, err) != 0)
+		return -1;
+	rc = ipc_write(hp->to, req, err);
+	if (rc != 0)
+		helper_finish(hp, 0);
+	return rc;
+}
+
+static void
+merge_metadata(json_t **meta, int *dirty, const json_t *ev, const char *issuer)
+{
+	const json_t *disc = json_object_get(ev, "discovery"), *jwks = json_object_get(ev, "jwks");
+
+	if (!json_is_object(disc))
+		return;
+	if (*meta == NULL)
+		*meta = json_pack("{s:s}", "issuer", issuer);
+	if (*meta == NULL)
+		return;
+	json_object_set(*meta, "discovery", (json_t *)disc);
+	if (json_is_string(jwks)) {
+		json_object_set(*meta, "jwks", (json_t *)jwks);
+		json_object_set_new(*meta, "fetched", json_integer((json_int_t)time(NULL)));
+	}
+	*dirty = 1;
+}
+
+/* Reads events until one of the wanted kind, an error, EOF or timeout.
+ * metadata events are merged on the way. Returns 1 with *ev, 0 on timeout,
+ * -1 on failure (err set, helper_code filled from an error event). */
+static int
+next_event(struct helper_proc *hp, int timeout_ms, const char *want, const char *also, json_t **meta,
+    int *dirty, const char *issuer, char *helper_code, size_t hcsize, json_t **ev, struct oidc_error *err)
+{
+	long long deadline = ipc_now_ms() + timeout_ms;
+	json_t *m = NULL;
+	const char *kind;
+	int rc;
+
+	for (;;) {
+		long long left = deadline - ipc_now_ms();
+
+		if (left < 0)
+			left = 0;
+		rc = ipc_read(&hp->from, (int)left, &m, err);
+		if (rc == 0)
+			return 0;
+		if (rc < 0) {
+			oidc_error_clear(err);
+			snprintf(helper_code, hcsize, "helper_failed");
+			return oidc_error_set(err, OIDC_E_IDP_UNAVAILABLE, "the helper stopped without an answer");
+		}
+		kind = json_string_value(json_object_get(m, "event"));
+		if (kind == NULL) {
+			json_decref(m);
+			continue;
+		}
+		if (strcmp(kind, want) == 0 || (also != NULL && strcmp(kind, also) == 0)) {
+			*ev = m;
+			return 1;
+		} else if (strcmp(kind, "metadata") == 0) {
+			merge_metadata(meta, dirty, m, issuer);
+		} else if (strcmp(kind, "error") == 0) {
+			char msg[200];
+
+			flow_sanitize(helper_code, hcsize, json_string_value(json_object_get(m, "code")));
+			flow_sanitize(msg, sizeof(msg), json_string_value(json_object_get(m, "message")));
+			oidc_error_set(err, flow_reason_for(helper_code, 0), "%s: %s", helper_code, msg);
+			json_decref(m);
+			return -1;
+		}
+		json_decref(m);
+	}
+}
+
+static int
+load_meta(const struct oidc_config *cfg, int use_cache, json_t **meta, struct oidc_error *err)
+{
+	*meta = NULL;
+	if (!use_cache)
+		return 0;
+	if (cache_load(cfg, meta, err) < 0)
+		return -1;
+	return 0;
+}
+
+int
+flow_login_start(struct oidc_flow *f, const struct oidc_config *cfg, struct oidc_error *err)
+{
+	json_t *req = NULL;
+	int rc;
+
+	memset(f, 0, sizeof(*f));
+	f->hp.pid = -1;
+	f->hp.to = -1;
+	f->hp.from.fd = -1;
+	f->cfg = cfg;
+	f->started_ms = ipc_now_ms();
+	f->use_cache = geteuid() == 0;
+	if (load_meta(cfg, f->use_cache, &f->meta, err) != 0)
+		return -1;
+	if ((req = build_request(cfg, "login", f->meta, err)) == NULL)
+		return -1;
+	rc = spawn_with(&f->hp, cfg, req, err);
+	request_free(req);
+	if (rc != 0)
+		return -1;
+	rc = next_event(&f->hp, (int)cfg->timeout * 1000, "device", NULL, &f->meta, &f->meta_dirty, cfg->issuer,
+	    f->helper_code, sizeof(f->helper_code), &f->device, err);
+	if (rc == 0)
+		return oidc_error_set(err, OIDC_E_IDP_UNAVAILABLE, "no answer from the identity provider in time");
+	return rc > 0 ? 0 : -1;
+}
+
+enum flow_state
+flow_login_wait(struct oidc_flow *f, int timeout_ms, struct oidc_error *err)
+{
+	json_t *ev = NULL;
+	int rc;
+
+	for (;;) {
+		rc = next_event(&f->hp, timeout_ms, "tokens", "pending", &f->meta, &f->meta_dirty, f->cfg->issuer,
+		    f->helper_code, sizeof(f->helper_code), &ev, err);
+		if (rc == 0)
+			return FLOW_PENDING;
+		if (rc < 0) {
+			/* After the code was shown, a timeout means nobody approved. */
+			err->reason = flow_reason_for(f->helper_code, 1);
+			return FLOW_FAILED;
+		}
+		if (strcmp(json_string_value(json_object_get(ev, "event")), "pending") == 0) {
+			f->polls = (long)json_integer_value(json_object_get(ev, "polls"));
+			json_decref(ev);
+			ev = NULL;
+			if (timeout_ms == 0)
+				return FLOW_PENDING;
+			continue;
+		}
+		f->tokens = ev;
+		return FLOW_DONE;
+	}
+}
+
+void
+flow_end(struct oidc_flow *f)
+{
+	struct oidc_error ignored = { 0 };
+
+	if (f->hp.pid > 0 || f->hp.to >= 0)
+		helper_finish(&f->hp, 200);
+	if (f->meta_dirty && f->use_cache && f->meta != NULL)
+		(void)cache_store(f->cfg, f->meta, &ignored);
+	json_decref(f->meta);
+	json_decref(f->device);
+	flow_tokens_free(f->tokens);
+	f->meta = f->device = f->tokens = NULL;
+}
+
+/* Runs one helper operation to its final event. */
+static int
+run_op(const struct oidc_config *cfg, const char *op, json_t *req, const char *want, json_t **meta,
+    int *dirty, json_t **ev, struct oidc_error *err)
+{
+	struct helper_proc hp;
+	char code[32] = "";
+	int rc;
+
+	if (spawn_with(&hp, cfg, req, err) != 0)
+		return -1;
+	rc = next_event(&hp, (int)cfg->timeout * 1000, want, NULL, meta, dirty, cfg->issuer, code, sizeof(code),
+	    ev, err);
+	helper_finish(&hp, 200);
+	if (rc == 0)
+		return oidc_error_set(err, OIDC_E_IDP_UNAVAILABLE, "%s: no answer from the identity provider in time", op);
+	return rc > 0 ? 0 : -1;
+}
+
+static int
+fetch_jwks(const struct oidc_config *cfg, json_t **meta, int *dirty, struct oidc_error *err)
+{
+	json_t *req, *ev = NULL;
+	int rc;
+
+	if ((req = build_request(cfg, "fetch", NULL, err)) == NULL)
+		return -1;
+	/* A fetch rediscovers: cached endpoints must not pin a stale jwks_uri. */
+	if (cfg->jwks_uri == NULL)
+		json_object_del(req, "jwks_uri");
+	rc = run_op(cfg, "fetch", req, "metadata", meta, dirty, &ev, err);
+	request_free(req);
+	if (rc == 0)
+		merge_metadata(meta, dirty, ev, cfg->issuer);
+	json_decref(ev);
+	return rc;
+}
+
+int
+flow_verify_id_token(const struct oidc_config *cfg, int use_cache, const char *id_token, json_t **claims,
+    int *fetches, struct oidc_error *err)
+{
+	struct idtoken_policy pol;
+	struct jwks *set = NULL;
+	json_t *meta = NULL;
+	const char *raw;
+	int dirty = 0, fetched = 0, rc = -1;
+	long long now = (long long)time(NULL);
+	json_int_t t;
+
+	if (fetches)
+		*fetches = 0;
+	if (load_meta(cfg, use_cache, &meta, err) != 0)
+		return -1;
+	t = json_integer_value(json_object_get(meta, "fetched"));
+	if (meta == NULL || !json_is_string(json_object_get(meta, "jwks")) || now - t > cfg->jwks_cache_ttl ||
+	    now < t) {
+		if (fetch_jwks(cfg, &meta, &dirty, err) != 0)
+			goto out;
+		fetched = 1;
+	}
+	idtoken_policy_init(&pol);
+	pol.issuer = cfg->issuer;
+	pol.client_id = cfg->client_id;
+	pol.alg_mask = cfg->algorithms;
+	pol.leeway = cfg->leeway;
+	for (;;) {
+		raw = json_string_value(json_object_get(meta, "jwks"));
+		jwks_free(set);
+		set = NULL;
+		if (raw == NULL || jwks_parse(raw, strlen(raw), &set, err) != 0) {
+			if (raw == NULL)
+				oidc_error_set(err, OIDC_E_JWKS_INVALID, "no JWKS for %s", cfg->issuer);
+			goto out;
+		}
+		if (idtoken_verify(id_token, strlen(id_token), set, &pol, claims, err) == 0) {
+			rc = 0;
+			break;
+		}
+		/* Key rotation: a kid we have not seen may be newer than our
+		 * copy of the JWKS. Refetch once, and not more often than
+		 * CACHE_KID_REFETCH_INTERVAL, so junk tokens cannot make us
+		 * hammer the IdP. */
+		if (err->reason != OIDC_E_KEY_NOT_FOUND || fetched)
+			goto out;
+		t = json_integer_value(json_object_get(meta, "kid_refetch"));
+		if (t != 0 && now - t < CACHE_KID_REFETCH_INTERVAL && now >= t)
+			goto out;
+		oidc_error_clear(err);
+		json_object_set_new(meta, "kid_refetch", json_integer((json_int_t)now));
+		dirty = 1;
+		if (fetch_jwks(cfg, &meta, &dirty, err) != 0)
+			goto out;
+		fetched = 1;
+	}
+out:
+	if (fetches)
+		*fetches = fetched;
+	if (dirty && use_cache && meta != NULL) {
+		struct oidc_error ignored = { 0 };
+
+		(void)cache_store(cfg, meta, &ignored);
+	}
+	jwks_free(set);
+	json_decref(meta);
+	return rc;
+}
+
+int
+flow_refresh(const struct oidc_config *cfg, int use_cache, const char *refresh_token, json_t **tokens,
+    struct oidc_error *err)
+{
+	json_t *meta = NULL, *req, *ev = NULL;
+	int dirty = 0, rc;
+
+	if (load_meta(cfg, use_cache, &meta, err) != 0)
+		return -1;
+	if ((req = build_request(cfg, "refresh", meta, err)) == NULL) {
+		json_decref(meta);
+		return -1;
+	}
+	json_object_set_new(req, "refresh_token", json_string(refresh_token));
+	rc = run_op(cfg, "refresh", req, "tokens", &meta, &dirty, &ev, err);
+	request_free(req);
+	if (dirty && use_cache && meta != NULL) {
+		struct oidc_error ignored = { 0 };
+
+		(void)cache_store(cfg, meta, &ignored);
+	}
+	json_decref(meta);
+	if (rc == 0)
+		*tokens = ev;
+	return rc;
+}

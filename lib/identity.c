@@ -1,0 +1,181 @@
+#include "config.h"
+
+#include <string.h>
+
+#include "pam_oidc/flow.h"
+#include "pam_oidc/identity.h"
+#include "pam_oidc/jsonutil.h"
+
+int
+identity_name_ok(const char *name)
+{
+	size_t n = strlen(name), i;
+
+	if (n == 0 || n > IDENTITY_MAX_USER || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = name[i];
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')
+			continue;
+		if ((c == '.' || c == '-') && i > 0)
+			continue;
+		if (c == '$' && i == n - 1 && i > 0)
+			continue;
+		return 0;
+	}
+	return 1;
+}
+
+/* map_file: "claim-value local-user" per line, # comments. The first match
+ * wins. Returns 1 found, 0 not found, -1 error. */
+static int
+map_lookup(const char *path, const char *value, char *user, size_t size, struct oidc_error *err)
+{
+	char *buf = NULL, *line, *next, *k, *v, *end;
+	size_t len = 0, lineno = 0;
+	int r = 0;
+
+	if (file_read_all(path, MAP_MAX_BYTES, &buf, &len, err) != 0)
+		return oidc_error_set(err, OIDC_E_CONFIG, "cannot read map_file %s", path);
+	for (line = buf; line != NULL && r == 0; line = next) {
+		lineno++;
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		k = line + strspn(line, " \t");
+		if (*k == '\0' || *k == '#')
+			continue;
+		end = k + strcspn(k, " \t");
+		if (*end == '\0') {
+			r = oidc_error_set(err, OIDC_E_CONFIG, "%s:%zu: expected \"claim-value user\"", path, lineno);
+			break;
+		}
+		*end = '\0';
+		v = end + 1 + strspn(end + 1, " \t");
+		v[strcspn(v, " \t\r")] = '\0';
+		if (strcmp(k, value) != 0)
+			continue;
+		if (!identity_name_ok(v) || strlen(v) >= size) {
+			r = oidc_error_set(err, OIDC_E_CONFIG, "%s:%zu: \"%.40s\" is not a valid user name", path,
+			    lineno, v);
+			break;
+		}
+		memcpy(user, v, strlen(v) + 1);
+		r = 1;
+	}
+	free(buf);
+	return r;
+}
+
+int
+identity_map(const struct oidc_config *cfg, const json_t *claims, char *user, size_t size,
+    struct oidc_error *err)
+{
+	const json_t *v = json_object_get(claims, cfg->username_claim);
+	char value[256], shown[64];
+	const char *s;
+	char *at;
+	int r;
+
+	if (!json_is_string(v))
+		return oidc_error_set(err, OIDC_E_CLAIM_MISSING, "the token has no string claim \"%s\"",
+		    cfg->username_claim);
+	s = json_string_value(v);
+	if (json_string_length(v) >= sizeof(value) || strlen(s) != json_string_length(v))
+		return oidc_error_set(err, OIDC_E_CLAIM_INVALID, "claim \"%s\" is too long", cfg->username_claim);
+	memcpy(value, s, json_string_length(v) + 1);
+	if (cfg->username_strip_domain && (at = strrchr(value, '@')) != NULL)
+		*at = '\0';
+	if (cfg->map_file != NULL) {
+		r = map_lookup(cfg->map_file, value, user, size, err);
+		if (r < 0)
+			return -1;
+		if (r == 1)
+			return 0;
+		flow_sanitize(shown, sizeof(shown), value);
+		return oidc_error_set(err, OIDC_E_USER_MISMATCH, "\"%s\" is not in map_file %s", shown, cfg->map_file);
+	}
+	if (!identity_name_ok(value) || strlen(value) >= size) {
+		flow_sanitize(shown, sizeof(shown), value);
+		return oidc_error_set(err, OIDC_E_CLAIM_INVALID, "claim \"%s\" value \"%s\" is not a valid user name",
+		    cfg->username_claim, shown);
+	}
+	memcpy(user, value, strlen(value) + 1);
+	return 0;
+}
+
+static int
+claim_has(const json_t *claim, const char *item)
+{
+	size_t i;
+	const json_t *v;
+
+	if (json_is_string(claim))
+		return strcmp(json_string_value(claim), item) == 0;
+	json_array_foreach(claim, i, v)
+		if (json_is_string(v) && strcmp(json_string_value(v), item) == 0)
+			return 1;
+	return 0;
+}
+
+/* Any item of the list is in the claim (a string or an array of strings). */
+static int
+list_any(const char *list, const json_t *claim)
+{
+	char item[256];
+	const char *p = list;
+	size_t len;
+
+	while (*p != '\0') {
+		p += strspn(p, ", \t");
+		len = strcspn(p, ", \t");
+		if (len > 0 && len < sizeof(item)) {
+			memcpy(item, p, len);
+			item[len] = '\0';
+			if (claim_has(claim, item))
+				return 1;
+		}
+		p += len;
+	}
+	return 0;
+}
+
+static int
+list_all(const char *list, const json_t *claim)
+{
+	char item[256];
+	const char *p = list;
+	size_t len;
+
+	while (*p != '\0') {
+		p += strspn(p, ", \t");
+		len = strcspn(p, ", \t");
+		if (len > 0) {
+			if (len >= sizeof(item))
+				return 0;
+			memcpy(item, p, len);
+			item[len] = '\0';
+			if (!claim_has(claim, item))
+				return 0;
+		}
+		p += len;
+	}
+	return 1;
+}
+
+int
+identity_check_policy(const struct oidc_config *cfg, const json_t *claims, const char *user,
+    struct oidc_error *err)
+{
+	if (cfg->allowed_users != NULL && !config_list_contains(cfg->allowed_users, user))
+		return oidc_error_set(err, OIDC_E_POLICY, "allowed_users: %s is not listed", user);
+	if (cfg->allowed_groups != NULL &&
+	    !list_any(cfg->allowed_groups, json_object_get(claims, cfg->groups_claim)))
+		return oidc_error_set(err, OIDC_E_POLICY, "allowed_groups: %s is in none of \"%s\" (claim %s)", user,
+		    cfg->allowed_groups, cfg->groups_claim);
+	if (cfg->required_acr != NULL && !list_any(cfg->required_acr, json_object_get(claims, "acr")))
+		return oidc_error_set(err, OIDC_E_POLICY, "required_acr: token acr is none of \"%s\"", cfg->required_acr);
+	if (cfg->required_amr != NULL && !list_all(cfg->required_amr, json_object_get(claims, "amr")))
+		return oidc_error_set(err, OIDC_E_POLICY, "required_amr: token amr lacks one of \"%s\"", cfg->required_amr);
+	return 0;
+}

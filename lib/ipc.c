@@ -1,0 +1,273 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pam_oidc/ipc.h"
+#include "pam_oidc/jsonutil.h"
+
+long long
+ipc_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+ipc_reader_init(struct ipc_reader *r, int fd)
+{
+	memset(r, 0, sizeof(*r));
+	r->fd = fd;
+}
+
+void
+ipc_reader_clear(struct ipc_reader *r)
+{
+	if (r->buf != NULL) {
+		explicit_bzero(r->buf, r->cap);
+		free(r->buf);
+	}
+	r->buf = NULL;
+	r->len = r->cap = 0;
+}
+
+static int
+take_line(struct ipc_reader *r, json_t **out, struct oidc_error *err)
+{
+	char *nl = r->len ? memchr(r->buf, '\n', r->len) : NULL;
+	size_t n;
+	int rc;
+
+	if (nl == NULL)
+		return 0;
+	n = (size_t)(nl - r->buf);
+	rc = json_parse_strict(r->buf, n, out, err);
+	explicit_bzero(r->buf, n + 1);
+	memmove(r->buf, nl + 1, r->len - n - 1);
+	r->len -= n + 1;
+	if (rc != 0)
+		return -1;
+	if (!json_is_object(*out)) {
+		json_decref(*out);
+		*out = NULL;
+		return oidc_error_set(err, OIDC_E_MALFORMED, "message is not a JSON object");
+	}
+	return 1;
+}
+
+int
+ipc_read(struct ipc_reader *r, int timeout_ms, json_t **out, struct oidc_error *err)
+{
+	long long deadline = timeout_ms < 0 ? -1 : ipc_now_ms() + timeout_ms;
+	struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
+	char *nbuf;
+	ssize_t n;
+	int rc, wait;
+
+	for (;;) {
+		if ((rc = take_line(r, out, err)) != 0)
+			return rc;
+		if (r->len >= IPC_MAX_LINE)
+			return oidc_error_set(err, OIDC_E_TOO_LARGE, "message longer than %u bytes", IPC_MAX_LINE);
+		wait = -1;
+		if (deadline >= 0) {
+			long long left = deadline - ipc_now_ms();
+
+			if (left <= 0)
+				return 0;
+			wait = left > 60000 ? 60000 : (int)left;
+		}
+		rc = poll(&pfd, 1, wait);
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc < 0)
+			return oidc_error_set(err, OIDC_E_IO, "poll: %s", strerror(errno));
+		if (rc == 0)
+			continue;
+		if (r->cap - r->len < 4096) {
+			size_t ncap = r->cap ? r->cap * 2 : 8192;
+
+			if ((nbuf = malloc(ncap)) == NULL)
+				return oidc_error_set(err, OIDC_E_NOMEM, "out of memory");
+			if (r->buf != NULL) {
+				memcpy(nbuf, r->buf, r->len);
+				explicit_bzero(r->buf, r->cap);
+				free(r->buf);
+			}
+			r->buf = nbuf;
+			r->cap = ncap;
+		}
+		n = read(r->fd, r->buf + r->len, r->cap - r->len);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n < 0)
+			return oidc_error_set(err, OIDC_E_IO, "read: %s", strerror(errno));
+		if (n == 0)
+			return oidc_error_set(err, OIDC_E_IO, "the other side closed the pipe");
+		r->len += (size_t)n;
+	}
+}
+
+int
+ipc_write(int fd, const json_t *msg, struct oidc_error *err)
+{
+	char *s = json_dumps(msg, JSON_COMPACT);
+	size_t len, off = 0;
+	ssize_t n;
+	int r = -1;
+
+	if (s == NULL)
+		return oidc_error_set(err, OIDC_E_NOMEM, "cannot serialise message");
+	len = strlen(s);
+	s[len] = '\n';   /* json_dumps leaves room for the NUL we replace */
+	while (off < len + 1) {
+		n = write(fd, s + off, len + 1 - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			oidc_error_set(err, OIDC_E_IO, "write: %s", strerror(errno));
+			goto out;
+		}
+		off += (size_t)n;
+	}
+	r = 0;
+out:
+	explicit_bzero(s, len + 1);
+	free(s);
+	return r;
+}
+
+static void
+close_from(int lowfd)
+{
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, (unsigned)lowfd, ~0u, 0) == 0)
+		return;
+#endif
+	for (long fd = lowfd, max = sysconf(_SC_OPEN_MAX); fd < (max > 0 ? max : 65536); fd++)
+		close((int)fd);
+}
+
+int
+helper_spawn(const char *path, struct helper_proc *h, struct oidc_error *err)
+{
+	struct sigaction dfl;
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, devnull;
+	char *const argv[] = { (char *)"pam_oidc_helper", NULL };
+	char *const envp[] = { NULL };
+	sigset_t all;
+	pid_t pid;
+
+	memset(h, 0, sizeof(*h));
+	h->pid = -1;
+	h->to = -1;
+	ipc_reader_init(&h->from, -1);
+	if (path[0] != '/')
+		return oidc_error_set(err, OIDC_E_CONFIG, "helper path %s is not absolute", path);
+	if (access(path, X_OK) != 0)
+		return oidc_error_set(err, OIDC_E_CONFIG, "helper %s is not executable: %s", path, strerror(errno));
+	if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) {
+		oidc_error_set(err, OIDC_E_IO, "pipe: %s", strerror(errno));
+		goto fail;
+	}
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	if (sigaction(SIGCHLD, &dfl, &h->saved_chld) == 0)
+		h->chld_saved = 1;
+	pid = fork();
+	if (pid < 0) {
+		oidc_error_set(err, OIDC_E_IO, "fork: %s", strerror(errno));
+		goto fail;
+	}
+	if (pid == 0) {
+		/* Child: async-signal-safe calls only. */
+		sigfillset(&all);
+		sigprocmask(SIG_UNBLOCK, &all, NULL);
+		if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0)
+			_exit(127);
+		devnull = open("/dev/null", O_WRONLY);
+		if (devnull < 0 || dup2(devnull, 2) < 0)
+			_exit(127);
+		close_from(3);
+		execve(path, argv, envp);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	h->pid = pid;
+	h->to = in[1];
+	ipc_reader_init(&h->from, out[0]);
+	return 0;
+fail:
+	for (int i = 0; i < 2; i++) {
+		if (in[i] >= 0)
+			close(in[i]);
+		if (out[i] >= 0)
+			close(out[i]);
+	}
+	if (h->chld_saved) {
+		sigaction(SIGCHLD, &h->saved_chld, NULL);
+		h->chld_saved = 0;
+	}
+	return -1;
+}
+
+int
+helper_finish(struct helper_proc *h, int grace_ms)
+{
+	long long deadline = ipc_now_ms() + grace_ms;
+	int status = -1, killed = 0;
+	pid_t w;
+
+	if (h->to >= 0) {
+		close(h->to);
+		h->to = -1;
+	}
+	if (h->pid > 0) {
+		for (;;) {
+			w = waitpid(h->pid, &status, killed ? 0 : WNOHANG);
+			if (w == h->pid)
+				break;
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0) {
+				status = -1;
+				break;
+			}
+			if (!killed && ipc_now_ms() >= deadline) {
+				kill(h->pid, SIGKILL);
+				killed = 1;
+				continue;
+			}
+			if (!killed) {
+				struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+				nanosleep(&ts, NULL);
+			}
+		}
+		h->pid = -1;
+	}
+	if (h->from.fd >= 0) {
+		close(h->from.fd);
+		h->from.fd = -1;
+	}
+	ipc_reader_clear(&h->from);
+	if (h->chld_saved) {
+		sigaction(SIGCHLD, &h->saved_chld, NULL);
+		h->chld_saved = 0;
+	}
+	if (status >= 0 && WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return -1;
+}
