@@ -117,10 +117,12 @@ need_discovery(const json_t *req, const char *const *names, size_t n)
 static int
 emit_metadata(json_t *disc, const char *jwks)
 {
-	json_t *ev = json_pack("{s:s, s:O}", "event", "metadata", "discovery", disc);
+	json_t *ev = json_pack("{s:s}", "event", "metadata");
 
 	if (ev == NULL)
 		return -1;
+	if (disc != NULL)
+		json_object_set(ev, "discovery", disc);
 	if (jwks != NULL)
 		json_object_set_new(ev, "jwks", json_string(jwks));
 	return emit(ev);
@@ -259,6 +261,11 @@ op_login(struct http *h, const json_t *req, struct helper_err *e)
 	r.basic_pass = ca.pass;
 	if (http_perform(h, &r, &status, e) != 0)
 		goto out;
+	if (status != 200 && status != 400 && status != 401) {
+		http_wipe(h);
+		herr(e, HE_HTTP_STATUS, "device authorization endpoint answered HTTP %ld", status);
+		goto out;
+	}
 	if (http_json(h, &dev, e) != 0)
 		goto out;
 	if (status != 200) {
@@ -346,9 +353,12 @@ op_login(struct http *h, const json_t *req, struct helper_err *e)
 			}
 			goto out;
 		}
-		if (status >= 500 && ++failures < MAX_POLL_FAILURES) {
+		if (status != 200 && status != 400 && status != 401) {
 			http_wipe(h);
-			continue;
+			if (++failures < MAX_POLL_FAILURES)
+				continue;
+			herr(e, HE_HTTP_STATUS, "token endpoint answered HTTP %ld %ld times in a row", status, failures);
+			goto out;
 		}
 		if (http_json(h, &resp, e) != 0)
 			goto out;
@@ -424,7 +434,14 @@ op_refresh(struct http *h, const json_t *req, struct helper_err *e)
 	r.form = form;
 	r.basic_user = ca.user;
 	r.basic_pass = ca.pass;
-	if (http_perform(h, &r, &status, e) != 0 || http_json(h, &resp, e) != 0)
+	if (http_perform(h, &r, &status, e) != 0)
+		goto out;
+	if (status != 200 && status != 400 && status != 401) {
+		http_wipe(h);
+		herr(e, HE_HTTP_STATUS, "token endpoint answered HTTP %ld", status);
+		goto out;
+	}
+	if (http_json(h, &resp, e) != 0)
 		goto out;
 	if (status != 200) {
 		oauth_error(resp, status, "refresh", e);
@@ -443,14 +460,15 @@ out:
 int
 op_fetch(struct http *h, const json_t *req, struct helper_err *e)
 {
+	static const char *const eps[] = { "jwks_uri" };
 	json_t *disc = NULL;
 	struct http_req r = { 0 };
 	const char *jwks_uri;
 	long status = 0;
 	int rc = -1;
 
-	/* Always rediscover: a fetch is how the caller refreshes its cache. */
-	if (discover(h, req_str(req, "issuer"), &disc, e) != 0)
+	/* The caller passes the jwks_uri it knows; without one, discover. */
+	if (need_discovery(req, eps, 1) && discover(h, req_str(req, "issuer"), &disc, e) != 0)
 		goto out;
 	jwks_uri = endpoint(req, disc, "jwks_uri");
 	r.url = jwks_uri;

@@ -126,6 +126,10 @@ main(void)
 		herr(&e, HE_BAD_REQUEST, "request needs op and issuer");
 		goto out;
 	}
+	if (strcmp(op, "login") != 0 && strcmp(op, "refresh") != 0 && strcmp(op, "fetch") != 0) {
+		herr(&e, HE_BAD_REQUEST, "unknown op");
+		goto out;
+	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
 		herr(&e, HE_INTERNAL, "libcurl global initialisation failed");
 		goto out;
@@ -139,10 +143,8 @@ main(void)
 		rc = op_login(&h, req, &e);
 	else if (strcmp(op, "refresh") == 0)
 		rc = op_refresh(&h, req, &e);
-	else if (strcmp(op, "fetch") == 0)
-		rc = op_fetch(&h, req, &e);
 	else
-		rc = herr(&e, HE_BAD_REQUEST, "unknown op");
+		rc = op_fetch(&h, req, &e);
 	if (rc == 0)
 		status = 0;
 out:

@@ -283,9 +283,13 @@ config_set(struct oidc_config *cfg, const char *key, const char *value, const ch
 			    k->min, k->max);
 		*(long *)(void *)((char *)cfg + k->off) = v;
 		return 0;
-	case K_ALGS:
-		return jws_alg_list_parse(value, (unsigned *)(void *)((char *)cfg + k->off), err) == 0 ? 0
-		    : oidc_error_set(err, OIDC_E_CONFIG, "%s: bad algorithms list", where);
+	case K_ALGS: {
+		struct oidc_error aerr = { 0 };
+
+		if (jws_alg_list_parse(value, (unsigned *)(void *)((char *)cfg + k->off), &aerr) != 0)
+			return oidc_error_set(err, OIDC_E_CONFIG, "%s: %s: %s", where, key, aerr.text);
+		return 0;
+	}
 	case K_ENUM:
 		for (i = 0; k->names[i] != NULL; i++)
 			if (strcmp(k->names[i], value) == 0) {

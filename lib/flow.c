@@ -167,13 +167,14 @@ merge_metadata(json_t **meta, int *dirty, const json_t *ev, const char *issuer)
 {
 	const json_t *disc = json_object_get(ev, "discovery"), *jwks = json_object_get(ev, "jwks");
 
-	if (!json_is_object(disc))
+	if (!json_is_object(disc) && !json_is_string(jwks))
 		return;
 	if (*meta == NULL)
 		*meta = json_pack("{s:s}", "issuer", issuer);
 	if (*meta == NULL)
 		return;
-	json_object_set(*meta, "discovery", (json_t *)disc);
+	if (json_is_object(disc))
+		json_object_set(*meta, "discovery", (json_t *)disc);
 	if (json_is_string(jwks)) {
 		json_object_set(*meta, "jwks", (json_t *)jwks);
 		json_object_set_new(*meta, "fetched", json_integer((json_int_t)time(NULL)));
@@ -293,6 +294,13 @@ flow_login_wait(struct oidc_flow *f, int timeout_ms, struct oidc_error *err)
 			continue;
 		}
 		f->tokens = ev;
+		/* Cache what discovery this flow did before the caller verifies. */
+		if (f->meta_dirty && f->use_cache && f->meta != NULL) {
+			struct oidc_error ignored = { 0 };
+
+			if (cache_store(f->cfg, f->meta, &ignored) == 0)
+				f->meta_dirty = 0;
+		}
 		return FLOW_DONE;
 	}
 }
@@ -337,12 +345,16 @@ fetch_jwks(const struct oidc_config *cfg, json_t **meta, int *dirty, struct oidc
 	json_t *req, *ev = NULL;
 	int rc;
 
-	if ((req = build_request(cfg, "fetch", NULL, err)) == NULL)
+	if ((req = build_request(cfg, "fetch", *meta, err)) == NULL)
 		return -1;
-	/* A fetch rediscovers: cached endpoints must not pin a stale jwks_uri. */
-	if (cfg->jwks_uri == NULL)
-		json_object_del(req, "jwks_uri");
 	rc = run_op(cfg, "fetch", req, "metadata", meta, dirty, &ev, err);
+	/* A jwks_uri from an old discovery may have moved: rediscover once. */
+	if (rc != 0 && cfg->jwks_uri == NULL && json_object_get(req, "jwks_uri") != NULL &&
+	    err->reason == OIDC_E_IDP_UNAVAILABLE) {
+		oidc_error_clear(err);
+		json_object_del(req, "jwks_uri");
+		rc = run_op(cfg, "fetch", req, "metadata", meta, dirty, &ev, err);
+	}
 	request_free(req);
 	if (rc == 0)
 		merge_metadata(meta, dirty, ev, cfg->issuer);

@@ -1,0 +1,81 @@
+# Shared set-up for suites that need the test IdP (tests/idp). Sourced.
+. "$top_srcdir/tests/lib.sh"
+CLI=$top_builddir/cli/pam-oidc
+IDP=$top_srcdir/tests/idp
+
+if [ ! -d "$IDP/node_modules/oidc-provider" ] || ! command -v node >/dev/null; then
+	echo "the test IdP is not installed (scripts/install-deps.sh runs npm ci)" >&2
+	[ "${PAM_OIDC_REQUIRE_IDP:-}" = 1 ] && exit 1
+	exit 77
+fi
+
+T=$(mktemp -d /tmp/pam_oidc_test.XXXXXX)
+chmod 755 "$T"
+# A private copy of the helper: "no leftover helper" checks then see only
+# this suite's processes, even with suites running in parallel.
+cp "$top_builddir/helper/pam_oidc_helper" "$T/pam_oidc_helper"
+HELPER=$T/pam_oidc_helper
+BAD_PID=
+cleanup() {
+	for d in "$T"/idp*; do [ -d "$d" ] && "$IDP/stop.sh" "$d"; done
+	[ -n "$BAD_PID" ] && kill "$BAD_PID" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# idp_start NAME [VAR=value...]: prints the issuer.
+idp_start() {
+	name=$1; shift
+	env "$@" "$IDP/start.sh" "$T/$name"
+}
+
+# write_config FILE ISSUER IDPDIR CLIENT [extra lines...]
+write_config() {
+	f=$1; iss=$2; d=$3; client=$4; shift 4
+	{
+		echo "issuer = $iss"
+		echo "client_id = $client"
+		echo "scopes = openid profile email offline_access"
+		echo "ca_file = $d/ca.pem"
+		echo "helper = $HELPER"
+		echo "state_dir = $T/state"
+		echo "timeout = 30"
+		for l in "$@"; do echo "$l"; done
+	} > "$f"
+	chmod 644 "$f"
+}
+
+# login_bg CONF OUT [args]: pam-oidc login in the background; LOGIN_PID.
+login_bg() {
+	conf=$1; out=$2; shift 2
+	( "$CLI" login --config "$conf" "$@" > "$out" 2> "$out.err"; echo $? > "$out.rc" ) &
+	LOGIN_PID=$!
+}
+
+# wait_code OUT: prints the user code once the CLI shows it.
+wait_code() {
+	i=0
+	while [ $i -lt 100 ]; do
+		c=$(sed -n 's/.*enter the code: //p' "$1" 2>/dev/null)
+		[ -n "$c" ] && { echo "$c"; return 0; }
+		[ -s "$1.rc" ] && return 1
+		sleep 0.1; i=$((i + 1))
+	done
+	return 1
+}
+
+# approve IDPDIR CODE ACCOUNT [deny]
+approve() {
+	"$IDP/approve.sh" "$1/ca.pem" "$(cat "$1/issuer")/device" "$2" "$3" ${4:-}
+}
+
+# login_wait OUT: waits for the background login; its exit code in LRC.
+login_wait() { wait "$LOGIN_PID"; LRC=$(cat "$1.rc" 2>/dev/null); }
+
+# count_req IDPDIR METHOD PATH [grant]: requests seen by the IdP.
+count_req() {
+	awk -v m="$2" -v p="$3" -v g="${4:-}" '$2 == m && $3 == p && (g == "" || $5 == g) { n++ } END { print n + 0 }' \
+		"$1/requests.log"
+}
