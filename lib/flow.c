@@ -272,12 +272,15 @@ flow_login_start(struct oidc_flow *f, const struct oidc_config *cfg, struct oidc
 enum flow_state
 flow_login_wait(struct oidc_flow *f, int timeout_ms, struct oidc_error *err)
 {
+	long long deadline = ipc_now_ms() + timeout_ms;
 	json_t *ev = NULL;
 	int rc;
 
 	for (;;) {
-		rc = next_event(&f->hp, timeout_ms, "tokens", "pending", &f->meta, &f->meta_dirty, f->cfg->issuer,
-		    f->helper_code, sizeof(f->helper_code), &ev, err);
+		long long left = deadline - ipc_now_ms();
+
+		rc = next_event(&f->hp, left > 0 ? (int)left : 0, "tokens", "pending", &f->meta, &f->meta_dirty,
+		    f->cfg->issuer, f->helper_code, sizeof(f->helper_code), &ev, err);
 		if (rc == 0)
 			return FLOW_PENDING;
 		if (rc < 0) {
@@ -289,8 +292,6 @@ flow_login_wait(struct oidc_flow *f, int timeout_ms, struct oidc_error *err)
 			f->polls = (long)json_integer_value(json_object_get(ev, "polls"));
 			json_decref(ev);
 			ev = NULL;
-			if (timeout_ms == 0)
-				return FLOW_PENDING;
 			continue;
 		}
 		f->tokens = ev;

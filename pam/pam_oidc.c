@@ -1,0 +1,418 @@
+/* pam_oidc.so: OpenID Connect device-flow authentication for PAM.
+ *
+ * Trust decisions live here; the network lives in pam_oidc_helper. Each
+ * pam_sm_* entry point is a thin wrapper around a static worker. */
+#include "config.h"
+
+#include <errno.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+#include <security/pam_modutil.h>
+
+#include "pam_oidc/config.h"
+#include "pam_oidc/flow.h"
+#include "pam_oidc/identity.h"
+#include "pam_oidc/qr.h"
+
+#define PAM_VISIBLE __attribute__((visibility("default")))
+#define MAX_MSGS 48
+
+/* What one authentication attempt learned, for the one log line. */
+struct attempt {
+	pam_handle_t *pamh;
+	const char *service;
+	const char *user;
+	const char *rhost;
+	const char *tty;
+	char mapped[IDENTITY_MAX_USER + 1];
+	char iss[256];
+	char sub[256];
+	long long t0;
+	int silent;
+	int debug;
+};
+
+static void
+log_attempt(const struct attempt *a, int pam_rc, const char *reason, const char *detail)
+{
+	pam_syslog(a->pamh, pam_rc == PAM_SUCCESS ? LOG_NOTICE : LOG_WARNING,
+	    "result=%s reason=%s service=%s user=%s mapped=%s iss=%s sub=%s rhost=%s tty=%s duration_ms=%lld%s%s",
+	    pam_rc == PAM_SUCCESS ? "success" : "failure", reason, a->service ? a->service : "-",
+	    a->user ? a->user : "-", a->mapped[0] ? a->mapped : "-", a->iss[0] ? a->iss : "-",
+	    a->sub[0] ? a->sub : "-", a->rhost ? a->rhost : "-", a->tty ? a->tty : "-",
+	    ipc_now_ms() - a->t0, detail ? " detail=" : "", detail ? detail : "");
+}
+
+/* STYLE.md §5: exact PAM codes, so admins can write
+ * auth [success=done authinfo_unavail=ignore default=die] pam_oidc.so */
+static int
+pam_code_for(enum oidc_reason r)
+{
+	switch (r) {
+	case OIDC_OK:
+		return PAM_SUCCESS;
+	case OIDC_E_IDP_UNAVAILABLE:
+	case OIDC_E_JWKS_INVALID:
+	case OIDC_E_JWKS_EMPTY:
+		return PAM_AUTHINFO_UNAVAIL;
+	case OIDC_E_CONFIG:
+	case OIDC_E_STORE:
+	case OIDC_E_IO:
+	case OIDC_E_INTERNAL:
+		return PAM_SERVICE_ERR;
+	case OIDC_E_NOMEM:
+		return PAM_BUF_ERR;
+	default:
+		return PAM_AUTH_ERR;
+	}
+}
+
+static const char *
+user_message_for(enum oidc_reason r)
+{
+	switch (r) {
+	case OIDC_E_DENIED:
+		return "The sign-in was denied.";
+	case OIDC_E_LOGIN_EXPIRED:
+		return "The sign-in code expired before it was approved.";
+	case OIDC_E_IDP_UNAVAILABLE:
+	case OIDC_E_JWKS_INVALID:
+	case OIDC_E_JWKS_EMPTY:
+		return "The identity provider cannot be reached right now.";
+	case OIDC_E_USER_MISMATCH:
+		return "That account may not log in as this user.";
+	case OIDC_E_POLICY:
+		return "That account is not allowed to log in here.";
+	case OIDC_E_CONFIG:
+	case OIDC_E_STORE:
+		return "Sign-in is misconfigured on this host; the administrator can see why in the system log.";
+	default:
+		return "The sign-in could not be verified.";
+	}
+}
+
+/* One conversation call: the info lines, then (optionally) a prompt. */
+static int
+converse(struct attempt *a, char **lines, int nlines, const char *prompt, char **answer)
+{
+	const struct pam_message *pmsg[MAX_MSGS];
+	struct pam_message msgs[MAX_MSGS];
+	struct pam_response *resp = NULL;
+	const struct pam_conv *conv = NULL;
+	int i, n = 0, rc;
+
+	if (pam_get_item(a->pamh, PAM_CONV, (const void **)&conv) != PAM_SUCCESS || conv == NULL ||
+	    conv->conv == NULL)
+		return PAM_CONV_ERR;
+	for (i = 0; i < nlines && n < MAX_MSGS - 1; i++) {
+		msgs[n].msg_style = PAM_TEXT_INFO;
+		msgs[n].msg = lines[i];
+		n++;
+	}
+	if (prompt != NULL) {
+		msgs[n].msg_style = PAM_PROMPT_ECHO_OFF;
+		msgs[n].msg = prompt;
+		n++;
+	}
+	if (n == 0)
+		return PAM_SUCCESS;
+	for (i = 0; i < n; i++)
+		pmsg[i] = &msgs[i];
+	rc = conv->conv(n, pmsg, &resp, conv->appdata_ptr);
+	if (resp != NULL) {
+		for (i = 0; i < n; i++) {
+			if (resp[i].resp == NULL)
+				continue;
+			if (answer != NULL && i == n - 1 && prompt != NULL) {
+				*answer = resp[i].resp;
+			} else {
+				explicit_bzero(resp[i].resp, strlen(resp[i].resp));
+				free(resp[i].resp);
+			}
+		}
+		free(resp);
+	}
+	return rc;
+}
+
+static void
+free_answer(char *ans)
+{
+	if (ans != NULL) {
+		explicit_bzero(ans, strlen(ans));
+		free(ans);
+	}
+}
+
+static void
+say(struct attempt *a, int style, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	if (a->silent && style == PAM_TEXT_INFO)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	pam_prompt(a->pamh, style, NULL, "%s", buf);
+}
+
+/* Builds the lines shown with the device code. Returns the count; each
+ * line is malloc'd. */
+static int
+device_lines(struct attempt *a, const struct oidc_config *cfg, const json_t *dev, char **lines, int max)
+{
+	char uri[2100], complete[2100], code[80], host[256] = "this host";
+	int n = 0;
+
+	flow_sanitize(uri, sizeof(uri), json_string_value(json_object_get(dev, "verification_uri")));
+	flow_sanitize(complete, sizeof(complete), json_string_value(json_object_get(dev, "verification_uri_complete")));
+	flow_sanitize(code, sizeof(code), json_string_value(json_object_get(dev, "user_code")));
+	if (gethostname(host, sizeof(host) - 1) != 0)
+		snprintf(host, sizeof(host), "this host");
+	host[sizeof(host) - 1] = '\0';
+	/* What is asking, so a person can spot a phishing relay. */
+	if (!a->silent && asprintf(&lines[n], "Sign-in requested for %s on %s (service %s%s%s)", a->user, host,
+	    a->service, a->rhost ? ", from " : "", a->rhost ? a->rhost : "") > 0)
+		n++;
+	if (asprintf(&lines[n], "To sign in, open %s", uri) > 0)
+		n++;
+	if (asprintf(&lines[n], "and enter the code: %s", code) > 0)
+		n++;
+	if (complete[0] != '\0' && asprintf(&lines[n], "(or open %s)", complete) > 0)
+		n++;
+	if (cfg->qr && !a->silent && n < max) {
+		char *q = qr_render(complete[0] ? complete : uri);
+
+		if (q != NULL) {
+			/* One message per QR row keeps each under PAM_MAX_MSG_SIZE. */
+			char *row = q, *nl;
+
+			while (n < max - 1 && row != NULL && *row != '\0') {
+				if ((nl = strchr(row, '\n')) != NULL)
+					*nl = '\0';
+				if ((lines[n] = strdup(row)) != NULL)
+					n++;
+				row = nl ? nl + 1 : NULL;
+			}
+			free(q);
+		}
+	}
+	return n;
+}
+
+static void
+free_lines(char **lines, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(lines[i]);
+}
+
+/* The device flow with the person: returns OIDC_OK with f->tokens set. */
+static enum oidc_reason
+run_device_flow(struct attempt *a, const struct oidc_config *cfg, struct oidc_flow *f, struct oidc_error *err)
+{
+	static const char enter_prompt[] = "Press Enter after you have approved the sign-in: ";
+	long long deadline = a->t0 + cfg->timeout * 1000;
+	char *lines[MAX_MSGS];
+	char *ans = NULL;
+	enum flow_state st;
+	long interval;
+	int n, rc;
+
+	if (flow_login_start(f, cfg, err) != 0)
+		return err->reason;
+	interval = (long)json_integer_value(json_object_get(f->device, "interval"));
+	if (interval <= 0)
+		interval = 5;
+	n = device_lines(a, cfg, f->device, lines, MAX_MSGS - 1);
+	if (cfg->prompt == PROMPT_AUTO) {
+		/* sudo, su and login show info at once: just wait. */
+		rc = converse(a, lines, n, NULL, NULL);
+		free_lines(lines, n);
+		if (rc != PAM_SUCCESS)
+			return oidc_error_set(err, OIDC_E_USAGE, "conversation failed"), OIDC_E_USAGE;
+		st = flow_login_wait(f, (int)(deadline - ipc_now_ms() > 0 ? deadline - ipc_now_ms() : 0), err);
+		if (st == FLOW_DONE)
+			return OIDC_OK;
+		if (st == FLOW_PENDING)
+			oidc_error_set(err, OIDC_E_LOGIN_EXPIRED, "not approved within %ld s", cfg->timeout);
+		return err->reason;
+	}
+	/* sshd shows info text only together with a prompt (test-infra.md):
+	 * the code and the Enter prompt travel in one conversation call. */
+	rc = converse(a, lines, n, enter_prompt, &ans);
+	free_lines(lines, n);
+	for (;;) {
+		long long left;
+
+		free_answer(ans);
+		ans = NULL;
+		if (rc != PAM_SUCCESS) {
+			oidc_error_set(err, OIDC_E_USAGE, "conversation failed (%s)", pam_strerror(a->pamh, rc));
+			return OIDC_E_USAGE;
+		}
+		/* The IdP is polled on its interval; give it one more poll. */
+		left = deadline - ipc_now_ms();
+		st = flow_login_wait(f, (int)(left <= 0 ? 0 : (left < (interval + 1) * 1000 ? left : (interval + 1) * 1000)),
+		    err);
+		if (st == FLOW_DONE)
+			return OIDC_OK;
+		if (st == FLOW_FAILED)
+			return err->reason;
+		left = deadline - ipc_now_ms();
+		if (left <= 0) {
+			oidc_error_set(err, OIDC_E_LOGIN_EXPIRED, "not approved within %ld s", cfg->timeout);
+			return OIDC_E_LOGIN_EXPIRED;
+		}
+		{
+			char code[80], *msg = NULL;
+
+			flow_sanitize(code, sizeof(code), json_string_value(json_object_get(f->device, "user_code")));
+			n = 0;
+			if (asprintf(&msg, "Not approved yet (%lld s left). Approve code %s, then press Enter.",
+			    left / 1000, code) > 0)
+				lines[n++] = msg;
+			rc = converse(a, lines, n, enter_prompt, &ans);
+			free_lines(lines, n);
+		}
+	}
+}
+
+static int
+authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct attempt a;
+	struct oidc_config cfg;
+	struct oidc_error err = { 0 };
+	struct oidc_flow flow;
+	struct passwd *pw;
+	json_t *claims = NULL;
+	const char *path = PAM_OIDC_CONFIG_PATH, *id_token;
+	enum oidc_reason why;
+	int i, rc, flow_started = 0, cfg_ready = 0;
+
+	memset(&a, 0, sizeof(a));
+	memset(&flow, 0, sizeof(flow));
+	a.pamh = pamh;
+	a.t0 = ipc_now_ms();
+	a.silent = (flags & PAM_SILENT) != 0;
+	(void)pam_get_item(pamh, PAM_SERVICE, (const void **)&a.service);
+	(void)pam_get_item(pamh, PAM_RHOST, (const void **)&a.rhost);
+	(void)pam_get_item(pamh, PAM_TTY, (const void **)&a.tty);
+
+	/* Defaults, then the file, then argv (config= picks the file). */
+	for (i = 0; i < argc; i++)
+		if (strncmp(argv[i], "config=", 7) == 0)
+			path = argv[i] + 7;
+	if (config_init(&cfg) != 0) {
+		pam_syslog(pamh, LOG_CRIT, "out of memory");
+		return PAM_BUF_ERR;
+	}
+	cfg_ready = 1;
+	if (config_load(&cfg, path, a.service, &err) != 0)
+		goto config_error;
+	for (i = 0; i < argc; i++)
+		if (strncmp(argv[i], "config=", 7) != 0 && config_set_arg(&cfg, argv[i], &err) != 0)
+			goto config_error;
+	if (config_finish(&cfg, &err) != 0)
+		goto config_error;
+	a.debug = cfg.debug;
+
+	rc = pam_get_user(pamh, &a.user, NULL);
+	if (rc != PAM_SUCCESS || a.user == NULL || a.user[0] == '\0') {
+		log_attempt(&a, PAM_USER_UNKNOWN, "no_user", NULL);
+		rc = PAM_USER_UNKNOWN;
+		goto out;
+	}
+	/* The name reaches logs, prompts and (later) paths: check it first. */
+	if (!identity_name_ok(a.user)) {
+		a.user = "(invalid)";
+		log_attempt(&a, PAM_USER_UNKNOWN, "invalid_user_name", NULL);
+		rc = PAM_USER_UNKNOWN;
+		goto out;
+	}
+	if ((pw = pam_modutil_getpwnam(pamh, a.user)) == NULL) {
+		log_attempt(&a, PAM_USER_UNKNOWN, "unknown_user", NULL);
+		rc = PAM_USER_UNKNOWN;
+		goto out;
+	}
+
+	flow_started = 1;
+	why = run_device_flow(&a, &cfg, &flow, &err);
+	if (why != OIDC_OK)
+		goto fail;
+	id_token = json_string_value(json_object_get(flow.tokens, "id_token"));
+	if (flow_verify_id_token(&cfg, geteuid() == 0, id_token, &claims, NULL, &err) != 0) {
+		why = err.reason;
+		goto fail;
+	}
+	snprintf(a.iss, sizeof(a.iss), "%s", json_string_value(json_object_get(claims, "iss")));
+	flow_sanitize(a.sub, sizeof(a.sub), json_string_value(json_object_get(claims, "sub")));
+	if (identity_map(&cfg, claims, a.mapped, sizeof(a.mapped), &err) != 0) {
+		why = err.reason == OIDC_E_CONFIG ? OIDC_E_CONFIG : OIDC_E_USER_MISMATCH;
+		goto fail;
+	}
+	if (strcmp(a.mapped, a.user) != 0) {
+		oidc_error_set(&err, OIDC_E_USER_MISMATCH, "the token is for %s, the login is for %s", a.mapped, a.user);
+		why = OIDC_E_USER_MISMATCH;
+		goto fail;
+	}
+	if (identity_check_policy(&cfg, claims, a.mapped, &err) != 0) {
+		why = err.reason;
+		goto fail;
+	}
+	if (!a.silent)
+		say(&a, PAM_TEXT_INFO, "Signed in as %s.", a.mapped);
+	log_attempt(&a, PAM_SUCCESS, "ok", NULL);
+	rc = PAM_SUCCESS;
+	goto out;
+
+fail:
+	rc = pam_code_for(why);
+	if (why == OIDC_E_USAGE)
+		rc = PAM_CONV_ERR;
+	log_attempt(&a, rc, oidc_reason_code(why), err.text);
+	if (why != OIDC_E_USAGE)
+		say(&a, PAM_ERROR_MSG, "%s", user_message_for(why));
+	goto out;
+
+config_error:
+	pam_syslog(pamh, LOG_ERR, "configuration error: %s", err.text);
+	rc = PAM_SERVICE_ERR;
+out:
+	if (flow_started)
+		flow_end(&flow);
+	json_decref(claims);
+	if (cfg_ready)
+		config_free(&cfg);
+	return rc;
+}
+
+PAM_VISIBLE int
+pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	return authenticate(pamh, flags, argc, argv);
+}
+
+PAM_VISIBLE int
+pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	return PAM_SUCCESS;
+}
+
+PAM_VISIBLE int
+pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	return PAM_IGNORE;
+}

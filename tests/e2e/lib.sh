@@ -1,0 +1,92 @@
+# The private world end-to-end tests run in: a mount namespace with our own
+# /etc/pam.d, passwd/shadow/group/sudoers, /run, /var/log and a /dev whose
+# /dev/log feeds $T/syslog.log. The host's files are never touched.
+# Sourced after tests/integration/lib.sh.
+MODULE=$top_builddir/pam/.libs/pam_oidc.so
+NS=$T/ns
+ALICE_UID=4242
+BOB_UID=4243
+
+if [ "$(id -u)" != 0 ] || ! unshare -m true 2>/dev/null; then
+	echo "end-to-end tests need root and mount namespaces" >&2
+	[ "${PAM_OIDC_REQUIRE_IDP:-}" = 1 ] && exit 1
+	exit 77
+fi
+
+# ns_setup CONFIG: builds $NS; every service authenticates with pam_oidc.
+ns_setup() {
+	conf=$1
+	mkdir -p "$NS/pam.d" "$NS/etc" "$NS/home/alice" "$NS/home/bob" "$NS/run" "$NS/hostdev"
+	chmod 755 "$NS" "$NS/home"
+	cp -a /etc/pam.d/. "$NS/pam.d/"
+	for svc in oidctest sshd sudo; do
+		cat > "$NS/pam.d/$svc" <<EOT
+auth     required  $MODULE config=$conf
+account  required  pam_permit.so
+session  required  pam_permit.so
+password required  pam_deny.so
+EOT
+	done
+	cat > "$NS/pam.d/su" <<EOT
+auth     sufficient pam_rootok.so
+auth     required   $MODULE config=$conf
+account  required   pam_permit.so
+session  required   pam_permit.so
+EOT
+	cp /etc/passwd /etc/shadow /etc/group "$NS/etc/"
+	cp /etc/sudoers "$NS/etc/sudoers" 2>/dev/null || : > "$NS/etc/sudoers"
+	echo "alice:x:$ALICE_UID:$ALICE_UID:Alice Test:$NS/home/alice:/bin/sh" >> "$NS/etc/passwd"
+	echo "bob:x:$BOB_UID:$BOB_UID:Bob Test:$NS/home/bob:/bin/sh" >> "$NS/etc/passwd"
+	echo "alice:*:19000:0:99999:7:::" >> "$NS/etc/shadow"
+	echo "bob:*:19000:0:99999:7:::" >> "$NS/etc/shadow"
+	echo "alice:x:$ALICE_UID:" >> "$NS/etc/group"
+	echo "bob:x:$BOB_UID:" >> "$NS/etc/group"
+	{
+		echo 'Defaults passwd_tries=1'
+		echo 'Defaults !lecture'
+		echo 'alice ALL=(ALL:ALL) ALL'
+		echo 'bob ALL=(ALL:ALL) ALL'
+	} >> "$NS/etc/sudoers"
+	chmod 0440 "$NS/etc/sudoers"
+	chown $ALICE_UID:$ALICE_UID "$NS/home/alice"
+	chown $BOB_UID:$BOB_UID "$NS/home/bob"
+	python3 "$top_srcdir/tests/e2e/syslogd.py" "$NS/devlog" "$T/syslog.log" &
+	SYSLOG_PID=$!
+	for _ in $(seq 100); do [ -S "$NS/devlog" ] && break; sleep 0.02; done
+}
+
+ns_cleanup() { [ -n "${SYSLOG_PID:-}" ] && kill "$SYSLOG_PID" 2>/dev/null; }
+
+# ns_run CMD...: runs CMD inside the private world.
+ns_run() {
+	unshare -m --propagation private sh -c '
+		NS=$1; shift
+		mount --bind "$NS/pam.d" /etc/pam.d || exit 99
+		for f in passwd shadow group sudoers; do mount --bind "$NS/etc/$f" /etc/$f || exit 99; done
+		mount --bind "$NS/run" /run && mkdir -p -m 755 /run/sshd || exit 99
+		mount -t tmpfs tmpfs /var/log || exit 99
+		mount --rbind /dev "$NS/hostdev" && mount -t tmpfs -o mode=755,nosuid tmpfs /dev || exit 99
+		for n in null zero full random urandom tty ptmx console; do
+			[ -e "$NS/hostdev/$n" ] || continue
+			touch /dev/$n && mount --bind "$NS/hostdev/$n" /dev/$n
+		done
+		mkdir /dev/pts /dev/shm && mount --rbind "$NS/hostdev/pts" /dev/pts
+		[ -d "$NS/hostdev/shm" ] && mount --rbind "$NS/hostdev/shm" /dev/shm
+		ln -s /proc/self/fd /dev/fd; ln -s fd/0 /dev/stdin; ln -s fd/1 /dev/stdout; ln -s fd/2 /dev/stderr
+		touch /dev/log && mount --bind "$NS/devlog" /dev/log || exit 99
+		exec "$@"' ns-run "$NS" "$@"
+}
+
+# The last pam_oidc line in the captured syslog.
+last_log() { grep 'pam_oidc' "$T/syslog.log" | tail -1; }
+
+# wait_for FILE PATTERN [tenths]: prints the first capture of a sed pattern.
+wait_for() {
+	i=0
+	while [ $i -lt "${3:-150}" ]; do
+		v=$(sed -n "$2" "$1" 2>/dev/null | head -1)
+		[ -n "$v" ] && { echo "$v"; return 0; }
+		sleep 0.1; i=$((i + 1))
+	done
+	return 1
+}
