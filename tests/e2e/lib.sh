@@ -58,24 +58,8 @@ EOT
 ns_cleanup() { [ -n "${SYSLOG_PID:-}" ] && kill "$SYSLOG_PID" 2>/dev/null; }
 
 # ns_run CMD...: runs CMD inside the private world.
-ns_run() {
-	unshare -m --propagation private sh -c '
-		NS=$1; shift
-		mount --bind "$NS/pam.d" /etc/pam.d || exit 99
-		for f in passwd shadow group sudoers; do mount --bind "$NS/etc/$f" /etc/$f || exit 99; done
-		mount --bind "$NS/run" /run && mkdir -p -m 755 /run/sshd || exit 99
-		mount -t tmpfs tmpfs /var/log || exit 99
-		mount --rbind /dev "$NS/hostdev" && mount -t tmpfs -o mode=755,nosuid tmpfs /dev || exit 99
-		for n in null zero full random urandom tty ptmx console; do
-			[ -e "$NS/hostdev/$n" ] || continue
-			touch /dev/$n && mount --bind "$NS/hostdev/$n" /dev/$n
-		done
-		mkdir /dev/pts /dev/shm && mount --rbind "$NS/hostdev/pts" /dev/pts
-		[ -d "$NS/hostdev/shm" ] && mount --rbind "$NS/hostdev/shm" /dev/shm
-		ln -s /proc/self/fd /dev/fd; ln -s fd/0 /dev/stdin; ln -s fd/1 /dev/stdout; ln -s fd/2 /dev/stderr
-		touch /dev/log && mount --bind "$NS/devlog" /dev/log || exit 99
-		exec "$@"' ns-run "$NS" "$@"
-}
+NS_RUN=$top_srcdir/tests/e2e/ns-run.sh
+ns_run() { "$NS_RUN" "$NS" "$@"; }
 
 # The last pam_oidc line in the captured syslog.
 last_log() { grep 'pam_oidc' "$T/syslog.log" | tail -1; }

@@ -1,0 +1,21 @@
+#!/bin/sh
+# Runs a command inside the private world built by tests/e2e/lib.sh.
+# Usage: ns-run.sh NSDIR CMD...
+exec unshare -m --propagation private sh -c '
+	NS=$1; shift
+	mount --bind "$NS/pam.d" /etc/pam.d || exit 99
+	for f in passwd shadow group sudoers; do mount --bind "$NS/etc/$f" /etc/$f || exit 99; done
+	mount --bind "$NS/run" /run && mkdir -p -m 755 /run/sshd || exit 99
+	mount -t tmpfs tmpfs /var/log || exit 99
+	mount --rbind /dev "$NS/hostdev" && mount -t tmpfs -o mode=755,nosuid tmpfs /dev || exit 99
+	for n in null zero full random urandom tty console; do
+		[ -e "$NS/hostdev/$n" ] || continue
+		touch /dev/$n && mount --bind "$NS/hostdev/$n" /dev/$n
+	done
+	# A devpts instance of our own: sshd and sudo allocate ptys from it.
+	mkdir /dev/pts /dev/shm && mount -t devpts -o newinstance,ptmxmode=0666,mode=0620 devpts /dev/pts || exit 99
+	ln -s pts/ptmx /dev/ptmx
+	[ -d "$NS/hostdev/shm" ] && mount --rbind "$NS/hostdev/shm" /dev/shm
+	ln -s /proc/self/fd /dev/fd; ln -s fd/0 /dev/stdin; ln -s fd/1 /dev/stdout; ln -s fd/2 /dev/stderr
+	touch /dev/log && mount --bind "$NS/devlog" /dev/log || exit 99
+	exec "$@"' ns-run "$@"
