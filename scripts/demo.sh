@@ -1,18 +1,94 @@
-#!/bin/sh
-# make demo: verify a freshly signed ID token with pam-oidc verify-token,
-# then show a forged one being rejected.
-set -eu
-FX=tests/fixtures/out
-ISS=https://idp.example.test/realms/main
-echo "== pam-oidc verify-token on a valid RS256 ID token"
-cli/pam-oidc verify-token --issuer "$ISS" --audience pam-oidc --jwks "$FX/jwks.json" \
-	--now 1800000000 "$FX/ok_rs256.jwt"
-echo "== the same token with preferred_username changed to root"
-if cli/pam-oidc verify-token --issuer "$ISS" --audience pam-oidc --jwks "$FX/jwks.json" \
-	--now 1800000000 "$FX/sig_payload_tampered.jwt"; then
-	echo "demo: a forged token was accepted" >&2
-	exit 1
+#!/bin/bash
+# make demo: a real login through pam_oidc.so against the bundled test IdP.
+# Starts the IdP (TLS on 127.0.0.1), builds a private mount namespace with a
+# demo user "alice" and its own /etc/pam.d, runs pamtester as sshd would
+# run the stack, shows what the person sees, approves through the driver
+# (or waits for you when DEMO_INTERACTIVE=1), and prints the verified
+# identity and the syslog line. The host is left untouched.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${BUILDDIR:-$PWD}
+IDP=$top/tests/idp
+MODULE=$build/pam/.libs/pam_oidc.so
+HELPER_SRC=$build/helper/pam_oidc_helper
+[ "$(id -u)" = 0 ] || { echo "demo: run as root (it uses a private mount namespace)" >&2; exit 1; }
+[ -f "$MODULE" ] || { echo "demo: build first (make)" >&2; exit 1; }
+
+T=$(mktemp -d /tmp/pam_oidc_demo.XXXXXX); chmod 755 "$T"
+NS=$T/ns
+cleanup() {
+	[ -n "${SYSLOG_PID:-}" ] && kill "$SYSLOG_PID" 2>/dev/null
+	"$IDP/stop.sh" "$T/idp"
+	rm -rf "$T"
+}
+trap cleanup EXIT
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "Starting the bundled test identity provider (oidc-provider over TLS)"
+ISS=$(OP_INTERVAL=1 "$IDP/start.sh" "$T/idp") || exit 1
+echo "issuer: $ISS"
+cp "$HELPER_SRC" "$T/pam_oidc_helper"
+cat > "$T/pam_oidc.conf" <<EOT
+issuer = $ISS
+client_id = pam-oidc
+scopes = openid profile email
+ca_file = $T/idp/ca.pem
+helper = $T/pam_oidc_helper
+qr = yes
+EOT
+chmod 644 "$T/pam_oidc.conf"
+
+step "A private world: /etc/pam.d/sshd, user alice, /run and /dev/log of its own"
+mkdir -p "$NS/pam.d" "$NS/etc" "$NS/home/alice" "$NS/run" "$NS/hostdev"
+cp -a /etc/pam.d/. "$NS/pam.d/"
+cat > "$NS/pam.d/sshd" <<EOT
+auth     [success=done authinfo_unavail=die default=die] $MODULE config=$T/pam_oidc.conf
+account  required pam_permit.so
+session  required pam_permit.so
+EOT
+cp /etc/passwd /etc/shadow /etc/group /etc/sudoers "$NS/etc/" 2>/dev/null
+echo "alice:x:4242:4242:Alice Demo:$NS/home/alice:/bin/sh" >> "$NS/etc/passwd"
+echo "alice:*:19000:0:99999:7:::" >> "$NS/etc/shadow"
+echo "alice:x:4242:" >> "$NS/etc/group"
+touch "$NS/etc/sudoers"
+python3 "$top/tests/e2e/syslogd.py" "$NS/devlog" "$T/syslog.log" &
+SYSLOG_PID=$!
+for _ in $(seq 100); do [ -S "$NS/devlog" ] && break; sleep 0.02; done
+sed 's/^/    /' "$NS/pam.d/sshd"
+
+step "pamtester sshd alice authenticate — what the person sees:"
+mkfifo "$T/answers"
+exec 4<> "$T/answers"
+"$top/tests/e2e/ns-run.sh" "$NS" stdbuf -oL pamtester -I rhost=127.0.0.1 -I tty=ssh sshd alice authenticate \
+	< "$T/answers" > "$T/out" 2>&1 &
+PT=$!
+tail -f "$T/out" --pid=$PT 2>/dev/null &
+TAILPID=$!
+code=
+for _ in $(seq 200); do
+	code=$(sed -n 's/.*enter the code: //p' "$T/out" | head -1)
+	[ -n "$code" ] && break
+	sleep 0.05
+done
+if [ -z "$code" ]; then echo "demo: no device code shown" >&2; exit 1; fi
+sleep 0.3
+if [ "${DEMO_INTERACTIVE:-0}" = 1 ]; then
+	printf '\n[demo] Approve in a browser on this machine (account alice, any password),\n'
+	printf '[demo] or run: %s %s %s %s alice\n' "$IDP/approve.sh" "$T/idp/ca.pem" "$ISS/device" "$code"
+	printf '[demo] then press Enter here: '
+	read -r _ < /dev/tty
+else
+	printf '\n[demo] the person opens %s/device, enters %s, signs in as alice and approves...\n' "$ISS" "$code"
+	"$IDP/approve.sh" "$T/idp/ca.pem" "$ISS/device" "$code" alice || exit 1
+	printf '[demo] ...and presses Enter.\n'
 fi
-echo "== a token signed with alg none"
-cli/pam-oidc verify-token --issuer "$ISS" --audience pam-oidc --jwks "$FX/jwks.json" \
-	--now 1800000000 "$FX/alg_none_unsigned.jwt" || true
+printf '\n' >&4
+wait $PT; rc=$?
+sleep 0.2; kill $TAILPID 2>/dev/null
+exec 4>&-
+
+step "Result"
+if [ $rc = 0 ]; then echo "pam_authenticate: PAM_SUCCESS — alice logged in through the identity provider"; else echo "pam_authenticate failed (rc $rc)"; fi
+step "The syslog line (authpriv) an admin sees:"
+grep pam_oidc "$T/syslog.log" | sed 's/^/    /'
+exit $rc
