@@ -150,6 +150,9 @@ static const struct {
 	{ "verify-token", cmd_verify_token, "verify an ID token offline against a JWKS file" },
 	{ "login", cmd_login, "sign in through the device flow and show the verified identity" },
 	{ "check-config", cmd_check_config, "validate pam_oidc.conf and print the effective settings" },
+	{ "sessions", cmd_sessions, "list live session records" },
+	{ "revoke", cmd_revoke, "revoke session records (by user, by id, or all)" },
+	{ "gc", cmd_gc, "remove expired and damaged session records" },
 };
 
 static void

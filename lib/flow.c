@@ -371,7 +371,7 @@ flow_verify_id_token(const struct oidc_config *cfg, int use_cache, const char *i
 	struct jwks *set = NULL;
 	json_t *meta = NULL;
 	const char *raw;
-	int dirty = 0, fetched = 0, rc = -1;
+	int dirty = 0, fetched = 0, refetched = 0, rc = -1;
 	long long now = (long long)time(NULL);
 	json_int_t t;
 
@@ -404,23 +404,30 @@ flow_verify_id_token(const struct oidc_config *cfg, int use_cache, const char *i
 			rc = 0;
 			break;
 		}
-		/* Key rotation: a kid we have not seen may be newer than our
-		 * copy of the JWKS. Refetch once, and not more often than
-		 * CACHE_KID_REFETCH_INTERVAL, so junk tokens cannot make us
-		 * hammer the IdP. */
-		if (err->reason != OIDC_E_KEY_NOT_FOUND || fetched)
+		/* Key rotation: a kid we have not seen, or a known kid whose
+		 * key no longer verifies (an IdP that reuses kids), may be newer
+		 * than our copy of the JWKS. Refetch once, and not more often
+		 * than CACHE_KID_REFETCH_INTERVAL, so junk tokens cannot make us
+		 * hammer the IdP. The retry verifies with the new set or fails. */
+		if ((err->reason != OIDC_E_KEY_NOT_FOUND && err->reason != OIDC_E_BAD_SIGNATURE) || fetched)
 			goto out;
 		t = json_integer_value(json_object_get(meta, "kid_refetch"));
 		if (t != 0 && now - t < CACHE_KID_REFETCH_INTERVAL && now >= t)
 			goto out;
 		oidc_error_clear(err);
-		json_object_set_new(meta, "kid_refetch", json_integer((json_int_t)now));
-		dirty = 1;
 		if (fetch_jwks(cfg, &meta, &dirty, err) != 0)
 			goto out;
 		fetched = 1;
+		refetched = 1;
 	}
 out:
+	/* Only a refetch that did not help counts against the rate limit:
+	 * every genuine rotation costs one fetch, junk at most one per
+	 * interval. */
+	if (refetched && rc != 0 && meta != NULL) {
+		json_object_set_new(meta, "kid_refetch", json_integer((json_int_t)now));
+		dirty = 1;
+	}
 	if (fetches)
 		*fetches = fetched;
 	if (dirty && use_cache && meta != NULL) {

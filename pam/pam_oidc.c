@@ -22,9 +22,13 @@
 #include "pam_oidc/flow.h"
 #include "pam_oidc/identity.h"
 #include "pam_oidc/qr.h"
+#include "pam_oidc/session.h"
 
 #define PAM_VISIBLE __attribute__((visibility("default")))
 #define MAX_MSGS 48
+/* Carries the record id from authenticate to open_session: sshd runs them
+ * in different processes, and only the PAM environment crosses. */
+#define SESSION_ENV "PAM_OIDC_SESSION"
 
 /* What one authentication attempt learned, for the one log line. */
 struct attempt {
@@ -36,6 +40,7 @@ struct attempt {
 	char mapped[IDENTITY_MAX_USER + 1];
 	char iss[256];
 	char sub[256];
+	char session[SESSION_ID_LEN + 1];
 	long long t0;
 	int silent;
 	int debug;
@@ -45,11 +50,12 @@ static void
 log_attempt(const struct attempt *a, int pam_rc, const char *reason, const char *detail)
 {
 	pam_syslog(a->pamh, pam_rc == PAM_SUCCESS ? LOG_NOTICE : LOG_WARNING,
-	    "result=%s reason=%s service=%s user=%s mapped=%s iss=%s sub=%s rhost=%s tty=%s duration_ms=%lld%s%s",
+	    "result=%s reason=%s service=%s user=%s mapped=%s iss=%s sub=%s rhost=%s tty=%s session=%.8s "
+	    "duration_ms=%lld%s%s",
 	    pam_rc == PAM_SUCCESS ? "success" : "failure", reason, a->service ? a->service : "-",
 	    a->user ? a->user : "-", a->mapped[0] ? a->mapped : "-", a->iss[0] ? a->iss : "-",
 	    a->sub[0] ? a->sub : "-", a->rhost ? a->rhost : "-", a->tty ? a->tty : "-",
-	    ipc_now_ms() - a->t0, detail ? " detail=" : "", detail ? detail : "");
+	    a->session[0] ? a->session : "-", ipc_now_ms() - a->t0, detail ? " detail=" : "", detail ? detail : "");
 }
 
 /* STYLE.md §5: exact PAM codes, so admins can write
@@ -290,17 +296,221 @@ run_device_flow(struct attempt *a, const struct oidc_config *cfg, struct oidc_fl
 }
 
 static int
+set_session_env(pam_handle_t *pamh, const char *id)
+{
+	char buf[sizeof(SESSION_ENV) + SESSION_ID_LEN + 2];
+
+	snprintf(buf, sizeof(buf), "%s=%s", SESSION_ENV, id);
+	return pam_putenv(pamh, buf);
+}
+
+static void
+syslog_warn(void *ctx, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	pam_syslog((pam_handle_t *)ctx, LOG_WARNING, "%s", buf);
+}
+
+/* Defaults, then the file (config= picks it), then argv key=value. */
+static int
+load_config(pam_handle_t *pamh, int argc, const char **argv, const char *service, struct oidc_config *cfg)
+{
+	struct oidc_error err = { 0 };
+	const char *path = PAM_OIDC_CONFIG_PATH;
+	int i;
+
+	for (i = 0; i < argc; i++)
+		if (strncmp(argv[i], "config=", 7) == 0)
+			path = argv[i] + 7;
+	if (config_init(cfg) != 0) {
+		pam_syslog(pamh, LOG_CRIT, "out of memory");
+		return PAM_BUF_ERR;
+	}
+	if (config_load(cfg, path, service, &err) != 0)
+		goto fail;
+	for (i = 0; i < argc; i++)
+		if (strncmp(argv[i], "config=", 7) != 0 && config_set_arg(cfg, argv[i], &err) != 0)
+			goto fail;
+	if (config_finish(cfg, &err) != 0)
+		goto fail;
+	return PAM_SUCCESS;
+fail:
+	pam_syslog(pamh, LOG_ERR, "configuration error: %s", err.text);
+	config_free(cfg);
+	return PAM_SERVICE_ERR;
+}
+
+/* Opens the session store, or logs why it cannot be used (an unsafe store
+ * is never trusted: the login then runs the device flow and records
+ * nothing). */
+static int
+store_open(pam_handle_t *pamh, const struct oidc_config *cfg, struct session_store *st)
+{
+	struct oidc_error err = { 0 };
+
+	st->top = st->sessions = -1;
+	if (cfg->session_ttl <= 0 || geteuid() != 0)
+		return -1;
+	if (session_store_open(cfg->state_dir, st, &err) != 0) {
+		pam_syslog(pamh, LOG_ERR, "session store not used: %s", err.text);
+		return -1;
+	}
+	return 0;
+}
+
+struct reuse_search {
+	struct attempt *a;
+	const struct oidc_config *cfg;
+	int64_t now;
+	json_t *best;
+	const char *last_reason;
+};
+
+static int
+reuse_candidate(void *arg, uid_t uid, json_t *rec)
+{
+	struct reuse_search *rs = arg;
+	const char *why = session_unusable_reason(rs->cfg, rec, rs->a->user, rs->a->service, rs->a->tty, rs->now);
+
+	if (why != NULL) {
+		rs->last_reason = why;
+		return 0;
+	}
+	/* The most recent authentication wins. */
+	if (rs->best == NULL || json_integer_value(json_object_get(rec, "auth_time")) >
+	    json_integer_value(json_object_get(rs->best, "auth_time"))) {
+		json_decref(rs->best);
+		rs->best = json_incref(rec);
+	}
+	return 0;
+}
+
+enum recheck_result { RECHECK_OK, RECHECK_REVOKED, RECHECK_OFFLINE_GRACE, RECHECK_FAILED };
+
+/* recheck: a record older than recheck is refreshed at the IdP with its
+ * refresh token before reuse; invalid_grant revokes it. Serialised per uid
+ * so two rechecks never spend the same (rotating) refresh token. */
+static enum recheck_result
+recheck(struct attempt *a, const struct oidc_config *cfg, struct session_store *st, uid_t uid, json_t **recp,
+    int64_t now)
+{
+	struct session_ctx sctx = { syslog_warn, a->pamh };
+	struct oidc_error err = { 0 };
+	json_t *rec = *recp, *fresh = NULL, *tokens = NULL;
+	enum recheck_result res = RECHECK_FAILED;
+	char id[SESSION_ID_LEN + 1];
+	const char *rt;
+	int lock;
+
+	/* A copy: the record is replaced by a fresh load below. */
+	snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(rec, "id")));
+
+	if ((lock = session_lock(st, uid, &err)) < 0)
+		return RECHECK_FAILED;
+	/* Another process may have rechecked (and rotated) while we waited. */
+	if (session_load(st, &sctx, uid, id, &fresh, &err) != 1) {
+		res = RECHECK_REVOKED;
+		goto out;
+	}
+	json_decref(rec);
+	*recp = rec = fresh;
+	if (now - json_integer_value(json_object_get(rec, "checked")) < cfg->recheck) {
+		res = RECHECK_OK;
+		goto out;
+	}
+	rt = json_string_value(json_object_get(rec, "refresh_token"));
+	if (rt == NULL) {
+		pam_syslog(a->pamh, LOG_NOTICE, "session %.8s for %s is due for recheck but has no refresh token "
+		    "(add offline_access to scopes)", id, a->user);
+		goto out;
+	}
+	if (flow_refresh(cfg, 1, rt, &tokens, &err) == 0) {
+		const char *nrt = json_string_value(json_object_get(tokens, "refresh_token"));
+
+		json_object_set_new(rec, "checked", json_integer((json_int_t)now));
+		if (nrt != NULL)
+			json_object_set_new(rec, "refresh_token", json_string(nrt));
+		if (session_update(st, uid, rec, &err) != 0)
+			pam_syslog(a->pamh, LOG_ERR, "cannot store the rechecked session %.8s: %s", id, err.text);
+		res = RECHECK_OK;
+	} else if (err.reason == OIDC_E_INVALID_GRANT) {
+		session_remove(st, uid, id);
+		pam_syslog(a->pamh, LOG_NOTICE, "session %.8s for %s revoked: the identity provider refused its "
+		    "refresh token (%s)", id, a->user, err.text);
+		res = RECHECK_REVOKED;
+	} else if (cfg->offline == OFFLINE_GRACE) {
+		pam_syslog(a->pamh, LOG_WARNING, "session %.8s for %s used in offline grace: recheck failed (%s)", id,
+		    a->user, err.text);
+		res = RECHECK_OFFLINE_GRACE;
+	} else {
+		pam_syslog(a->pamh, LOG_NOTICE, "session %.8s for %s not reused: recheck failed and offline = deny (%s)",
+		    id, a->user, err.text);
+	}
+out:
+	flow_tokens_free(tokens);
+	session_unlock(lock);
+	return res;
+}
+
+/* A usable record serves this authentication with no helper and no
+ * network (except a due recheck). Returns PAM_SUCCESS or PAM_IGNORE. */
+static int
+try_reuse(struct attempt *a, const struct oidc_config *cfg, struct session_store *st, uid_t uid)
+{
+	struct session_ctx sctx = { syslog_warn, a->pamh };
+	struct reuse_search rs = { a, cfg, (int64_t)time(NULL), NULL, NULL };
+	struct oidc_error err = { 0 };
+	const char *reason = "session_reuse";
+	int rc = PAM_IGNORE;
+
+	if (session_foreach(st, &sctx, uid, 1, rs.now, reuse_candidate, &rs, &err) < 0 || rs.best == NULL) {
+		if (a->debug && rs.last_reason != NULL)
+			pam_syslog(a->pamh, LOG_DEBUG, "no session reused for %s: %s", a->user, rs.last_reason);
+		goto out;
+	}
+	if (cfg->recheck > 0 && rs.now - json_integer_value(json_object_get(rs.best, "checked")) >= cfg->recheck) {
+		switch (recheck(a, cfg, st, uid, &rs.best, rs.now)) {
+		case RECHECK_OK:
+			break;
+		case RECHECK_OFFLINE_GRACE:
+			reason = "session_reuse_offline_grace";
+			break;
+		default:
+			goto out;
+		}
+	}
+	snprintf(a->session, sizeof(a->session), "%s", json_string_value(json_object_get(rs.best, "id")));
+	snprintf(a->mapped, sizeof(a->mapped), "%s", a->user);
+	snprintf(a->iss, sizeof(a->iss), "%s", json_string_value(json_object_get(rs.best, "iss")));
+	flow_sanitize(a->sub, sizeof(a->sub), json_string_value(json_object_get(rs.best, "sub")));
+	if (set_session_env(a->pamh, a->session) != PAM_SUCCESS)
+		goto out;
+	log_attempt(a, PAM_SUCCESS, reason, NULL);
+	rc = PAM_SUCCESS;
+out:
+	json_decref(rs.best);
+	return rc;
+}
+
+static int
 authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct attempt a;
 	struct oidc_config cfg;
 	struct oidc_error err = { 0 };
 	struct oidc_flow flow;
+	struct session_store st = { -1, -1 };
 	struct passwd *pw;
-	json_t *claims = NULL;
-	const char *path = PAM_OIDC_CONFIG_PATH, *id_token;
+	json_t *claims = NULL, *rec = NULL;
+	const char *id_token;
 	enum oidc_reason why;
-	int i, rc, flow_started = 0, cfg_ready = 0;
+	uid_t uid;
+	int rc, flow_started = 0, have_store;
 
 	memset(&a, 0, sizeof(a));
 	memset(&flow, 0, sizeof(flow));
@@ -310,23 +520,8 @@ authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	(void)pam_get_item(pamh, PAM_SERVICE, (const void **)&a.service);
 	(void)pam_get_item(pamh, PAM_RHOST, (const void **)&a.rhost);
 	(void)pam_get_item(pamh, PAM_TTY, (const void **)&a.tty);
-
-	/* Defaults, then the file, then argv (config= picks the file). */
-	for (i = 0; i < argc; i++)
-		if (strncmp(argv[i], "config=", 7) == 0)
-			path = argv[i] + 7;
-	if (config_init(&cfg) != 0) {
-		pam_syslog(pamh, LOG_CRIT, "out of memory");
-		return PAM_BUF_ERR;
-	}
-	cfg_ready = 1;
-	if (config_load(&cfg, path, a.service, &err) != 0)
-		goto config_error;
-	for (i = 0; i < argc; i++)
-		if (strncmp(argv[i], "config=", 7) != 0 && config_set_arg(&cfg, argv[i], &err) != 0)
-			goto config_error;
-	if (config_finish(&cfg, &err) != 0)
-		goto config_error;
+	if ((rc = load_config(pamh, argc, argv, a.service, &cfg)) != PAM_SUCCESS)
+		return rc;
 	a.debug = cfg.debug;
 
 	rc = pam_get_user(pamh, &a.user, NULL);
@@ -335,7 +530,7 @@ authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		rc = PAM_USER_UNKNOWN;
 		goto out;
 	}
-	/* The name reaches logs, prompts and (later) paths: check it first. */
+	/* The name reaches logs, prompts and records: check it first. */
 	if (!identity_name_ok(a.user)) {
 		a.user = "(invalid)";
 		log_attempt(&a, PAM_USER_UNKNOWN, "invalid_user_name", NULL);
@@ -347,6 +542,18 @@ authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		rc = PAM_USER_UNKNOWN;
 		goto out;
 	}
+	uid = pw->pw_uid;
+
+	have_store = store_open(pamh, &cfg, &st) == 0;
+	if (!have_store && cfg.session_ttl > 0 && geteuid() == 0) {
+		/* An unsafe state directory (wrong owner, writable by others) may
+		 * hold forged records and JWKS: refuse, never work around it. */
+		why = OIDC_E_STORE;
+		oidc_error_set(&err, OIDC_E_STORE, "the state directory %s is unsafe", cfg.state_dir);
+		goto fail;
+	}
+	if (have_store && (rc = try_reuse(&a, &cfg, &st, uid)) == PAM_SUCCESS)
+		goto out;
 
 	flow_started = 1;
 	why = run_device_flow(&a, &cfg, &flow, &err);
@@ -372,6 +579,18 @@ authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		why = err.reason;
 		goto fail;
 	}
+	if (have_store) {
+		rec = session_record_new(&cfg, claims, a.user, uid, a.service, a.tty, a.rhost,
+		    json_string_value(json_object_get(flow.tokens, "refresh_token")), (int64_t)time(NULL));
+		if (rec == NULL || session_create(&st, uid, rec, a.session, &err) != 0) {
+			pam_syslog(pamh, LOG_ERR, "login of %s not recorded: %s", a.user,
+			    rec == NULL ? "out of memory" : err.text);
+			a.session[0] = '\0';
+			oidc_error_clear(&err);
+		} else if (set_session_env(pamh, a.session) != PAM_SUCCESS) {
+			pam_syslog(pamh, LOG_ERR, "cannot pass session %.8s on in the PAM environment", a.session);
+		}
+	}
 	if (!a.silent)
 		say(&a, PAM_TEXT_INFO, "Signed in as %s.", a.mapped);
 	log_attempt(&a, PAM_SUCCESS, "ok", NULL);
@@ -385,17 +604,155 @@ fail:
 	log_attempt(&a, rc, oidc_reason_code(why), err.text);
 	if (why != OIDC_E_USAGE)
 		say(&a, PAM_ERROR_MSG, "%s", user_message_for(why));
-	goto out;
-
-config_error:
-	pam_syslog(pamh, LOG_ERR, "configuration error: %s", err.text);
-	rc = PAM_SERVICE_ERR;
 out:
 	if (flow_started)
 		flow_end(&flow);
+	if (rec != NULL) {
+		const char *rt = json_string_value(json_object_get(rec, "refresh_token"));
+
+		if (rt != NULL)
+			explicit_bzero((char *)rt, strlen(rt));
+		json_decref(rec);
+	}
 	json_decref(claims);
-	if (cfg_ready)
-		config_free(&cfg);
+	session_store_close(&st);
+	config_free(&cfg);
+	return rc;
+}
+
+/* The record this PAM transaction authenticated with (or NULL). */
+static json_t *
+current_record(pam_handle_t *pamh, const struct oidc_config *cfg, struct session_store *st, uid_t *uid_out)
+{
+	struct session_ctx sctx = { syslog_warn, pamh };
+	struct oidc_error err = { 0 };
+	const char *id = pam_getenv(pamh, SESSION_ENV), *user = NULL;
+	struct passwd *pw;
+	json_t *rec = NULL;
+
+	if (id == NULL || !session_id_ok(id) || pam_get_item(pamh, PAM_USER, (const void **)&user) != PAM_SUCCESS ||
+	    user == NULL || !identity_name_ok(user) || (pw = pam_modutil_getpwnam(pamh, user)) == NULL)
+		return NULL;
+	if (session_load(st, &sctx, pw->pw_uid, id, &rec, &err) != 1)
+		return NULL;
+	if (strcmp(json_string_value(json_object_get(rec, "user")), user) != 0) {
+		json_decref(rec);
+		return NULL;
+	}
+	*uid_out = pw->pw_uid;
+	return rec;
+}
+
+/* Binds the record to the session's real terminal (sshd sets PAM_TTY to the
+ * pty only now), so sudo in that terminal may reuse it. */
+static int
+open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct oidc_config cfg;
+	struct session_store st;
+	struct oidc_error err = { 0 };
+	const char *service = NULL, *tty = NULL;
+	json_t *rec;
+	uid_t uid;
+	int rc = PAM_IGNORE;
+
+	(void)pam_get_item(pamh, PAM_SERVICE, (const void **)&service);
+	if (load_config(pamh, argc, argv, service, &cfg) != PAM_SUCCESS)
+		return PAM_IGNORE;
+	if (store_open(pamh, &cfg, &st) == 0 && (rec = current_record(pamh, &cfg, &st, &uid)) != NULL) {
+		(void)pam_get_item(pamh, PAM_TTY, (const void **)&tty);
+		if (tty != NULL && tty[0] != '\0')
+			json_object_set_new(rec, "tty", json_string(session_tty_norm(tty)));
+		json_object_set_new(rec, "pid", json_integer((json_int_t)getpid()));
+		if (session_update(&st, uid, rec, &err) != 0)
+			pam_syslog(pamh, LOG_ERR, "cannot bind session to its terminal: %s", err.text);
+		else
+			rc = PAM_SUCCESS;
+		json_decref(rec);
+	}
+	session_store_close(&st);
+	config_free(&cfg);
+	return rc;
+}
+
+static int
+close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct oidc_config cfg;
+	struct session_store st;
+	const char *service = NULL;
+	json_t *rec;
+	uid_t uid;
+	int rc = PAM_IGNORE;
+
+	(void)pam_get_item(pamh, PAM_SERVICE, (const void **)&service);
+	if (load_config(pamh, argc, argv, service, &cfg) != PAM_SUCCESS)
+		return PAM_IGNORE;
+	if (cfg.revoke_on_logout && store_open(pamh, &cfg, &st) == 0) {
+		if ((rec = current_record(pamh, &cfg, &st, &uid)) != NULL) {
+			session_remove(&st, uid, json_string_value(json_object_get(rec, "id")));
+			pam_syslog(pamh, LOG_INFO, "session %.8s ended at logout", json_string_value(json_object_get(rec, "id")));
+			json_decref(rec);
+			rc = PAM_SUCCESS;
+		}
+		session_store_close(&st);
+	}
+	config_free(&cfg);
+	return rc;
+}
+
+struct any_record {
+	const char *user;
+	int found;
+};
+
+static int
+any_unexpired(void *arg, uid_t uid, json_t *rec)
+{
+	struct any_record *ar = arg;
+
+	if (strcmp(json_string_value(json_object_get(rec, "user")), ar->user) == 0)
+		ar->found = 1;
+	return ar->found;
+}
+
+/* account_requires_session: a user whose records were revoked (or expired)
+ * after login is refused at the account stage. */
+static int
+acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct oidc_config cfg;
+	struct session_store st;
+	struct oidc_error err = { 0 };
+	struct session_ctx sctx = { syslog_warn, pamh };
+	const char *service = NULL, *user = NULL;
+	struct any_record ar = { NULL, 0 };
+	struct passwd *pw;
+	int rc = PAM_IGNORE;
+
+	(void)pam_get_item(pamh, PAM_SERVICE, (const void **)&service);
+	if (load_config(pamh, argc, argv, service, &cfg) != PAM_SUCCESS)
+		return PAM_SERVICE_ERR;
+	if (!cfg.account_requires_session)
+		goto out;
+	rc = PAM_PERM_DENIED;
+	if (pam_get_item(pamh, PAM_USER, (const void **)&user) != PAM_SUCCESS || user == NULL ||
+	    !identity_name_ok(user) || (pw = pam_modutil_getpwnam(pamh, user)) == NULL) {
+		rc = PAM_USER_UNKNOWN;
+		goto out;
+	}
+	if (store_open(pamh, &cfg, &st) != 0) {
+		rc = PAM_AUTHINFO_UNAVAIL;
+		goto out;
+	}
+	ar.user = user;
+	if (session_foreach(&st, &sctx, pw->pw_uid, 1, (int64_t)time(NULL), any_unexpired, &ar, &err) >= 0 && ar.found)
+		rc = PAM_SUCCESS;
+	else
+		pam_syslog(pamh, LOG_NOTICE, "account %s refused: no live session record (revoked or expired)", user);
+	session_store_close(&st);
+out:
+	config_free(&cfg);
 	return rc;
 }
 
@@ -414,5 +771,17 @@ pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
 PAM_VISIBLE int
 pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-	return PAM_IGNORE;
+	return acct_mgmt(pamh, flags, argc, argv);
+}
+
+PAM_VISIBLE int
+pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	return open_session(pamh, flags, argc, argv);
+}
+
+PAM_VISIBLE int
+pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	return close_session(pamh, flags, argc, argv);
 }

@@ -4,7 +4,8 @@
 # sudo (prompt=enter on a terminal, prompt=auto with -S), and su on a pty.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/e2e/lib.sh"
-trap 'ns_cleanup; [ -n "${SSHD_PID:-}" ] && kill $SSHD_PID 2>/dev/null; cleanup' EXIT
+# sshd runs behind ns-run's exec chain: stop it by its PidFile.
+trap 'ns_cleanup; [ -s "$NS/sshd.pid" ] && kill "$(cat "$NS/sshd.pid")" 2>/dev/null; cleanup' EXIT
 E2E=$top_srcdir/tests/e2e
 
 A=$T/idpA

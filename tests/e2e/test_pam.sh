@@ -31,7 +31,7 @@ cp "$NS/pam.d/oidctest" "$NS/pam.d/oidcgroups"
 
 # Module hygiene: only pam_sm_* exported, no libcurl.
 syms=$(nm -D --defined-only "$MODULE" | awk '$2 == "T" {print $3}' | sort | tr '\n' ' ')
-[ "$syms" = "pam_sm_acct_mgmt pam_sm_authenticate pam_sm_setcred " ] && t_pass "exports only pam_sm_*" || t_fail "exports" "$syms"
+[ "$syms" = "pam_sm_acct_mgmt pam_sm_authenticate pam_sm_close_session pam_sm_open_session pam_sm_setcred " ] && t_pass "exports only pam_sm_*" || t_fail "exports" "$syms"
 ldd "$MODULE" | grep -q curl && t_fail "no libcurl in the module" "$(ldd "$MODULE")" || t_pass "no libcurl in the module"
 
 # pam_run NAME SERVICE USER ACCOUNT ACTION: ACTION is approve, deny, none,

@@ -6,7 +6,7 @@ set -eu
 ca=$1; vu=$2; code=$3; login=$4; mode=${5:-approve}
 w=$(mktemp -d); trap 'rm -rf "$w"' EXIT
 jar=$w/jar
-c() { curl -sf --cacert "$ca" -c "$jar" -b "$jar" "$@"; }
+c() { curl -sf --max-time 20 --cacert "$ca" -c "$jar" -b "$jar" "$@"; }
 xsrf() { sed -n 's/.*name="xsrf" value="\([^"]*\)".*/\1/p' "$1" | head -1; }
 uid_from() { sed -n 's#.*action="[^"]*/interaction/\([^"/]*\)".*#\1#p' "$1" | head -1; }
 iss=${vu%/device}

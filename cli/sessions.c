@@ -1,0 +1,288 @@
+/* pam-oidc sessions | revoke | gc: the session store, for administrators. */
+#include "config.h"
+
+#include <getopt.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "pam_oidc/config.h"
+#include "pam_oidc/identity.h"
+#include "pam_oidc/session.h"
+
+static void
+stderr_warn(void *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("pam-oidc: warning: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static const struct session_ctx warn_ctx = { stderr_warn, NULL };
+
+struct store_opts {
+	const char *config;
+	const char *state_dir;
+	const char *user;
+	const char *id;
+	int all;
+	int json;
+};
+
+/* The state directory: --state-dir, else the config's, else the default. */
+static int
+open_store(const struct store_opts *o, struct session_store *st)
+{
+	struct oidc_config cfg;
+	struct oidc_error err = { 0 };
+	char *dir = NULL;
+	int rc;
+
+	if (o->state_dir != NULL) {
+		dir = strdup(o->state_dir);
+	} else if (access(o->config, F_OK) == 0) {
+		if (config_init(&cfg) != 0 || config_load(&cfg, o->config, NULL, &err) != 0) {
+			fprintf(stderr, "pam-oidc: %s\n", err.text);
+			config_free(&cfg);
+			return -1;
+		}
+		dir = strdup(cfg.state_dir);
+		config_free(&cfg);
+	} else {
+		dir = strdup(PAM_OIDC_STATE_DIR);
+	}
+	if (dir == NULL)
+		return -1;
+	if (geteuid() != 0) {
+		fprintf(stderr, "pam-oidc: the session store is root's: run as root\n");
+		free(dir);
+		return -1;
+	}
+	rc = session_store_open(dir, st, &err);
+	if (rc != 0)
+		fprintf(stderr, "pam-oidc: %s\n", err.text);
+	free(dir);
+	return rc;
+}
+
+static int
+user_uid(const char *user, uid_t *uid)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+
+	if (!identity_name_ok(user) || getpwnam_r(user, &pw, buf, sizeof(buf), &res) != 0 || res == NULL) {
+		fprintf(stderr, "pam-oidc: no such user: %s\n", user);
+		return -1;
+	}
+	*uid = pw.pw_uid;
+	return 0;
+}
+
+static int
+parse_store_opts(int argc, char **argv, struct store_opts *o, const char *usage)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "state-dir", required_argument, NULL, 'S' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "id", required_argument, NULL, 'i' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->config = PAM_OIDC_CONFIG_PATH;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': o->config = optarg; break;
+		case 'S': o->state_dir = optarg; break;
+		case 'u': o->user = optarg; break;
+		case 'i': o->id = optarg; break;
+		case 'a': o->all = 1; break;
+		case 'j': o->json = 1; break;
+		case 'h': fputs(usage, stdout); return 1;
+		default: fputs(usage, stderr); return -1;
+		}
+	}
+	if (optind != argc) {
+		fputs(usage, stderr);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+fmt_time(json_int_t t, char *buf, size_t size)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL || strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, size, "%lld", (long long)t);
+}
+
+static int
+print_record(void *arg, uid_t uid, json_t *rec)
+{
+	json_t *out = arg;
+	char created[32], expires[32], auth[32];
+
+	if (json_is_array(out)) {
+		json_t *copy = json_deep_copy(rec);
+
+		/* Never print a secret: only whether one is held. */
+		json_object_set_new(copy, "has_refresh_token", json_boolean(json_object_get(rec, "refresh_token") != NULL));
+		json_object_del(copy, "refresh_token");
+		json_array_append_new(out, copy);
+		return 0;
+	}
+	fmt_time(json_integer_value(json_object_get(rec, "created")), created, sizeof(created));
+	fmt_time(json_integer_value(json_object_get(rec, "expires")), expires, sizeof(expires));
+	fmt_time(json_integer_value(json_object_get(rec, "auth_time")), auth, sizeof(auth));
+	printf("%-32s %-12s %6u %-8s %-10s %s %s %s %s\n", json_string_value(json_object_get(rec, "id")),
+	    json_string_value(json_object_get(rec, "user")), (unsigned)uid,
+	    json_string_value(json_object_get(rec, "service")) ? json_string_value(json_object_get(rec, "service")) : "-",
+	    json_string_value(json_object_get(rec, "tty")) ? json_string_value(json_object_get(rec, "tty")) : "-",
+	    auth, created, expires, json_string_value(json_object_get(rec, "sub")));
+	return 0;
+}
+
+int
+cmd_sessions(int argc, char **argv)
+{
+	static const char usage[] =
+	    "usage: pam-oidc sessions [--user USER] [--json] [--config FILE] [--state-dir DIR]\n"
+	    "  Lists live session records (never their secrets). exit 0, or 2 on errors.\n";
+	struct store_opts o;
+	struct session_store st;
+	struct oidc_error err = { 0 };
+	json_t *arr = NULL;
+	uid_t uid = (uid_t)-1;
+	int r, n;
+
+	if ((r = parse_store_opts(argc, argv, &o, usage)) != 0)
+		return r > 0 ? 0 : 2;
+	if (o.user != NULL && user_uid(o.user, &uid) != 0)
+		return 2;
+	if (open_store(&o, &st) != 0)
+		return 2;
+	if (o.json)
+		arr = json_array();
+	else
+		printf("%-32s %-12s %6s %-8s %-10s %-20s %-20s %-20s %s\n", "ID", "USER", "UID", "SERVICE", "TTY",
+		    "AUTH_TIME", "CREATED", "EXPIRES", "SUB");
+	n = session_foreach(&st, &warn_ctx, uid, 0, (int64_t)time(NULL), print_record, arr, &err);
+	session_store_close(&st);
+	if (n < 0) {
+		fprintf(stderr, "pam-oidc: %s\n", err.text);
+		json_decref(arr);
+		return 2;
+	}
+	if (arr != NULL) {
+		json_dumpf(arr, stdout, JSON_INDENT(2));
+		putchar('\n');
+		json_decref(arr);
+	}
+	return 0;
+}
+
+struct revoke_ctx {
+	struct session_store *st;
+	const char *id;
+	int removed;
+};
+
+static int
+revoke_one(void *arg, uid_t uid, json_t *rec)
+{
+	struct revoke_ctx *rc = arg;
+	const char *id = json_string_value(json_object_get(rec, "id"));
+
+	if (rc->id != NULL && strcmp(rc->id, id) != 0)
+		return 0;
+	if (session_remove(rc->st, uid, id) == 0) {
+		rc->removed++;
+		printf("revoked %s (%s)\n", id, json_string_value(json_object_get(rec, "user")));
+	}
+	return 0;
+}
+
+int
+cmd_revoke(int argc, char **argv)
+{
+	static const char usage[] =
+	    "usage: pam-oidc revoke --user USER | --id ID | --all [--config FILE] [--state-dir DIR]\n"
+	    "  Removes session records; the very next PAM call sees it.\n"
+	    "  exit 0 when something was revoked, 1 when nothing matched, 2 on errors.\n";
+	struct store_opts o;
+	struct session_store st;
+	struct oidc_error err = { 0 };
+	struct revoke_ctx rc = { &st, NULL, 0 };
+	uid_t uid = (uid_t)-1;
+	int r;
+
+	if ((r = parse_store_opts(argc, argv, &o, usage)) != 0)
+		return r > 0 ? 0 : 2;
+	if ((o.user != NULL) + (o.id != NULL) + o.all != 1) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	if (o.id != NULL && !session_id_ok(o.id)) {
+		fprintf(stderr, "pam-oidc: %s is not a session id (32 hex digits)\n", o.id);
+		return 2;
+	}
+	if (o.user != NULL && user_uid(o.user, &uid) != 0)
+		return 2;
+	if (open_store(&o, &st) != 0)
+		return 2;
+	rc.id = o.id;
+	r = session_foreach(&st, &warn_ctx, uid, 0, (int64_t)time(NULL), revoke_one, &rc, &err);
+	session_store_close(&st);
+	if (r < 0) {
+		fprintf(stderr, "pam-oidc: %s\n", err.text);
+		return 2;
+	}
+	if (rc.removed == 0) {
+		fprintf(stderr, "pam-oidc: no matching session\n");
+		return 1;
+	}
+	return 0;
+}
+
+int
+cmd_gc(int argc, char **argv)
+{
+	static const char usage[] = "usage: pam-oidc gc [--config FILE] [--state-dir DIR]\n"
+	    "  Removes expired and damaged records and stale temporary files.\n";
+	struct store_opts o;
+	struct session_store st;
+	struct oidc_error err = { 0 };
+	int r;
+
+	if ((r = parse_store_opts(argc, argv, &o, usage)) != 0)
+		return r > 0 ? 0 : 2;
+	if (open_store(&o, &st) != 0)
+		return 2;
+	r = session_foreach(&st, &warn_ctx, (uid_t)-1, 1, (int64_t)time(NULL), NULL, NULL, &err);
+	session_store_close(&st);
+	if (r < 0) {
+		fprintf(stderr, "pam-oidc: %s\n", err.text);
+		return 2;
+	}
+	printf("%d live session record%s\n", r, r == 1 ? "" : "s");
+	return 0;
+}

@@ -1,0 +1,79 @@
+/* Revocable session records under state_dir/sessions/<uid>/<id>.json.
+ * Root-owned (0700 folders, 0600 files), written atomically (temp + fsync
+ * + rename), opened only with O_NOFOLLOW relative to folder descriptors.
+ * The folder name is the numeric uid and the file name a random 128-bit id:
+ * nothing a token says ever becomes a path. */
+#ifndef PAM_OIDC_SESSION_H
+#define PAM_OIDC_SESSION_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "pam_oidc/config.h"
+#include "pam_oidc/error.h"
+
+#define SESSION_ID_LEN 32              /* hex characters */
+#define SESSION_MAX_BYTES (64 * 1024)
+#define SESSION_FORMAT 1
+
+struct session_store {
+	int top;        /* state_dir */
+	int sessions;   /* state_dir/sessions */
+};
+
+/* Complaints about records (damaged, planted, misplaced) go here; the
+ * module sends them to syslog, the CLI to stderr. May be NULL. */
+typedef void (*session_warn_fn)(void *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+struct session_ctx {
+	session_warn_fn warn;
+	void *warn_ctx;
+};
+
+int session_store_open(const char *state_dir, struct session_store *st, struct oidc_error *err);
+void session_store_close(struct session_store *st);
+
+/* 1 if s is a well-formed record id. */
+int session_id_ok(const char *s);
+
+/* Builds a record from verified claims and the PAM context. */
+json_t *session_record_new(const struct oidc_config *cfg, const json_t *claims, const char *user, uid_t uid,
+    const char *service, const char *tty, const char *rhost, const char *refresh_token, int64_t now);
+
+/* Writes a new record with a fresh random id (copied to id_out). */
+int session_create(struct session_store *st, uid_t uid, json_t *rec, char id_out[SESSION_ID_LEN + 1],
+    struct oidc_error *err);
+/* Atomically replaces an existing record. */
+int session_update(struct session_store *st, uid_t uid, const json_t *rec, struct oidc_error *err);
+/* 1 and *rec if it exists and is valid for uid; 0 if absent (or removed as
+ * invalid); -1 on store errors. */
+int session_load(struct session_store *st, const struct session_ctx *ctx, uid_t uid, const char *id,
+    json_t **rec, struct oidc_error *err);
+int session_remove(struct session_store *st, uid_t uid, const char *id);
+
+/* Exclusive lock on one uid's folder (refresh-token rotation); returns an
+ * fd to pass to session_unlock, or -1. */
+int session_lock(struct session_store *st, uid_t uid, struct oidc_error *err);
+void session_unlock(int fd);
+
+/* Calls fn for every valid record (of uid, or of every uid when uid is
+ * (uid_t)-1). Invalid, expired (when gc) and stale temp files are removed.
+ * fn returns nonzero to stop. Returns the number of records visited or -1. */
+int session_foreach(struct session_store *st, const struct session_ctx *ctx, uid_t uid, int gc, int64_t now,
+    int (*fn)(void *arg, uid_t uid, json_t *rec), void *arg, struct oidc_error *err);
+
+/* Why a record may not serve this authentication, or NULL if it may.
+ * Checks user, issuer, expiry, max_age, reuse (tty) and the service's
+ * user/group/acr/amr policy. */
+const char *session_unusable_reason(const struct oidc_config *cfg, const json_t *rec, const char *user,
+    const char *service, const char *tty, int64_t now);
+
+/* "sshd" -> none, anything else -> same_tty, unless configured. */
+enum reuse_mode session_reuse_mode(const struct oidc_config *cfg, const char *service);
+
+/* /dev/pts/3 and pts/3 are the same terminal. */
+const char *session_tty_norm(const char *tty);
+
+#endif
