@@ -10,6 +10,6 @@ if [ ! -x configure ] || [ configure.ac -nt configure ] || [ Makefile.am -nt Mak
 fi
 want="$*"
 have=$(sed -n 's/^ac_cs_config=.\(.*\).$/\1/p' config.status 2>/dev/null | sed "s/'//g") || have=
-if [ ! -f Makefile ] || [ "$want" != "$have" ]; then
+if [ ! -f Makefile ] || [ "$want" != "$have" ] || [ configure -nt config.status ]; then
 	./configure --quiet "$@"
 fi

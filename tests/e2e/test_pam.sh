@@ -16,6 +16,8 @@ scopes = openid profile email
 ca_file = $A/ca.pem
 helper = $HELPER
 timeout = 30
+# This suite is about the device flow itself: no session reuse.
+reuse = none
 
 [oidcauto]
 prompt = auto
@@ -70,7 +72,7 @@ pam_run approve oidctest alice alice approve
 check "approve -> PAM_SUCCESS" 0 "successfully authenticated" "$T/approve.out"
 grep -q "Sign-in requested for alice on .* (service oidctest, from 127.0.0.1)" "$T/approve.out" && t_pass "prompt names user, host, service, rhost" || t_fail "prompt header" "$(cat "$T/approve.out")"
 grep -q "Press Enter after you have approved the sign-in" "$T/approve.out.err" && t_pass "Enter prompt shown" || t_fail "Enter prompt" "$(cat "$T/approve.out.err")"
-check_log "syslog: success line" "result=success reason=ok service=oidctest user=alice mapped=alice iss=$ISS sub=alice rhost=127.0.0.1 tty=pts/9 duration_ms="
+check_log "syslog: success line" "result=success reason=ok service=oidctest user=alice mapped=alice iss=$ISS sub=alice rhost=127.0.0.1 tty=pts/9 session="
 
 pam_run early oidctest alice alice early
 check "Enter before approval -> told to wait, then success" 0 "successfully authenticated" "$T/early.out"

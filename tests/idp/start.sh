@@ -28,7 +28,7 @@ i=0
 # The provider prints its issuer first; oidc-provider's notices follow.
 while ! grep -q '^https://' "$d/stdout.log" 2>/dev/null; do
 	i=$((i + 1))
-	if [ $i -gt 200 ] || ! kill -0 "$(cat "$d/pid")" 2>/dev/null; then
+	if [ $i -gt 600 ] || ! kill -0 "$(cat "$d/pid")" 2>/dev/null; then
 		echo "start.sh: the test IdP did not start:" >&2
 		cat "$d/op.log" >&2
 		exit 1
