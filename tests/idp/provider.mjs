@@ -89,9 +89,15 @@ function configuration() {
 }
 
 let provider;
+process.on('uncaughtException', (err) => { console.error('uncaught', err); });
 const server = https.createServer(
   { key: readFileSync(env.OP_TLS_KEY), cert: readFileSync(env.OP_TLS_CERT) },
-  (req, res) => provider.callback()(req, res),
+  (req, res) => {
+    // A request can arrive before the provider exists (another test's client
+    // retrying a port this server just took): answer, never crash.
+    if (!provider) { res.statusCode = 503; res.end(); return; }
+    provider.callback()(req, res);
+  },
 );
 server.listen(Number(env.OP_PORT || 0), '127.0.0.1', () => {
   const issuer = `https://127.0.0.1:${server.address().port}`;

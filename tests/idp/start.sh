@@ -21,21 +21,28 @@ if [ ! -f "$d/server.pem" ]; then
 	chmod 644 "$d/ca.pem"
 fi
 : > "$d/stdout.log"
-OP_TLS_KEY="$d/server.key" OP_TLS_CERT="$d/server.pem" OP_REQUEST_LOG="${OP_REQUEST_LOG:-$d/requests.log}" \
-	node "$here/provider.mjs" > "$d/stdout.log" 2>> "$d/op.log" &
-echo $! > "$d/pid"
-i=0
-# The provider prints its issuer first; oidc-provider's notices follow.
-while ! grep -q '^https://' "$d/stdout.log" 2>/dev/null; do
-	i=$((i + 1))
-	if [ $i -gt 600 ] || ! kill -0 "$(cat "$d/pid")" 2>/dev/null; then
-		echo "start.sh: the test IdP did not start:" >&2
-		cat "$d/op.log" >&2
-		exit 1
-	fi
-	sleep 0.05
+# Up to three tries: a fixed OP_PORT may still be held for a moment.
+for try in 1 2 3; do
+	OP_TLS_KEY="$d/server.key" OP_TLS_CERT="$d/server.pem" OP_REQUEST_LOG="${OP_REQUEST_LOG:-$d/requests.log}" \
+		node "$here/provider.mjs" > "$d/stdout.log" 2>> "$d/op.log" &
+	pid=$!
+	echo $pid > "$d/pid"
+	i=0
+	# The provider prints its issuer first; oidc-provider's notices follow.
+	while ! grep -q '^https://' "$d/stdout.log" 2>/dev/null && kill -0 $pid 2>/dev/null && [ $i -lt 600 ]; do
+		sleep 0.05; i=$((i + 1))
+	done
+	grep -q '^https://' "$d/stdout.log" && break
+	kill $pid 2>/dev/null; wait $pid; rc=$?
+	echo "start.sh: try $try: the test IdP exited with status $rc" >> "$d/op.log"
+	[ $try = 3 ] && { echo "start.sh: the test IdP did not start:" >&2; cat "$d/op.log" >&2; exit 1; }
+	sleep 0.5
 done
 iss=$(grep -m1 '^https://' "$d/stdout.log")
 echo "$iss" > "$d/issuer"
-until curl -sf --cacert "$d/ca.pem" -o /dev/null "$iss/.well-known/openid-configuration"; do sleep 0.05; done
+i=0
+until curl -sf --max-time 5 --cacert "$d/ca.pem" -o /dev/null "$iss/.well-known/openid-configuration"; do
+	i=$((i + 1)); [ $i -gt 300 ] && { echo "start.sh: $iss does not answer" >&2; exit 1; }
+	sleep 0.05
+done
 echo "$iss"

@@ -1,0 +1,79 @@
+#!/bin/bash
+# make bench: the figures of issue "Benchmarks", each measured side by side
+# with its baseline in the same run. Prints tables; writes bench/results.json.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${BUILDDIR:-$PWD}
+IDP=$top/tests/idp
+W=$(mktemp -d /tmp/pam_oidc_bench.XXXXXX); chmod 755 "$W"
+trap '"$IDP/stop.sh" "$W/idp" 2>/dev/null; rm -rf "$W"' EXIT
+out=$build/bench/results.json
+lines=$W/lines.json
+: > "$lines"
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+echo "== 1. ID-token validation cost (raw EVP_DigestVerify vs full validation)"
+"$build/bench/bench_verify" "$build/tests/fixtures/out" "$W/verify.json" || exit 1
+
+echo
+"$build/bench/bench_pam" "$build/pam/.libs/pam_oidc.so" "$W" "$lines" || exit 1
+
+echo
+echo "== 3. cached re-authentication, whole process (pamtester under pam_wrapper, median of 100 runs)"
+pw() { # service-dir
+	LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$1" pamtester -I tty=pts/bench bench \
+		"$(id -un)" authenticate > /dev/null 2>&1
+}
+median_ms() { # service-dir
+	for _ in $(seq 100); do
+		t0=$(date +%s%N); pw "$1" || echo FAIL >&2; echo $(( ($(date +%s%N) - t0) / 1000 ))
+	done | sort -n | sed -n 50p
+}
+p=$(median_ms "$W/pam-permit"); o=$(median_ms "$W/pam-oidc")
+printf '%-20s %10s us\n%-20s %10s us\n%-20s %10.2f\n' "pam_permit" "$p" "pam_oidc (record)" "$o" "ratio" "$(echo "$o / $p" | bc -l)"
+echo "{\"part\":\"whole_process\",\"permit_us\":$p,\"oidc_us\":$o}" >> "$lines"
+
+echo
+echo "== 6b. shared libraries pam_oidc.so pulls in"
+ldd "$build/pam/.libs/pam_oidc.so" | awk '{print "    " $1}'
+ldd "$build/pam/.libs/pam_oidc.so" | grep -q curl && { echo "libcurl in the module!"; exit 1; }
+
+echo
+echo "== 7/8. network round trips per login, and our overhead after approval (test IdP, interval 1 s)"
+ISS=$(OP_INTERVAL=1 "$IDP/start.sh" "$W/idp") || exit 1
+cat > "$W/login.conf" <<EOT
+issuer = $ISS
+client_id = pam-oidc
+scopes = openid profile email
+ca_file = $W/idp/ca.pem
+helper = $build/helper/pam_oidc_helper
+state_dir = $W/state-login
+EOT
+chmod 644 "$W/login.conf"
+count() { awk -v m="$1" -v p="$2" '$2 == m && $3 == p { n++ } END { print n + 0 }' "$W/idp/requests.log"; }
+login() { # name
+	: > "$W/idp/requests.log"
+	"$build/cli/pam-oidc" login --config "$W/login.conf" > "$W/$1.out" 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do code=$(sed -n 's/.*enter the code: //p' "$W/$1.out"); [ -n "$code" ] && break; sleep 0.05; done
+	"$IDP/approve.sh" "$W/idp/ca.pem" "$ISS/device" "$code" alice
+	wait $pid
+	end=$(now_ms)
+	# The IdP's log time of the successful token response: from there on,
+	# everything is ours (verification, mapping, exit).
+	tok=$(awk '$2 == "POST" && $3 == "/token" && $4 == 200 { print $1 }' "$W/idp/requests.log" | tail -1)
+	echo "$1: discovery $(count GET /.well-known/openid-configuration), device_authorization $(count POST /device/auth), token polls $(count POST /token), jwks $(count GET /jwks), userinfo $(count GET /me); after the token response: $((end - tok)) ms"
+	echo "{\"part\":\"login_$1\",\"discovery\":$(count GET /.well-known/openid-configuration),\"device\":$(count POST /device/auth),\"token\":$(count POST /token),\"jwks\":$(count GET /jwks),\"userinfo\":$(count GET /me),\"overhead_after_token_ms\":$((end - tok))}" >> "$lines"
+}
+login cold
+login warm
+
+{
+	printf '{"validation": '
+	sed -n 's/^{"validation": \(.*\)}$/\1/p' "$W/verify.json"
+	printf ', "runs": ['
+	paste -sd, "$lines"
+	printf ']}\n'
+} > "$out"
+echo
+echo "(all figures also in $out)"
