@@ -15,6 +15,8 @@
 #include "pam_oidc/identity.h"
 #include "pam_oidc/session.h"
 
+static void stderr_warn(void *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 static void
 stderr_warn(void *ctx, const char *fmt, ...)
 {

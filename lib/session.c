@@ -20,6 +20,8 @@
 
 #define TMP_STALE_SECONDS 60
 
+static void warn(const struct session_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 static void
 warn(const struct session_ctx *ctx, const char *fmt, ...)
 {

@@ -159,6 +159,8 @@ free_answer(char *ans)
 	}
 }
 
+static void say(struct attempt *a, int style, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 static void
 say(struct attempt *a, int style, const char *fmt, ...)
 {
@@ -303,6 +305,8 @@ set_session_env(pam_handle_t *pamh, const char *id)
 	snprintf(buf, sizeof(buf), "%s=%s", SESSION_ENV, id);
 	return pam_putenv(pamh, buf);
 }
+
+static void syslog_warn(void *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
 syslog_warn(void *ctx, const char *fmt, ...)

@@ -27,6 +27,8 @@ static char state[300];
 static int warnings;
 static char last_warning[512];
 
+static void count_warn(void *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 static void
 count_warn(void *ctx, const char *fmt, ...)
 {
