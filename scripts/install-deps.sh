@@ -9,7 +9,8 @@ libpam0g-dev libcurl4-openssl-dev libssl-dev libjansson-dev libcmocka-dev
 libqrencode-dev openssl ca-certificates curl python3 bc
 pamtester openssh-server openssh-client expect sudo util-linux
 libpam-wrapper libpamtest0-dev
-clang libclang-rt-14-dev valgrind cppcheck clang-tidy mandoc"
+clang libclang-rt-14-dev valgrind cppcheck clang-tidy mandoc
+debhelper lintian dpkg-dev"
 
 missing=""
 for p in $PKGS; do
