@@ -113,5 +113,5 @@ rc=$?
 if [ $rc != 0 ] && ! grep -q "^SU-OK" "$T/su2.out" && grep -q "may not log in as this user" "$T/su2.out"; then t_pass "su: bob's own approval cannot make him alice"
 else t_fail "su wrong user" "rc=$rc $(tail -5 "$T/su2.out")"; fi
 
-! pgrep -f "$HELPER" > /dev/null && t_pass "no leftover helper" || t_fail "no leftover helper" "$(pgrep -af "$HELPER")"
+[ -z "$(helper_pids)" ] && t_pass "no leftover helper" || t_fail "no leftover helper" "$(helper_pids)"
 t_done

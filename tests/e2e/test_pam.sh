@@ -130,5 +130,5 @@ check_log "syslog: idp_unavailable" "reason=idp_unavailable"
 
 # Nothing secret in any log line.
 if grep -E 'eyJ[A-Za-z0-9_-]{10,}|device_code|refresh_token' "$T/syslog.log"; then t_fail "no token in syslog" "found"; else t_pass "no token in syslog"; fi
-! pgrep -f "$HELPER" > /dev/null && t_pass "no leftover helper" || t_fail "no leftover helper" "$(pgrep -af "$HELPER")"
+[ -z "$(helper_pids)" ] && t_pass "no leftover helper" || t_fail "no leftover helper" "$(helper_pids)"
 t_done

@@ -25,6 +25,15 @@ trap cleanup EXIT
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
+# PIDs running this suite's helper copy, matched by executable: the module
+# and the CLI start it with argv[0] "pam_oidc_helper", so a command-line
+# match would never see them.
+helper_pids() {
+	for p in /proc/[0-9]*; do
+		[ "$(readlink "$p/exe" 2>/dev/null)" = "$HELPER" ] && echo "${p#/proc/}"
+	done
+}
+
 # idp_start NAME [VAR=value...]: prints the issuer.
 idp_start() {
 	name=$1; shift

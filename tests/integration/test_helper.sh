@@ -47,7 +47,7 @@ req() { # op issuer timeout [ca]
 		"$1" "$2" "${4:-$CA}" "$3"
 }
 
-no_leftover() { ! pgrep -f "$HELPER" > /dev/null; }
+no_leftover() { [ -z "$(helper_pids)" ]; }
 
 # fault NAME ISSUER TIMEOUT EXPECTED_CODE
 fault() {
@@ -124,6 +124,6 @@ cancel_test() { # how
 }
 cancel_test root-check
 cancel_test term
-no_leftover && t_pass "no leftover helper" || t_fail "no leftover helper" "$(pgrep -af "$HELPER")"
+no_leftover && t_pass "no leftover helper" || t_fail "no leftover helper" "$(helper_pids)"
 
 t_done

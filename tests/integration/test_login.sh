@@ -160,5 +160,5 @@ login_bg "$CONF" "$T/down.out"
 login_wait "$T/down.out"; ms=$(($(now_ms) - t0))
 [ "$LRC" = 3 ] && grep -q idp_unavailable "$T/down.out.err" && t_pass "IdP down -> exit 3 idp_unavailable (${ms} ms)" || t_fail "IdP down" "rc=$LRC $(cat "$T/down.out.err")"
 
-! pgrep -f "$HELPER" > /dev/null && t_pass "no leftover helper" || t_fail "no leftover helper" "$(pgrep -af "$HELPER")"
+[ -z "$(helper_pids)" ] && t_pass "no leftover helper" || t_fail "no leftover helper" "$(helper_pids)"
 t_done

@@ -1,0 +1,65 @@
+#!/bin/bash
+# Secrets and the caller's environment: with debug on, no token reaches the
+# log; LD_PRELOAD, proxy and CA variables of the caller never reach the
+# helper (its environment is empty) and cannot steer it; the helper's user
+# cannot write into the state directory.
+. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/e2e/lib.sh"
+trap 'ns_cleanup; cleanup' EXIT
+
+A=$T/idpA
+ISS=$(idp_start idpA OP_INTERVAL=1) || { t_fail "start IdP" "$(cat "$A/op.log")"; t_done; }
+CONF=$T/pam_oidc.conf
+cat > "$CONF" <<EOT
+issuer = $ISS
+client_id = pam-oidc
+scopes = openid profile email offline_access
+ca_file = $A/ca.pem
+helper = $HELPER
+timeout = 30
+prompt = auto
+debug = yes
+recheck = 1h
+EOT
+chmod 644 "$CONF"
+ns_setup "$CONF"
+
+out=$T/login.out
+# A hostile caller environment: a preload, proxies and a CA bundle that would
+# break TLS if anything honoured them.
+ns_run env LD_PRELOAD=/nonexistent/evil.so http_proxy=http://127.0.0.1:9 https_proxy=http://127.0.0.1:9 \
+	HTTPS_PROXY=http://127.0.0.1:9 ALL_PROXY=http://127.0.0.1:9 CURL_CA_BUNDLE=/dev/null SSL_CERT_FILE=/dev/null \
+	stdbuf -oL pamtester -I tty=pts/3 oidctest alice authenticate < /dev/null > "$out" 2>&1 &
+pid=$!
+code=$(wait_for "$out" 's/.*enter the code: //p')
+hp=$(helper_pids | head -1)
+if [ -n "$hp" ]; then
+	n=$(tr -d '\0' < /proc/$hp/environ | wc -c)
+	[ "$n" = 0 ] && t_pass "the helper's environment is empty" || t_fail "helper environ" "$(tr '\0' ' ' < /proc/$hp/environ)"
+	args=$(tr '\0' ' ' < /proc/$hp/cmdline)
+	[ "$args" = "pam_oidc_helper " ] && t_pass "the helper's argv carries nothing" || t_fail "helper argv" "$args"
+	uid=$(awk '/^Uid:/ {print $2}' /proc/$hp/status)
+	[ "$uid" = "$(id -u nobody)" ] && t_pass "the helper runs as nobody" || t_fail "helper uid" "$uid"
+else
+	t_fail "helper running" "no helper process seen"
+fi
+approve "$A" "$code" alice
+wait $pid; rc=$?
+[ $rc = 0 ] && grep -q "successfully authenticated" "$out" && t_pass "login succeeds: proxies, CA bundle and preload ignored" || t_fail "login" "rc=$rc $(tail -3 "$out")"
+
+rec=$(ls "$NS/run/pam_oidc/sessions/$ALICE_UID"/*.json 2>/dev/null | head -1)
+rt=$(sed -n 's/.*"refresh_token":"\([^"]*\)".*/\1/p' "$rec" 2>/dev/null)
+[ -n "$rt" ] && t_pass "a refresh token is held (recheck on)" || t_fail "refresh token held" "$(cat "$rec" 2>/dev/null)"
+[ -s "$T/syslog.log" ] && grep -q "pam_oidc" "$T/syslog.log" && t_pass "debug logging produced lines" || t_fail "syslog" "empty"
+if [ -n "$rt" ] && grep -qF "$rt" "$T/syslog.log" "$out"; then t_fail "refresh token never logged" "found"; else t_pass "refresh token never logged or shown"; fi
+if grep -qE 'eyJ[A-Za-z0-9_-]{10,}\.' "$T/syslog.log" "$out"; then t_fail "no JWT in logs" "found"; else t_pass "no ID token in logs or output"; fi
+if grep -qiE 'device_code|client_secret|secret=' "$T/syslog.log"; then t_fail "no secret names in logs" "found"; else t_pass "no device_code or secret in logs"; fi
+
+# The helper's user cannot write into the state directory.
+if ns_run setpriv --reuid=nobody --regid=nogroup --clear-groups sh -c 'echo x > /run/pam_oidc/planted' 2>/dev/null; then
+	t_fail "helper user cannot write state" "write succeeded"
+else
+	t_pass "nobody cannot write into /run/pam_oidc"
+fi
+[ ! -e "$NS/run/pam_oidc/planted" ] && t_pass "nothing planted" || t_fail "planted" "exists"
+t_done
