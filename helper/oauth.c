@@ -190,6 +190,34 @@ oauth_error(json_t *resp, long status, const char *what, struct helper_err *e)
 	}
 }
 
+/* POSTs a form to an OAuth endpoint. 0 with *resp the JSON answer of an
+ * HTTP 200; otherwise -1 with e set: the HTTP status, a body that is not
+ * JSON, or the OAuth error the endpoint returned (RFC 6749 §5.2). */
+static int
+oauth_post(struct http *h, const char *url, const char *form, const struct client_auth *ca, const char *what,
+    json_t **resp, struct helper_err *e)
+{
+	struct http_req r = { url, form, ca->user, ca->pass };
+	json_t *j = NULL;
+	long status = 0;
+
+	if (http_perform(h, &r, &status, e) != 0)
+		return -1;
+	if (status != 200 && status != 400 && status != 401) {
+		http_wipe(h);
+		return herr(e, HE_HTTP_STATUS, "%s endpoint answered HTTP %ld", what, status);
+	}
+	if (http_json(h, &j, e) != 0)
+		return -1;
+	if (status != 200) {
+		oauth_error(j, status, what, e);
+		json_decref(j);
+		return -1;
+	}
+	*resp = j;
+	return 0;
+}
+
 static int
 emit_tokens(json_t *resp, int need_id_token, struct helper_err *e)
 {
@@ -255,23 +283,8 @@ op_login(struct http *h, const json_t *req, struct helper_err *e)
 		herr(e, HE_INTERNAL, "out of memory");
 		goto out;
 	}
-	r.url = dev_ep;
-	r.form = form;
-	r.basic_user = ca.user;
-	r.basic_pass = ca.pass;
-	if (http_perform(h, &r, &status, e) != 0)
+	if (oauth_post(h, dev_ep, form, &ca, "device authorization", &dev, e) != 0)
 		goto out;
-	if (status != 200 && status != 400 && status != 401) {
-		http_wipe(h);
-		herr(e, HE_HTTP_STATUS, "device authorization endpoint answered HTTP %ld", status);
-		goto out;
-	}
-	if (http_json(h, &dev, e) != 0)
-		goto out;
-	if (status != 200) {
-		oauth_error(dev, status, "device authorization", e);
-		goto out;
-	}
 	/* §3.2: device_code, user_code, verification_uri, expires_in required;
 	 * verification_uri_complete and interval optional. Some providers
 	 * spell it verification_url. */
@@ -328,6 +341,8 @@ op_login(struct http *h, const json_t *req, struct helper_err *e)
 	}
 	r.url = tok_ep;
 	r.form = form;
+	r.basic_user = ca.user;     /* confidential clients authenticate every poll */
+	r.basic_pass = ca.pass;
 	for (;;) {
 		long long now = ipc_now_ms(), next = now + interval * 1000;
 
@@ -409,9 +424,7 @@ op_refresh(struct http *h, const json_t *req, struct helper_err *e)
 	const char *rt = req_str(req, "refresh_token"), *tok_ep;
 	json_t *disc = NULL, *resp = NULL;
 	struct client_auth ca = { 0 };
-	struct http_req r = { 0 };
 	char *form = NULL;
-	long status = 0;
 	int rc = -1;
 
 	if (rt == NULL) {
@@ -430,23 +443,8 @@ op_refresh(struct http *h, const json_t *req, struct helper_err *e)
 		herr(e, HE_INTERNAL, "out of memory");
 		goto out;
 	}
-	r.url = tok_ep;
-	r.form = form;
-	r.basic_user = ca.user;
-	r.basic_pass = ca.pass;
-	if (http_perform(h, &r, &status, e) != 0)
+	if (oauth_post(h, tok_ep, form, &ca, "token", &resp, e) != 0)
 		goto out;
-	if (status != 200 && status != 400 && status != 401) {
-		http_wipe(h);
-		herr(e, HE_HTTP_STATUS, "token endpoint answered HTTP %ld", status);
-		goto out;
-	}
-	if (http_json(h, &resp, e) != 0)
-		goto out;
-	if (status != 200) {
-		oauth_error(resp, status, "refresh", e);
-		goto out;
-	}
 	/* OIDC Core §12.2: a refresh response might not carry an id_token. */
 	rc = emit_tokens(resp, 0, e);
 out:

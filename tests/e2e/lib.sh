@@ -1,5 +1,5 @@
-# The private world end-to-end tests run in: a mount namespace with our own
-# /etc/pam.d, passwd/shadow/group/sudoers, /run, /var/log and a /dev whose
+# The private world end-to-end tests run in: a mount namespace whose bind
+# mounts give it its own pam.d, passwd/shadow/group/sudoers, /run, /var/log and a /dev whose
 # /dev/log feeds $T/syslog.log. The host's files are never touched.
 # Sourced after tests/integration/lib.sh.
 MODULE=$top_builddir/pam/.libs/pam_oidc.so
@@ -25,7 +25,7 @@ ns_setup() {
 	conf=$1
 	mkdir -p "$NS/pam.d" "$NS/etc" "$NS/home/alice" "$NS/home/bob" "$NS/run" "$NS/hostdev"
 	chmod 755 "$NS" "$NS/home"
-	cp -a /etc/pam.d/. "$NS/pam.d/"
+	cp -a /etc/pam.d/. "$NS/pam.d/"   # read only: seeds the copy bind-mounted in the namespace
 	for svc in oidctest sshd sudo; do
 		cat > "$NS/pam.d/$svc" <<EOT
 auth     required  $MODULE config=$conf
