@@ -41,6 +41,12 @@ ns_setup "$CONF"
 for s in oidcmaxage oidcrecheck oidcany; do cp "$NS/pam.d/oidctest" "$NS/pam.d/$s"; done
 STORE=$NS/run/pam_oidc/sessions
 helpers() { wc -l < "$T/helper.count"; }
+# A new IdP instance (new keys, new kids) on a fresh port, and the config
+# pointed at it: later logins must refetch discovery and the JWKS.
+restart_idp() {
+	ISS=$(idp_start idpA OP_INTERVAL=1 OP_KEY_GENERATION="$1") || { t_fail "restart IdP" "$(tail -5 "$A/op.log")"; return 1; }
+	sed -i "s#^issuer = .*#issuer = $ISS#" "$CONF"
+}
 
 # pam_run NAME SERVICE USER TTY ACTION(approve|deny|none) [ACCOUNT]
 pam_run() {
@@ -96,7 +102,7 @@ ns_run "$CLI" revoke --user alice > /dev/null 2>&1; [ $? = 1 ] && t_pass "revoke
 
 # Recheck: the IdP is back; a login keeps its refresh token; after the
 # grant is revoked at the IdP the next use is refused and the record goes.
-idp_start idpA OP_INTERVAL=1 OP_PORT="$PORT" OP_KEY_GENERATION=2 > /dev/null
+restart_idp 2
 pam_run rc1 oidcrecheck alice pts/9 approve
 ok "login with recheck on" 0 "successfully authenticated" rc1
 rec=$(ls "$STORE/$ALICE_UID"/*.json | head -1)
@@ -139,10 +145,9 @@ pam_run foreign oidctest alice pts/9 none
 ok "another uid's record in alice's folder does not serve alice" 1 "cannot retrieve authentication info" foreign
 grep -q "uid does not match its folder" "$T/syslog.log" && t_pass "foreign record logged and removed" || t_fail "foreign record" "$(tail -2 "$T/syslog.log")"
 # The store owned by another user, then world-writable: never trusted.
-idp_start idpA OP_INTERVAL=1 OP_PORT="$PORT" OP_KEY_GENERATION=3 > /dev/null
+restart_idp 3
 pam_run base2 oidctest alice pts/9 approve
 ok "a fresh login after another key rotation" 0 "successfully authenticated" base2
-"$IDP/stop.sh" "$A"
 chown 65534 "$NS/run/pam_oidc"
 pam_run owned oidctest alice pts/9 none
 ok "store owned by another user -> refused (PAM_SERVICE_ERR)" 1 "Sign-in is misconfigured on this host" owned
@@ -155,7 +160,7 @@ chmod 700 "$STORE"
 # 64 parallel re-authentications for two users from their records.
 pam_run again oidctest alice pts/9 none
 ok "store restored -> reuse again" 0 "successfully authenticated" again
-idp_start idpA OP_INTERVAL=1 OP_PORT="$PORT" OP_KEY_GENERATION=4 > /dev/null
+logged "...served from the record" "reason=session_reuse"
 pam_run bobbase oidctest bob pts/9 approve
 ok "bob's login" 0 "successfully authenticated" bobbase
 "$IDP/stop.sh" "$A"
