@@ -105,62 +105,54 @@ identity_map(const struct oidc_config *cfg, const json_t *claims, char *user, si
 }
 
 static int
-claim_has(const json_t *claim, const char *item)
+claim_has(const json_t *claim, const char *item, size_t len)
 {
-	size_t i;
 	const json_t *v;
+	size_t i;
 
 	if (json_is_string(claim))
-		return strcmp(json_string_value(claim), item) == 0;
+		return json_string_length(claim) == len && memcmp(json_string_value(claim), item, len) == 0;
 	json_array_foreach(claim, i, v)
-		if (json_is_string(v) && strcmp(json_string_value(v), item) == 0)
+		if (json_is_string(v) && json_string_length(v) == len && memcmp(json_string_value(v), item, len) == 0)
 			return 1;
 	return 0;
 }
 
-/* Any item of the list is in the claim (a string or an array of strings). */
-static int
-list_any(const char *list, const json_t *claim)
+/* How many items of a comma/space separated list are in the claim (a
+ * string or an array of strings); *total gets the number of items. */
+static size_t
+list_matches(const char *list, const json_t *claim, size_t *total)
 {
-	char item[256];
 	const char *p = list;
-	size_t len;
+	size_t len, hits = 0;
 
+	*total = 0;
 	while (*p != '\0') {
 		p += strspn(p, ", \t");
 		len = strcspn(p, ", \t");
-		if (len > 0 && len < sizeof(item)) {
-			memcpy(item, p, len);
-			item[len] = '\0';
-			if (claim_has(claim, item))
-				return 1;
+		if (len > 0) {
+			(*total)++;
+			hits += (size_t)claim_has(claim, p, len);
 		}
 		p += len;
 	}
-	return 0;
+	return hits;
+}
+
+static int
+list_any(const char *list, const json_t *claim)
+{
+	size_t total;
+
+	return list_matches(list, claim, &total) > 0;
 }
 
 static int
 list_all(const char *list, const json_t *claim)
 {
-	char item[256];
-	const char *p = list;
-	size_t len;
+	size_t total;
 
-	while (*p != '\0') {
-		p += strspn(p, ", \t");
-		len = strcspn(p, ", \t");
-		if (len > 0) {
-			if (len >= sizeof(item))
-				return 0;
-			memcpy(item, p, len);
-			item[len] = '\0';
-			if (!claim_has(claim, item))
-				return 0;
-		}
-		p += len;
-	}
-	return 1;
+	return list_matches(list, claim, &total) == total;
 }
 
 int
