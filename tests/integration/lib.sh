@@ -37,6 +37,11 @@ helper_pids() {
 # idp_start NAME [VAR=value...]: prints the issuer.
 idp_start() {
 	name=$1; shift
+	# One retry: in CI a start was twice ended by a SIGTERM whose sender is
+	# still unknown (see the closing note); the first failure stays visible.
+	env "$@" "$IDP/start.sh" "$T/$name" && return 0
+	echo "idp_start: $name failed once; retrying" >&2
+	"$IDP/stop.sh" "$T/$name"
 	env "$@" "$IDP/start.sh" "$T/$name"
 }
 
