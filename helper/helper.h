@@ -7,29 +7,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
-/* Stable error codes sent in "error" events. */
-#define HE_UNREACHABLE "idp_unreachable"
-#define HE_TLS "tls_error"
-#define HE_TIMEOUT "timeout"
-#define HE_HTTP_STATUS "http_status"
-#define HE_BAD_RESPONSE "bad_response"
-#define HE_TOO_LARGE "too_large"
-#define HE_ISSUER "issuer_mismatch"
-#define HE_ACCESS_DENIED "access_denied"
-#define HE_EXPIRED "expired_token"
-#define HE_INVALID_GRANT "invalid_grant"
-#define HE_INVALID_CLIENT "invalid_client"
-#define HE_OAUTH "oauth_error"
-#define HE_BAD_REQUEST "bad_request"
-#define HE_CANCELLED "cancelled"
-#define HE_INTERNAL "internal_error"
-
-struct helper_err {
-	const char *code;
-	char message[512];
-};
-
-int herr(struct helper_err *e, const char *code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+#include "oauth_parse.h"
 
 struct http {
 	CURL *curl;

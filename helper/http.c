@@ -2,7 +2,6 @@
  * verified, no redirects, no proxy unless configured, bounded bodies. */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,20 +9,6 @@
 #include "helper.h"
 #include "pam_oidc/ipc.h"
 #include "pam_oidc/jsonutil.h"
-
-int
-herr(struct helper_err *e, const char *code, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (e->code != NULL)
-		return -1;
-	e->code = code;
-	va_start(ap, fmt);
-	vsnprintf(e->message, sizeof(e->message), fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static size_t
 on_body(char *data, size_t size, size_t nmemb, void *arg)

@@ -10,11 +10,6 @@
 #include "pam_oidc/ipc.h"
 
 #define DEVICE_GRANT "urn:ietf:params:oauth:grant-type:device_code"
-#define MAX_USER_CODE 64
-#define MAX_URI 2048
-#define MAX_DEVICE_CODE 4096
-#define MAX_EXPIRES_IN 3600
-#define MAX_INTERVAL 60
 #define MAX_POLL_FAILURES 3
 
 static const char *
@@ -23,39 +18,17 @@ req_str(const json_t *req, const char *key)
 	return json_string_value(json_object_get(req, key));
 }
 
-/* IdP-supplied text that reaches a log or a person: printable ASCII only,
- * bounded. */
-static void
-sanitize(char *dst, size_t size, const char *src)
-{
-	size_t o = 0;
-
-	for (; src != NULL && *src != '\0' && o + 1 < size; src++)
-		dst[o++] = (*src >= 0x20 && *src < 0x7f) ? *src : '?';
-	dst[o] = '\0';
-}
-
-static int
-https_url(const json_t *v, size_t max)
-{
-	const char *s = json_string_value(v);
-
-	return s != NULL && strncmp(s, "https://", 8) == 0 && strlen(s) <= max && strlen(s) > 8 &&
-	    strpbrk(s, " \t\r\n") == NULL;
-}
-
 /* Discovery: the document's issuer must equal ours exactly (§4.3). */
 static int
 discover(struct http *h, const char *issuer, json_t **doc, struct helper_err *e)
 {
-	static const char *const need[] = { "token_endpoint", "jwks_uri" };
-	char url[MAX_URI + 64];
+	char url[OAUTH_MAX_URI + 64];
 	struct http_req r = { 0 };
 	json_t *d = NULL;
-	size_t n = strlen(issuer), i;
+	size_t n = strlen(issuer);
 	long status = 0;
 
-	if (n > MAX_URI)
+	if (n > OAUTH_MAX_URI)
 		return herr(e, HE_BAD_REQUEST, "issuer too long");
 	/* §4.1: remove a trailing "/" from the issuer, then append. */
 	snprintf(url, sizeof(url), "%.*s/.well-known/openid-configuration",
@@ -69,23 +42,9 @@ discover(struct http *h, const char *issuer, json_t **doc, struct helper_err *e)
 	}
 	if (http_json(h, &d, e) != 0)
 		return -1;
-	if (!json_is_string(json_object_get(d, "issuer")) ||
-	    strcmp(json_string_value(json_object_get(d, "issuer")), issuer) != 0) {
-		char got[256];
-
-		sanitize(got, sizeof(got), json_string_value(json_object_get(d, "issuer")));
+	if (oauth_check_discovery(d, issuer, e) != 0) {
 		json_decref(d);
-		return herr(e, HE_ISSUER, "discovery document names issuer \"%s\", configured is \"%s\"", got, issuer);
-	}
-	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++)
-		if (!https_url(json_object_get(d, need[i]), MAX_URI)) {
-			json_decref(d);
-			return herr(e, HE_BAD_RESPONSE, "discovery document has no https %s", need[i]);
-		}
-	if (json_object_get(d, "device_authorization_endpoint") != NULL &&
-	    !https_url(json_object_get(d, "device_authorization_endpoint"), MAX_URI)) {
-		json_decref(d);
-		return herr(e, HE_BAD_RESPONSE, "discovery document's device_authorization_endpoint is not https");
+		return -1;
 	}
 	*doc = d;
 	return 0;
@@ -165,31 +124,6 @@ client_auth_free(struct client_auth *ca)
 	memset(ca, 0, sizeof(*ca));
 }
 
-static int
-oauth_error(json_t *resp, long status, const char *what, struct helper_err *e)
-{
-	const char *code = json_string_value(json_object_get(resp, "error"));
-	char desc[256];
-
-	sanitize(desc, sizeof(desc), json_string_value(json_object_get(resp, "error_description")));
-	if (code == NULL)
-		return herr(e, HE_HTTP_STATUS, "%s answered HTTP %ld", what, status);
-	if (strcmp(code, "access_denied") == 0)
-		return herr(e, HE_ACCESS_DENIED, "the sign-in was denied at the identity provider (%s)", desc);
-	if (strcmp(code, "expired_token") == 0)
-		return herr(e, HE_EXPIRED, "the device code expired before the sign-in was approved");
-	if (strcmp(code, "invalid_grant") == 0)
-		return herr(e, HE_INVALID_GRANT, "%s: invalid_grant (%s)", what, desc);
-	if (strcmp(code, "invalid_client") == 0 || strcmp(code, "unauthorized_client") == 0)
-		return herr(e, HE_INVALID_CLIENT, "%s: %s: check client_id and client secret (%s)", what, code, desc);
-	{
-		char c[64];
-
-		sanitize(c, sizeof(c), code);
-		return herr(e, HE_OAUTH, "%s: %s (%s)", what, c, desc);
-	}
-}
-
 /* POSTs a form to an OAuth endpoint. 0 with *resp the JSON answer of an
  * HTTP 200; otherwise -1 with e set: the HTTP status, a body that is not
  * JSON, or the OAuth error the endpoint returned (RFC 6749 §5.2). */
@@ -221,25 +155,10 @@ oauth_post(struct http *h, const char *url, const char *form, const struct clien
 static int
 emit_tokens(json_t *resp, int need_id_token, struct helper_err *e)
 {
-	const json_t *id = json_object_get(resp, "id_token"), *rt = json_object_get(resp, "refresh_token");
-	const json_t *exp = json_object_get(resp, "expires_in");
 	json_t *ev;
 
-	if (id != NULL && !json_is_string(id))
-		return herr(e, HE_BAD_RESPONSE, "token response id_token is not a string");
-	if (id == NULL && need_id_token)
-		return herr(e, HE_BAD_RESPONSE, "token response has no id_token: is \"openid\" in scopes?");
-	if (rt != NULL && !json_is_string(rt))
-		return herr(e, HE_BAD_RESPONSE, "token response refresh_token is not a string");
-	/* The access token is never needed here: it is not passed on. */
-	if ((ev = json_pack("{s:s}", "event", "tokens")) == NULL)
-		return herr(e, HE_INTERNAL, "out of memory");
-	if (id != NULL)
-		json_object_set(ev, "id_token", (json_t *)id);
-	if (rt != NULL)
-		json_object_set(ev, "refresh_token", (json_t *)rt);
-	if (json_is_integer(exp))
-		json_object_set(ev, "expires_in", (json_t *)exp);
+	if (oauth_token_event(resp, need_id_token, &ev, e) != 0)
+		return -1;
 	if (emit(ev) != 0)
 		return herr(e, HE_CANCELLED, "caller went away");
 	return 0;
@@ -254,7 +173,7 @@ op_login(struct http *h, const json_t *req, struct helper_err *e)
 	char *form = NULL, *device_code = NULL;
 	struct client_auth ca = { 0 };
 	struct http_req r = { 0 };
-	long status = 0, interval = 5, expires_in, polls = 0, failures = 0;
+	long status = 0, interval, expires_in, polls = 0, failures = 0;
 	long long expiry;
 	int rc = -1;
 
@@ -289,38 +208,20 @@ op_login(struct http *h, const json_t *req, struct helper_err *e)
 	 * verification_uri_complete and interval optional. Some providers
 	 * spell it verification_url. */
 	{
-		const json_t *dc = json_object_get(dev, "device_code"), *uc = json_object_get(dev, "user_code");
-		const json_t *vu = json_object_get(dev, "verification_uri"), *vc;
-		const json_t *ex = json_object_get(dev, "expires_in"), *iv = json_object_get(dev, "interval");
+		struct device_grant g;
 
-		if (vu == NULL)
-			vu = json_object_get(dev, "verification_url");
-		vc = json_object_get(dev, "verification_uri_complete");
-		if (!json_is_string(dc) || json_string_length(dc) == 0 || json_string_length(dc) > MAX_DEVICE_CODE ||
-		    !json_is_string(uc) || json_string_length(uc) == 0 || json_string_length(uc) > MAX_USER_CODE ||
-		    !https_url(vu, MAX_URI) || !json_is_integer(ex) || json_integer_value(ex) < 1 ||
-		    (vc != NULL && !https_url(vc, MAX_URI)) || (iv != NULL && !json_is_integer(iv))) {
-			herr(e, HE_BAD_RESPONSE, "device authorization response lacks or mangles a required field");
+		if (oauth_parse_device(dev, &g, e) != 0)
 			goto out;
-		}
-		expires_in = (long)json_integer_value(ex);
-		if (expires_in > MAX_EXPIRES_IN)
-			expires_in = MAX_EXPIRES_IN;
-		/* §3.2: absent interval means 5 seconds. */
-		if (iv != NULL)
-			interval = (long)json_integer_value(iv);
-		if (interval < 1)
-			interval = 1;
-		if (interval > MAX_INTERVAL)
-			interval = MAX_INTERVAL;
-		if ((device_code = strdup(json_string_value(dc))) == NULL) {
+		expires_in = g.expires_in;
+		interval = g.interval;
+		if ((device_code = strdup(json_string_value(g.device_code))) == NULL) {
 			herr(e, HE_INTERNAL, "out of memory");
 			goto out;
 		}
-		ev = json_pack("{s:s, s:O, s:O, s:I, s:I}", "event", "device", "verification_uri", vu,
-		    "user_code", uc, "expires_in", (json_int_t)expires_in, "interval", (json_int_t)interval);
-		if (ev != NULL && vc != NULL)
-			json_object_set(ev, "verification_uri_complete", (json_t *)vc);
+		ev = json_pack("{s:s, s:O, s:O, s:I, s:I}", "event", "device", "verification_uri", g.verification_uri,
+		    "user_code", g.user_code, "expires_in", (json_int_t)expires_in, "interval", (json_int_t)interval);
+		if (ev != NULL && g.verification_uri_complete != NULL)
+			json_object_set(ev, "verification_uri_complete", (json_t *)g.verification_uri_complete);
 		if (ev == NULL || emit(ev) != 0) {
 			herr(e, HE_CANCELLED, "caller went away");
 			goto out;
@@ -382,24 +283,23 @@ op_login(struct http *h, const json_t *req, struct helper_err *e)
 			rc = emit_tokens(resp, 1, e);
 			goto out;
 		}
-		{
-			const char *code = json_string_value(json_object_get(resp, "error"));
-
-			if (code != NULL && strcmp(code, "authorization_pending") == 0) {
-				ev = json_pack("{s:s, s:I, s:I}", "event", "pending", "interval", (json_int_t)interval,
-				    "polls", (json_int_t)polls);
-				if (ev == NULL || emit(ev) != 0) {
-					herr(e, HE_CANCELLED, "caller went away");
-					goto out;
-				}
-			} else if (code != NULL && strcmp(code, "slow_down") == 0) {
-				/* §3.5: "the interval MUST be increased by 5 seconds
-				 * for this and all subsequent requests". */
-				interval += 5;
-			} else {
-				oauth_error(resp, status, "token endpoint", e);
+		switch (oauth_poll_answer(resp)) {
+		case OAUTH_POLL_PENDING:
+			ev = json_pack("{s:s, s:I, s:I}", "event", "pending", "interval", (json_int_t)interval, "polls",
+			    (json_int_t)polls);
+			if (ev == NULL || emit(ev) != 0) {
+				herr(e, HE_CANCELLED, "caller went away");
 				goto out;
 			}
+			break;
+		case OAUTH_POLL_SLOW_DOWN:
+			/* §3.5: "the interval MUST be increased by 5 seconds
+			 * for this and all subsequent requests". */
+			interval += 5;
+			break;
+		case OAUTH_POLL_FAILED:
+			oauth_error(resp, status, "token endpoint", e);
+			goto out;
 		}
 		json_decref(resp);
 		resp = NULL;

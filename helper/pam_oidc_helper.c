@@ -21,7 +21,18 @@
 #include "helper.h"
 #include "pam_oidc/ipc.h"
 
-static int cancelled;
+/* Set by a closed stdin (the caller's cancel) or by SIGTERM/SIGINT: the
+ * operation then stops at its next check (a sleep wakes at once, a
+ * transfer within libcurl's progress interval) and exits through the
+ * normal path, wiping what it holds. */
+static volatile sig_atomic_t cancelled;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	cancelled = 1;
+}
 
 int
 helper_cancelled(void)
@@ -99,8 +110,16 @@ main(void)
 	int rc, status = 1;
 
 	signal(SIGPIPE, SIG_IGN);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGINT, SIG_DFL);
+	{
+		struct sigaction sa;
+
+		/* No SA_RESTART: a signal must interrupt poll(). */
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_signal;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGINT, &sa, NULL);
+	}
 	umask(077);
 	/* Tokens and secrets live in this process: no core files, and
 	 * /proc/PID/{environ,mem} unreadable by the helper user's peers. */
@@ -124,15 +143,9 @@ main(void)
 	if (rd.len > 0)
 		cancelled = 1;
 	ipc_reader_clear(&rd);
+	if (oauth_check_request(req, &e) != 0)
+		goto out;
 	op = json_string_value(json_object_get(req, "op"));
-	if (op == NULL || json_string_value(json_object_get(req, "issuer")) == NULL) {
-		herr(&e, HE_BAD_REQUEST, "request needs op and issuer");
-		goto out;
-	}
-	if (strcmp(op, "login") != 0 && strcmp(op, "refresh") != 0 && strcmp(op, "fetch") != 0) {
-		herr(&e, HE_BAD_REQUEST, "unknown op");
-		goto out;
-	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
 		herr(&e, HE_INTERNAL, "libcurl global initialisation failed");
 		goto out;

@@ -364,11 +364,9 @@ check_file(const char *path, int fd, struct oidc_error *err)
 int
 config_load(struct oidc_config *cfg, const char *path, const char *service, struct oidc_error *err)
 {
-	char *buf = NULL, *line, *next, *eq, *key, *val, where[PATH_MAX + 32];
-	char seen[NKEYS];
-	size_t lineno = 0, i;
-	int fd, r = -1, in_scope = 1, in_global = 1;
+	char *buf = NULL;
 	size_t len = 0;
+	int fd, r;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
 		return oidc_error_set(err, OIDC_E_CONFIG, "cannot open %s: %s", path, strerror(errno));
@@ -379,10 +377,29 @@ config_load(struct oidc_config *cfg, const char *path, const char *service, stru
 	close(fd);
 	if (file_read_all(path, CONFIG_MAX_BYTES, &buf, &len, err) != 0)
 		return oidc_error_set(err, OIDC_E_CONFIG, "cannot read %s", path);
-	if (memchr(buf, '\0', len) != NULL) {
-		oidc_error_set(err, OIDC_E_CONFIG, "%s contains a NUL byte", path);
-		goto out;
-	}
+	r = config_parse(cfg, buf, len, path, service, err);
+	explicit_bzero(buf, len);
+	free(buf);
+	return r;
+}
+
+int
+config_parse(struct oidc_config *cfg, const char *text, size_t len, const char *path, const char *service,
+    struct oidc_error *err)
+{
+	char *buf, *line, *next, *eq, *key, *val, where[PATH_MAX + 32];
+	char seen[NKEYS];
+	size_t lineno = 0, i;
+	int r = -1, in_scope = 1, in_global = 1;
+
+	if (len > CONFIG_MAX_BYTES)
+		return oidc_error_set(err, OIDC_E_CONFIG, "%s is larger than %u bytes", path, (unsigned)CONFIG_MAX_BYTES);
+	if (memchr(text, '\0', len) != NULL)
+		return oidc_error_set(err, OIDC_E_CONFIG, "%s contains a NUL byte", path);
+	if ((buf = malloc(len + 1)) == NULL)
+		return oidc_error_set(err, OIDC_E_NOMEM, "out of memory");
+	memcpy(buf, text, len);
+	buf[len] = '\0';
 	memset(seen, 0, sizeof(seen));
 	for (line = buf; line != NULL; line = next) {
 		lineno++;
@@ -448,6 +465,7 @@ config_load(struct oidc_config *cfg, const char *path, const char *service, stru
 	}
 	r = 0;
 out:
+	explicit_bzero(buf, len);
 	free(buf);
 	return r;
 }

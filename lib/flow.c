@@ -207,10 +207,14 @@ next_event(struct helper_proc *hp, int timeout_ms, const char *want, const char 
 			snprintf(helper_code, hcsize, "helper_failed");
 			return oidc_error_set(err, OIDC_E_IDP_UNAVAILABLE, "the helper stopped without an answer");
 		}
-		kind = json_string_value(json_object_get(m, "event"));
-		if (kind == NULL) {
+		if ((kind = ipc_event_check(m, err)) == NULL) {
+			char why[sizeof(err->text)];
+
 			json_decref(m);
-			continue;
+			snprintf(why, sizeof(why), "%s", err->text);
+			oidc_error_clear(err);
+			snprintf(helper_code, hcsize, "helper_failed");
+			return oidc_error_set(err, OIDC_E_IDP_UNAVAILABLE, "%s; giving up", why);
 		}
 		if (strcmp(kind, want) == 0 || (also != NULL && strcmp(kind, also) == 0)) {
 			*ev = m;

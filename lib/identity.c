@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "pam_oidc/flow.h"
@@ -27,17 +28,23 @@ identity_name_ok(const char *name)
 	return 1;
 }
 
-/* map_file: "claim-value local-user" per line, # comments. The first match
- * wins. Returns 1 found, 0 not found, -1 error. */
-static int
-map_lookup(const char *path, const char *value, char *user, size_t size, struct oidc_error *err)
+int
+identity_map_parse(const char *text, size_t len, const char *path, const char *value, char *user, size_t size,
+    struct oidc_error *err)
 {
-	char *buf = NULL, *line, *next, *k, *v, *end;
-	size_t len = 0, lineno = 0;
+	char *buf, *line, *next, *k, *v, *end;
+	size_t lineno = 0;
 	int r = 0;
 
-	if (file_read_all(path, MAP_MAX_BYTES, &buf, &len, err) != 0)
-		return oidc_error_set(err, OIDC_E_CONFIG, "cannot read map_file %s", path);
+	if (len > MAP_MAX_BYTES)
+		return oidc_error_set(err, OIDC_E_CONFIG, "map_file %s is larger than %u bytes", path,
+		    (unsigned)MAP_MAX_BYTES);
+	if (memchr(text, '\0', len) != NULL)
+		return oidc_error_set(err, OIDC_E_CONFIG, "map_file %s contains a NUL byte", path);
+	if ((buf = malloc(len + 1)) == NULL)
+		return oidc_error_set(err, OIDC_E_NOMEM, "out of memory");
+	memcpy(buf, text, len);
+	buf[len] = '\0';
 	for (line = buf; line != NULL && r == 0; line = next) {
 		lineno++;
 		if ((next = strchr(line, '\n')) != NULL)
@@ -63,6 +70,22 @@ map_lookup(const char *path, const char *value, char *user, size_t size, struct 
 		memcpy(user, v, strlen(v) + 1);
 		r = 1;
 	}
+	free(buf);
+	return r;
+}
+
+/* map_file: "claim-value local-user" per line, # comments. The first match
+ * wins. Returns 1 found, 0 not found, -1 error. */
+static int
+map_lookup(const char *path, const char *value, char *user, size_t size, struct oidc_error *err)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	if (file_read_all(path, MAP_MAX_BYTES, &buf, &len, err) != 0)
+		return oidc_error_set(err, OIDC_E_CONFIG, "cannot read map_file %s", path);
+	r = identity_map_parse(buf, len, path, value, user, size, err);
 	free(buf);
 	return r;
 }

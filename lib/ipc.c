@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -145,6 +146,74 @@ out:
 	explicit_bzero(s, len + 1);
 	free(s);
 	return r;
+}
+
+static int
+ev_string(const json_t *ev, const char *key, size_t min, size_t max, int optional)
+{
+	const json_t *v = json_object_get(ev, key);
+
+	if (v == NULL)
+		return optional;
+	return json_is_string(v) && json_string_length(v) >= min && json_string_length(v) <= max &&
+	    strlen(json_string_value(v)) == json_string_length(v);
+}
+
+static int
+ev_url(const json_t *ev, const char *key, int optional)
+{
+	const json_t *v = json_object_get(ev, key);
+
+	if (v == NULL)
+		return optional;
+	return ev_string(ev, key, 9, 2048, 0) && strncmp(json_string_value(v), "https://", 8) == 0;
+}
+
+static int
+ev_int(const json_t *ev, const char *key, json_int_t min, json_int_t max, int optional)
+{
+	const json_t *v = json_object_get(ev, key);
+
+	if (v == NULL)
+		return optional;
+	return json_is_integer(v) && json_integer_value(v) >= min && json_integer_value(v) <= max;
+}
+
+const char *
+ipc_event_check(const json_t *ev, struct oidc_error *err)
+{
+	const char *kind = json_string_value(json_object_get(ev, "event"));
+	const json_t *disc;
+	int ok;
+
+	if (!json_is_object(ev) || kind == NULL) {
+		oidc_error_set(err, OIDC_E_MALFORMED, "helper message without an event kind");
+		return NULL;
+	}
+	if (strcmp(kind, "metadata") == 0) {
+		disc = json_object_get(ev, "discovery");
+		ok = (disc == NULL || json_is_object(disc)) && ev_string(ev, "jwks", 2, IPC_MAX_LINE, 1) &&
+		    (disc != NULL || json_object_get(ev, "jwks") != NULL);
+	} else if (strcmp(kind, "device") == 0) {
+		ok = ev_url(ev, "verification_uri", 0) && ev_url(ev, "verification_uri_complete", 1) &&
+		    ev_string(ev, "user_code", 1, 64, 0) && ev_int(ev, "expires_in", 1, 3600, 0) &&
+		    ev_int(ev, "interval", 1, 3600, 0);
+	} else if (strcmp(kind, "pending") == 0) {
+		ok = ev_int(ev, "interval", 1, 3600, 0) && ev_int(ev, "polls", 0, 1000000, 0);
+	} else if (strcmp(kind, "tokens") == 0) {
+		ok = ev_string(ev, "id_token", 1, 65536, 1) && ev_string(ev, "refresh_token", 1, 65536, 1) &&
+		    ev_int(ev, "expires_in", 0, INT64_MAX, 1);
+	} else if (strcmp(kind, "error") == 0) {
+		ok = ev_string(ev, "code", 1, 64, 0) && ev_string(ev, "message", 0, 4096, 0);
+	} else {
+		oidc_error_set(err, OIDC_E_MALFORMED, "helper sent an unknown event");
+		return NULL;
+	}
+	if (!ok) {
+		oidc_error_set(err, OIDC_E_MALFORMED, "helper sent a malformed %s event", kind);
+		return NULL;
+	}
+	return kind;
 }
 
 static void

@@ -222,8 +222,8 @@ session_update(struct session_store *st, uid_t uid, const json_t *rec, struct oi
 
 /* A record must say what its place says: its id is its file name, its uid
  * is its folder. A record copied into another user's folder fails here. */
-static const char *
-record_invalid(const json_t *rec, uid_t uid, const char *id)
+const char *
+session_record_invalid(const json_t *rec, uid_t uid, const char *id)
 {
 	const json_t *v;
 
@@ -267,7 +267,7 @@ load_in(int dfd, const struct session_ctx *ctx, uid_t uid, const char *id, json_
 		unlinkat(dfd, name, 0);
 		return 0;
 	}
-	if (json_parse_strict(buf, len, &rec, &rerr) != 0 || (why = record_invalid(rec, uid, id)) != NULL) {
+	if (json_parse_strict(buf, len, &rec, &rerr) != 0 || (why = session_record_invalid(rec, uid, id)) != NULL) {
 		warn(ctx, "damaged session record %u/%s (%s); removing it", (unsigned)uid, name,
 		    rec == NULL ? rerr.text : why);
 		json_decref(rec);

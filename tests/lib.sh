@@ -15,6 +15,8 @@ t_check() {
 }
 
 t_done() {
+	# A suite may define t_before_done for checks over the whole run.
+	if command -v t_before_done > /dev/null; then t_before_done; fi
 	printf '[==========] %d test(s) run.\n' $((T_PASS + T_FAIL))
 	printf '[  PASSED  ] %d test(s).\n' "$T_PASS"
 	if [ "$T_FAIL" -gt 0 ]; then

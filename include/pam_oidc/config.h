@@ -76,6 +76,10 @@ void config_free(struct oidc_config *cfg);
  * writable by group or others), applying the global section, then the
  * section named service (may be NULL). Errors name the file and line. */
 int config_load(struct oidc_config *cfg, const char *path, const char *service, struct oidc_error *err);
+/* The parser behind config_load: len bytes of text (not NUL-terminated),
+ * path only names it in errors. */
+int config_parse(struct oidc_config *cfg, const char *text, size_t len, const char *path, const char *service,
+    struct oidc_error *err);
 
 /* One "key=value" (PAM module argument). */
 int config_set_arg(struct oidc_config *cfg, const char *arg, struct oidc_error *err);

@@ -22,6 +22,13 @@ int identity_name_ok(const char *name);
 int identity_map(const struct oidc_config *cfg, const json_t *claims, char *user, size_t size,
     struct oidc_error *err);
 
+/* The map_file parser: len bytes of "claim-value local-user" lines, #
+ * comments; the first line whose value equals value wins. 1 found (user
+ * set), 0 not found, -1 error (a malformed line before the match, a bad
+ * user name, a NUL byte). path only names the file in errors. */
+int identity_map_parse(const char *text, size_t len, const char *path, const char *value, char *user, size_t size,
+    struct oidc_error *err);
+
 /* allowed_users, allowed_groups (groups_claim), required_acr (any of),
  * required_amr (all of). Each refusal names its rule. */
 int identity_check_policy(const struct oidc_config *cfg, const json_t *claims, const char *user,

@@ -44,6 +44,13 @@ int ipc_read(struct ipc_reader *r, int timeout_ms, json_t **out, struct oidc_err
 /* Writes one message and its newline; the serialised copy is wiped. */
 int ipc_write(int fd, const json_t *msg, struct oidc_error *err);
 
+/* Checks an event from the helper before anything in it is used: a known
+ * kind, and every member it needs present with the right type and within
+ * bounds (doc/helper-protocol.md). Returns the kind, or NULL with err set.
+ * The helper runs unprivileged and talks to the network: its output is
+ * input like any other. */
+const char *ipc_event_check(const json_t *ev, struct oidc_error *err);
+
 /* The helper as a child process. */
 struct helper_proc {
 	pid_t pid;

@@ -64,6 +64,10 @@ void session_unlock(int fd);
 int session_foreach(struct session_store *st, const struct session_ctx *ctx, uid_t uid, int gc, int64_t now,
     int (*fn)(void *arg, uid_t uid, json_t *rec), void *arg, struct oidc_error *err);
 
+/* Why a parsed record is not a well-formed record for its place (file name
+ * id, folder uid), or NULL if it is. */
+const char *session_record_invalid(const json_t *rec, uid_t uid, const char *id);
+
 /* Why a record may not serve this authentication, or NULL if it may.
  * Checks user, issuer, expiry, max_age, reuse (tty) and the service's
  * user/group/acr/amr policy. */

@@ -55,6 +55,38 @@ if [ -n "$rt" ] && grep -qF "$rt" "$T/syslog.log" "$out"; then t_fail "refresh t
 if grep -qE 'eyJ[A-Za-z0-9_-]{10,}\.' "$T/syslog.log" "$out"; then t_fail "no JWT in logs" "found"; else t_pass "no ID token in logs or output"; fi
 if grep -qiE 'device_code|client_secret|secret=' "$T/syslog.log"; then t_fail "no secret names in logs" "found"; else t_pass "no device_code or secret in logs"; fi
 
+# The same through sudo itself: a user who sets a preload, a library path,
+# proxies and a CA bundle before running sudo steers nothing. The helper is
+# caught while it polls and its environment and credentials are read.
+printf '[sudo]\nreuse = none\n' >> "$CONF"
+E2E=$top_srcdir/tests/e2e
+(
+	for _ in $(seq 400); do
+		hp=$(helper_pids | head -1)
+		if [ -n "$hp" ] && grep -q '^Uid:.*[1-9]' /proc/$hp/status 2>/dev/null; then
+			tr '\0' '\n' < /proc/$hp/environ > "$T/sudo-helper.env"
+			awk '/^(Uid|NoNewPrivs):/ {print $1, $2}' /proc/$hp/status > "$T/sudo-helper.status"
+			break
+		fi
+		sleep 0.05
+	done
+) &
+watch=$!
+expect "$E2E/device.exp" auto alice "$A" "$IDP/approve.sh" \
+	"$NS_RUN" "$NS" env LD_PRELOAD=/nonexistent/evil.so LD_LIBRARY_PATH=/nonexistent \
+	http_proxy=http://127.0.0.1:9 https_proxy=http://127.0.0.1:9 HTTPS_PROXY=http://127.0.0.1:9 \
+	ALL_PROXY=http://127.0.0.1:9 CURL_CA_BUNDLE=/dev/null SSL_CERT_FILE=/dev/null \
+	setpriv --reuid=$ALICE_UID --regid=$ALICE_UID --init-groups sudo -k id -u > "$T/sudo.out" 2>&1
+rc=$?
+wait $watch
+if [ $rc = 0 ] && grep -q '^0' "$T/sudo.out"; then t_pass "sudo with a hostile environment: login succeeds, nothing steered"
+else t_fail "sudo hostile environment" "rc=$rc $(tail -5 "$T/sudo.out")"; fi
+if [ -f "$T/sudo-helper.env" ] && [ ! -s "$T/sudo-helper.env" ]; then t_pass "sudo: the helper's environment is empty"
+else t_fail "sudo: helper environment" "$(cat "$T/sudo-helper.env" 2>/dev/null || echo 'helper not seen')"; fi
+if [ "$(cat "$T/sudo-helper.status" 2>/dev/null)" = "$(printf 'Uid: %s\nNoNewPrivs: 1' "$(id -u nobody)")" ]
+then t_pass "sudo: the helper runs as nobody with no_new_privs"
+else t_fail "sudo: helper credentials" "$(cat "$T/sudo-helper.status" 2>/dev/null)"; fi
+
 # The helper's user cannot write into the state directory.
 if ns_run setpriv --reuid=nobody --regid=nogroup --clear-groups sh -c 'echo x > /run/pam_oidc/planted' 2>/dev/null; then
 	t_fail "helper user cannot write state" "write succeeded"

@@ -15,6 +15,29 @@ chmod 755 "$T"
 # this suite's processes, even with suites running in parallel.
 cp "$top_builddir/helper/pam_oidc_helper" "$T/pam_oidc_helper"
 HELPER=$T/pam_oidc_helper
+# Slack on time limits for the helper's own start-up and exit.
+SLACK_MS=1500
+# HELPER_VALGRIND=1 (CI's valgrind stage): every helper run, by the suite,
+# the CLI or the module, goes through valgrind; the suite then also fails
+# on any memory error or definite leak. The helper keeps its path, so
+# "no leftover helper" only sees valgrind's own executable and is weaker.
+if [ -n "${HELPER_VALGRIND:-}" ]; then
+	mv "$T/pam_oidc_helper" "$T/pam_oidc_helper.bin"
+	cat > "$HELPER" <<EOF
+#!/bin/sh
+exec /usr/bin/valgrind -q --vgdb=no --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 \
+	--log-file=$T/valgrind.%p.log $T/pam_oidc_helper.bin
+EOF
+	chmod 755 "$HELPER"
+	SLACK_MS=15000
+	t_before_done() {
+		n=$(find "$T" -maxdepth 1 -name 'valgrind.*.log' | wc -l)
+		bad=$(find "$T" -maxdepth 1 -name 'valgrind.*.log' -size +0 | head -1)
+		if [ -n "$bad" ]; then t_fail "valgrind over the helper" "$(head -60 "$bad")"
+		elif [ "$n" -eq 0 ]; then t_fail "valgrind over the helper" "no helper ran under valgrind"
+		else t_pass "valgrind over the helper: $n runs, no memory error, no definite leak"; fi
+	}
+fi
 BAD_PID=
 cleanup() {
 	for d in "$T"/idp*; do [ -d "$d" ] && "$IDP/stop.sh" "$d"; done

@@ -53,7 +53,7 @@ no_leftover() { [ -z "$(helper_pids)" ]; }
 fault() {
 	helper_run "$(req login "$2" "$3" "${5:-}")" $(($3 + 5))
 	code=$(sed -n 's/.*"event":"error","code":"\([a-z_]*\)".*/\1/p' "$T/hout")
-	if [ "$code" = "$4" ] && [ "$HRC" -eq 1 ] && [ "$HMS" -le $(($3 * 1000 + 1500)) ] && no_leftover; then
+	if [ "$code" = "$4" ] && [ "$HRC" -eq 1 ] && [ "$HMS" -le $(($3 * 1000 + SLACK_MS)) ] && no_leftover; then
 		t_pass "fault $1 -> $4 (${HMS} ms)"
 	else
 		t_fail "fault $1" "want $4 rc 1 within ${3}s, got '$code' rc $HRC in ${HMS} ms: $(cat "$T/hout")"
@@ -104,7 +104,7 @@ cancel_test() { # how
 	hp=$!
 	exec 3> "$T/fifo"
 	req login "$B/ok" 60 >&3; echo >&3
-	for _ in $(seq 100); do grep -q '"event":"pending"' "$T/hout" && break; sleep 0.05; done
+	for _ in $(seq $((SLACK_MS / 15))); do grep -q '"event":"pending"' "$T/hout" && break; sleep 0.05; done
 	if [ "$1" = root-check ]; then
 		uid=$(awk '/^Uid:/ {print $2}' /proc/$hp/status); nnp=$(awk '/^NoNewPrivs:/ {print $2}' /proc/$hp/status)
 		want=$(id -u nobody)
@@ -115,10 +115,10 @@ cancel_test() { # how
 	fi
 	t0=$(now_ms)
 	if [ "$1" = close ]; then exec 3>&-; else kill -TERM $hp; fi
-	for _ in $(seq 40); do kill -0 $hp 2>/dev/null || break; sleep 0.05; done
+	for _ in $(seq $((SLACK_MS / 25))); do kill -0 $hp 2>/dev/null || break; sleep 0.05; done
 	ms=$(($(now_ms) - t0))
 	exec 3>&- 2>/dev/null
-	if ! kill -0 $hp 2>/dev/null && [ $ms -le 1000 ]; then t_pass "helper gone ${ms} ms after $1"
+	if ! kill -0 $hp 2>/dev/null && [ $ms -le $((SLACK_MS * 2 / 3)) ]; then t_pass "helper gone ${ms} ms after $1"
 	else kill -9 $hp; t_fail "helper exits on $1" "still running after ${ms} ms"; fi
 	wait $hp 2>/dev/null
 }

@@ -1,0 +1,217 @@
+/* Checks of what the helper reads: the caller's request, and the identity
+ * provider's discovery document (OpenID Connect Discovery 1.0 §4), device
+ * authorization response (RFC 8628 §3.2) and token responses (RFC 6749 §5,
+ * RFC 8628 §3.5). Pure functions: the fuzzers call them directly. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "oauth_parse.h"
+
+int
+herr(struct helper_err *e, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (e->code != NULL)
+		return -1;
+	e->code = code;
+	va_start(ap, fmt);
+	vsnprintf(e->message, sizeof(e->message), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+void
+oauth_sanitize(char *dst, size_t size, const char *src)
+{
+	size_t o = 0;
+
+	if (size == 0)
+		return;
+	for (; src != NULL && *src != '\0' && o + 1 < size; src++)
+		dst[o++] = (*src >= 0x20 && *src < 0x7f) ? *src : '?';
+	dst[o] = '\0';
+}
+
+int
+oauth_https_url(const json_t *v, size_t max)
+{
+	const char *s = json_string_value(v);
+	size_t n = json_string_length(v);
+
+	return s != NULL && n > 8 && n <= max && strlen(s) == n && strncmp(s, "https://", 8) == 0 &&
+	    strpbrk(s, " \t\r\n") == NULL;
+}
+
+/* Members of a request and their JSON types: 's' string, 'i' integer. */
+static const struct {
+	const char *name;
+	char type;
+	char url;
+} request_members[] = {
+	{ "op", 's', 0 }, { "issuer", 's', 1 }, { "client_id", 's', 0 }, { "client_secret", 's', 0 },
+	{ "scope", 's', 0 }, { "ca_file", 's', 0 }, { "ca_path", 's', 0 }, { "proxy", 's', 0 },
+	{ "connect_timeout", 'i', 0 }, { "timeout", 'i', 0 }, { "max_response", 'i', 0 },
+	{ "helper_user", 's', 0 }, { "device_authorization_endpoint", 's', 1 }, { "token_endpoint", 's', 1 },
+	{ "jwks_uri", 's', 1 }, { "refresh_token", 's', 0 },
+};
+
+int
+oauth_check_request(const json_t *req, struct helper_err *e)
+{
+	const char *key, *op;
+	const json_t *v;
+	size_t i, n = sizeof(request_members) / sizeof(request_members[0]);
+
+	if (!json_is_object(req))
+		return herr(e, HE_BAD_REQUEST, "request is not a JSON object");
+	json_object_foreach((json_t *)req, key, v) {
+		for (i = 0; i < n; i++)
+			if (strcmp(request_members[i].name, key) == 0)
+				break;
+		if (i == n) {
+			char shown[64];
+
+			oauth_sanitize(shown, sizeof(shown), key);
+			return herr(e, HE_BAD_REQUEST, "request has an unknown member \"%s\"", shown);
+		}
+		if (request_members[i].type == 's' &&
+		    (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v)))
+			return herr(e, HE_BAD_REQUEST, "request member %s must be a string without NUL", key);
+		if (request_members[i].type == 'i' && !json_is_integer(v))
+			return herr(e, HE_BAD_REQUEST, "request member %s must be an integer", key);
+		if (request_members[i].url && !oauth_https_url(v, OAUTH_MAX_URI))
+			return herr(e, HE_BAD_REQUEST, "request member %s must be an https:// URL", key);
+	}
+	op = json_string_value(json_object_get(req, "op"));
+	if (op == NULL || json_object_get(req, "issuer") == NULL)
+		return herr(e, HE_BAD_REQUEST, "request needs op and issuer");
+	if (strcmp(op, "login") != 0 && strcmp(op, "refresh") != 0 && strcmp(op, "fetch") != 0)
+		return herr(e, HE_BAD_REQUEST, "unknown op");
+	if (strcmp(op, "fetch") != 0 && json_object_get(req, "client_id") == NULL)
+		return herr(e, HE_BAD_REQUEST, "request has no client_id");
+	if (strcmp(op, "refresh") == 0 && json_object_get(req, "refresh_token") == NULL)
+		return herr(e, HE_BAD_REQUEST, "refresh request without refresh_token");
+	return 0;
+}
+
+int
+oauth_check_discovery(const json_t *d, const char *issuer, struct helper_err *e)
+{
+	static const char *const need[] = { "token_endpoint", "jwks_uri" };
+	const json_t *iss = json_object_get(d, "issuer"), *dev;
+	size_t i;
+
+	if (!json_is_object(d))
+		return herr(e, HE_BAD_RESPONSE, "discovery document is not a JSON object");
+	if (!json_is_string(iss) || json_string_length(iss) != strlen(issuer) ||
+	    strcmp(json_string_value(iss), issuer) != 0) {
+		char got[256];
+
+		oauth_sanitize(got, sizeof(got), json_string_value(iss));
+		return herr(e, HE_ISSUER, "discovery document names issuer \"%s\", configured is \"%s\"", got, issuer);
+	}
+	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++)
+		if (!oauth_https_url(json_object_get(d, need[i]), OAUTH_MAX_URI))
+			return herr(e, HE_BAD_RESPONSE, "discovery document has no https %s", need[i]);
+	dev = json_object_get(d, "device_authorization_endpoint");
+	if (dev != NULL && !oauth_https_url(dev, OAUTH_MAX_URI))
+		return herr(e, HE_BAD_RESPONSE, "discovery document's device_authorization_endpoint is not https");
+	return 0;
+}
+
+static int
+bounded_string(const json_t *v, size_t max)
+{
+	return json_is_string(v) && json_string_length(v) > 0 && json_string_length(v) <= max &&
+	    strlen(json_string_value(v)) == json_string_length(v);
+}
+
+int
+oauth_parse_device(const json_t *dev, struct device_grant *g, struct helper_err *e)
+{
+	const json_t *ex = json_object_get(dev, "expires_in"), *iv = json_object_get(dev, "interval");
+
+	memset(g, 0, sizeof(*g));
+	g->device_code = json_object_get(dev, "device_code");
+	g->user_code = json_object_get(dev, "user_code");
+	/* Some providers spell it verification_url. */
+	if ((g->verification_uri = json_object_get(dev, "verification_uri")) == NULL)
+		g->verification_uri = json_object_get(dev, "verification_url");
+	g->verification_uri_complete = json_object_get(dev, "verification_uri_complete");
+	if (!bounded_string(g->device_code, OAUTH_MAX_DEVICE_CODE) ||
+	    !bounded_string(g->user_code, OAUTH_MAX_USER_CODE) || !oauth_https_url(g->verification_uri, OAUTH_MAX_URI) ||
+	    !json_is_integer(ex) || json_integer_value(ex) < 1 ||
+	    (g->verification_uri_complete != NULL && !oauth_https_url(g->verification_uri_complete, OAUTH_MAX_URI)) ||
+	    (iv != NULL && !json_is_integer(iv)))
+		return herr(e, HE_BAD_RESPONSE, "device authorization response lacks or mangles a required field");
+	g->expires_in = json_integer_value(ex) > OAUTH_MAX_EXPIRES_IN ? OAUTH_MAX_EXPIRES_IN : (long)json_integer_value(ex);
+	/* §3.2: "If no value is provided, clients MUST use 5 as the default." */
+	g->interval = 5;
+	if (iv != NULL) {
+		json_int_t i = json_integer_value(iv);
+
+		g->interval = i < 1 ? 1 : i > OAUTH_MAX_INTERVAL ? OAUTH_MAX_INTERVAL : (long)i;
+	}
+	return 0;
+}
+
+int
+oauth_token_event(const json_t *resp, int need_id_token, json_t **ev, struct helper_err *e)
+{
+	const json_t *id = json_object_get(resp, "id_token"), *rt = json_object_get(resp, "refresh_token");
+	const json_t *exp = json_object_get(resp, "expires_in");
+
+	*ev = NULL;
+	if (id != NULL && !bounded_string(id, 64 * 1024))
+		return herr(e, HE_BAD_RESPONSE, "token response id_token is not a string");
+	if (id == NULL && need_id_token)
+		return herr(e, HE_BAD_RESPONSE, "token response has no id_token: is \"openid\" in scopes?");
+	if (rt != NULL && !bounded_string(rt, 64 * 1024))
+		return herr(e, HE_BAD_RESPONSE, "token response refresh_token is not a string");
+	if ((*ev = json_pack("{s:s}", "event", "tokens")) == NULL)
+		return herr(e, HE_INTERNAL, "out of memory");
+	if (id != NULL)
+		json_object_set(*ev, "id_token", (json_t *)id);
+	if (rt != NULL)
+		json_object_set(*ev, "refresh_token", (json_t *)rt);
+	if (json_is_integer(exp) && json_integer_value(exp) >= 0)
+		json_object_set(*ev, "expires_in", (json_t *)exp);
+	return 0;
+}
+
+int
+oauth_error(const json_t *resp, long status, const char *what, struct helper_err *e)
+{
+	const char *code = json_string_value(json_object_get(resp, "error"));
+	char desc[256], c[64];
+
+	oauth_sanitize(desc, sizeof(desc), json_string_value(json_object_get(resp, "error_description")));
+	if (code == NULL)
+		return herr(e, HE_HTTP_STATUS, "%s answered HTTP %ld", what, status);
+	if (strcmp(code, "access_denied") == 0)
+		return herr(e, HE_ACCESS_DENIED, "the sign-in was denied at the identity provider (%s)", desc);
+	if (strcmp(code, "expired_token") == 0)
+		return herr(e, HE_EXPIRED, "the device code expired before the sign-in was approved");
+	if (strcmp(code, "invalid_grant") == 0)
+		return herr(e, HE_INVALID_GRANT, "%s: invalid_grant (%s)", what, desc);
+	if (strcmp(code, "invalid_client") == 0 || strcmp(code, "unauthorized_client") == 0)
+		return herr(e, HE_INVALID_CLIENT, "%s: %s: check client_id and client secret (%s)", what, code, desc);
+	oauth_sanitize(c, sizeof(c), code);
+	return herr(e, HE_OAUTH, "%s: %s (%s)", what, c, desc);
+}
+
+enum oauth_poll
+oauth_poll_answer(const json_t *resp)
+{
+	const char *code = json_string_value(json_object_get(resp, "error"));
+
+	if (code != NULL && strcmp(code, "authorization_pending") == 0)
+		return OAUTH_POLL_PENDING;
+	if (code != NULL && strcmp(code, "slow_down") == 0)
+		return OAUTH_POLL_SLOW_DOWN;
+	return OAUTH_POLL_FAILED;
+}

@@ -1,0 +1,82 @@
+/* What the helper reads from outside, checked without any I/O: the caller's
+ * request and the identity provider's answers (discovery document, device
+ * authorization response, token response, OAuth errors). No libcurl here:
+ * the fuzzers link exactly this file. */
+#ifndef PAM_OIDC_OAUTH_PARSE_H
+#define PAM_OIDC_OAUTH_PARSE_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+/* Stable error codes sent in "error" events. */
+#define HE_UNREACHABLE "idp_unreachable"
+#define HE_TLS "tls_error"
+#define HE_TIMEOUT "timeout"
+#define HE_HTTP_STATUS "http_status"
+#define HE_BAD_RESPONSE "bad_response"
+#define HE_TOO_LARGE "too_large"
+#define HE_ISSUER "issuer_mismatch"
+#define HE_ACCESS_DENIED "access_denied"
+#define HE_EXPIRED "expired_token"
+#define HE_INVALID_GRANT "invalid_grant"
+#define HE_INVALID_CLIENT "invalid_client"
+#define HE_OAUTH "oauth_error"
+#define HE_BAD_REQUEST "bad_request"
+#define HE_CANCELLED "cancelled"
+#define HE_INTERNAL "internal_error"
+
+#define OAUTH_MAX_URI 2048
+#define OAUTH_MAX_USER_CODE 64
+#define OAUTH_MAX_DEVICE_CODE 4096
+#define OAUTH_MAX_EXPIRES_IN 3600
+#define OAUTH_MAX_INTERVAL 60
+
+struct helper_err {
+	const char *code;
+	char message[512];
+};
+
+/* Sets e (the first error wins) and returns -1. */
+int herr(struct helper_err *e, const char *code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* IdP-supplied text that reaches a log or a person: printable ASCII only,
+ * bounded, always NUL-terminated. */
+void oauth_sanitize(char *dst, size_t size, const char *src);
+
+/* 1 if v is an "https://" URL string of at most max bytes without blanks. */
+int oauth_https_url(const json_t *v, size_t max);
+
+/* The caller's request (doc/helper-protocol.md): a known op, an https
+ * issuer, and every member that is present of the right type. */
+int oauth_check_request(const json_t *req, struct helper_err *e);
+
+/* OpenID Connect Discovery 1.0 §4.3: issuer equal to ours, https
+ * token_endpoint and jwks_uri, an https device_authorization_endpoint if
+ * one is given. */
+int oauth_check_discovery(const json_t *doc, const char *issuer, struct helper_err *e);
+
+/* RFC 8628 §3.2. The json_t pointers point into dev. */
+struct device_grant {
+	const json_t *device_code;
+	const json_t *user_code;
+	const json_t *verification_uri;
+	const json_t *verification_uri_complete;   /* may be NULL */
+	long expires_in;                            /* clamped to 1..OAUTH_MAX_EXPIRES_IN */
+	long interval;                              /* 5 if absent; clamped to 1..OAUTH_MAX_INTERVAL */
+};
+int oauth_parse_device(const json_t *dev, struct device_grant *g, struct helper_err *e);
+
+/* The "tokens" event for a successful token response (RFC 6749 §5.1); an
+ * id_token is required for the device grant, optional on refresh (OIDC
+ * Core §12.2). The access token is never passed on. */
+int oauth_token_event(const json_t *resp, int need_id_token, json_t **ev, struct helper_err *e);
+
+/* An error answer (RFC 6749 §5.2, RFC 8628 §3.5) to e. */
+int oauth_error(const json_t *resp, long status, const char *what, struct helper_err *e);
+
+/* What a non-200 poll of the token endpoint says (RFC 8628 §3.5). */
+enum oauth_poll { OAUTH_POLL_PENDING, OAUTH_POLL_SLOW_DOWN, OAUTH_POLL_FAILED };
+enum oauth_poll oauth_poll_answer(const json_t *resp);
+
+#endif
