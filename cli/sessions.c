@@ -51,7 +51,7 @@ open_store(const struct store_opts *o, struct session_store *st)
 
 	if (o->state_dir != NULL) {
 		dir = strdup(o->state_dir);
-	} else if (access(o->config, F_OK) == 0) {
+	} else if (o->config != NULL && access(o->config, F_OK) == 0) {
 		if (config_init(&cfg) != 0 || config_load(&cfg, o->config, NULL, &err) != 0) {
 			fprintf(stderr, "pam-oidc: %s\n", err.text);
 			config_free(&cfg);

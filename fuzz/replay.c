@@ -73,9 +73,10 @@ replay_path(const char *path, size_t *count)
 	for (i = 0; i < n; i++) {
 		char sub[4096];
 
+		/* One level: a corpus folder holds files. */
 		if (names[i]->d_name[0] != '.' &&
 		    snprintf(sub, sizeof(sub), "%s/%s", path, names[i]->d_name) < (int)sizeof(sub) &&
-		    replay_path(sub, count) != 0)
+		    stat(sub, &st) == 0 && S_ISREG(st.st_mode) && replay_file(sub, count) != 0)
 			r = -1;
 		free(names[i]);
 	}

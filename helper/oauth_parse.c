@@ -9,31 +9,19 @@
 #include <string.h>
 
 #include "oauth_parse.h"
+#include "pam_oidc/flow.h"
 
-int
-herr(struct helper_err *e, const char *code, const char *fmt, ...)
+void
+helper_err_record(struct helper_err *e, const char *code, const char *fmt, ...)
 {
 	va_list ap;
 
 	if (e->code != NULL)
-		return -1;
+		return;
 	e->code = code;
 	va_start(ap, fmt);
 	vsnprintf(e->message, sizeof(e->message), fmt, ap);
 	va_end(ap);
-	return -1;
-}
-
-void
-oauth_sanitize(char *dst, size_t size, const char *src)
-{
-	size_t o = 0;
-
-	if (size == 0)
-		return;
-	for (; src != NULL && *src != '\0' && o + 1 < size; src++)
-		dst[o++] = (*src >= 0x20 && *src < 0x7f) ? *src : '?';
-	dst[o] = '\0';
 }
 
 int
@@ -75,7 +63,7 @@ oauth_check_request(const json_t *req, struct helper_err *e)
 		if (i == n) {
 			char shown[64];
 
-			oauth_sanitize(shown, sizeof(shown), key);
+			flow_sanitize(shown, sizeof(shown), key);
 			return herr(e, HE_BAD_REQUEST, "request has an unknown member \"%s\"", shown);
 		}
 		if (request_members[i].type == 's' &&
@@ -111,7 +99,7 @@ oauth_check_discovery(const json_t *d, const char *issuer, struct helper_err *e)
 	    strcmp(json_string_value(iss), issuer) != 0) {
 		char got[256];
 
-		oauth_sanitize(got, sizeof(got), json_string_value(iss));
+		flow_sanitize(got, sizeof(got), json_string_value(iss));
 		return herr(e, HE_ISSUER, "discovery document names issuer \"%s\", configured is \"%s\"", got, issuer);
 	}
 	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++)
@@ -189,7 +177,7 @@ oauth_error(const json_t *resp, long status, const char *what, struct helper_err
 	const char *code = json_string_value(json_object_get(resp, "error"));
 	char desc[256], c[64];
 
-	oauth_sanitize(desc, sizeof(desc), json_string_value(json_object_get(resp, "error_description")));
+	flow_sanitize(desc, sizeof(desc), json_string_value(json_object_get(resp, "error_description")));
 	if (code == NULL)
 		return herr(e, HE_HTTP_STATUS, "%s answered HTTP %ld", what, status);
 	if (strcmp(code, "access_denied") == 0)
@@ -200,7 +188,7 @@ oauth_error(const json_t *resp, long status, const char *what, struct helper_err
 		return herr(e, HE_INVALID_GRANT, "%s: invalid_grant (%s)", what, desc);
 	if (strcmp(code, "invalid_client") == 0 || strcmp(code, "unauthorized_client") == 0)
 		return herr(e, HE_INVALID_CLIENT, "%s: %s: check client_id and client secret (%s)", what, code, desc);
-	oauth_sanitize(c, sizeof(c), code);
+	flow_sanitize(c, sizeof(c), code);
 	return herr(e, HE_OAUTH, "%s: %s (%s)", what, c, desc);
 }
 

@@ -9,6 +9,8 @@
 
 #include <jansson.h>
 
+#include "pam_oidc/error.h"
+
 /* Stable error codes sent in "error" events. */
 #define HE_UNREACHABLE "idp_unreachable"
 #define HE_TLS "tls_error"
@@ -37,12 +39,11 @@ struct helper_err {
 	char message[512];
 };
 
-/* Sets e (the first error wins) and returns -1. */
-int herr(struct helper_err *e, const char *code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-/* IdP-supplied text that reaches a log or a person: printable ASCII only,
- * bounded, always NUL-terminated. */
-void oauth_sanitize(char *dst, size_t size, const char *src);
+/* Sets e (the first error wins). herr() does that and is worth -1 (a
+ * macro for the same reason as oidc_error_set). */
+void helper_err_record(struct helper_err *e, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+#define herr(e, code, ...) (helper_err_record((e), (code), __VA_ARGS__), oidc_failed())
 
 /* 1 if v is an "https://" URL string of at most max bytes without blanks. */
 int oauth_https_url(const json_t *v, size_t max);

@@ -52,18 +52,17 @@ oidc_reason_code(enum oidc_reason r)
 	return reason_codes[r];
 }
 
-int
-oidc_error_set(struct oidc_error *err, enum oidc_reason r, const char *fmt, ...)
+void
+oidc_error_record(struct oidc_error *err, enum oidc_reason r, const char *fmt, ...)
 {
 	va_list ap;
 
 	if (err == NULL || err->reason != OIDC_OK)
-		return -1;
+		return;
 	err->reason = r;
 	va_start(ap, fmt);
 	vsnprintf(err->text, sizeof(err->text), fmt, ap);
 	va_end(ap);
-	return -1;
 }
 
 void

@@ -22,7 +22,7 @@ qr_render(const char *text)
 		return NULL;
 	w = q->width;
 	n = w + 2 * q0;
-	if ((out = malloc((size_t)((n / 2 + 2) * (n * 3 + 1) + 1))) == NULL) {
+	if ((out = malloc((size_t)(n / 2 + 2) * (size_t)(n * 3 + 1) + 1)) == NULL) {
 		QRcode_free(q);
 		return NULL;
 	}

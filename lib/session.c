@@ -138,7 +138,7 @@ session_record_new(const struct oidc_config *cfg, const json_t *claims, const ch
 	rec = json_pack("{s:i, s:s, s:I, s:s, s:s, s:I, s:I, s:I}", "v", SESSION_FORMAT, "user", user,
 	    "uid", (json_int_t)uid, "iss", json_string_value(json_object_get(claims, "iss")),
 	    "sub", json_string_value(json_object_get(claims, "sub")), "created", (json_int_t)now,
-	    "expires", (json_int_t)(now + cfg->session_ttl), "checked", (json_int_t)now);
+	    "expires", (json_int_t)now + cfg->session_ttl, "checked", (json_int_t)now);
 	if (rec == NULL)
 		return NULL;
 	/* OIDC Core §2: auth_time when the IdP sent it, else this login. */

@@ -52,10 +52,19 @@ struct oidc_error {
 /* Stable snake_case code, e.g. "bad_signature". Never NULL. */
 const char *oidc_reason_code(enum oidc_reason r);
 
-/* Records the first error only: the innermost cause wins. err may be NULL.
- * Returns -1 so callers can write `return oidc_error_set(...)`. */
-int oidc_error_set(struct oidc_error *err, enum oidc_reason r, const char *fmt, ...)
+/* Records the first error only: the innermost cause wins. err may be NULL. */
+void oidc_error_record(struct oidc_error *err, enum oidc_reason r, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* oidc_error_set() records and is worth -1, so callers can write
+ * `return oidc_error_set(...)`. A macro over a non-variadic inline -1 so
+ * that static analysers (which do not inline variadic calls) see the -1. */
+static inline int
+oidc_failed(void)
+{
+	return -1;
+}
+#define oidc_error_set(err, r, ...) (oidc_error_record((err), (r), __VA_ARGS__), oidc_failed())
 
 void oidc_error_clear(struct oidc_error *err);
 
