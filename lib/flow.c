@@ -203,9 +203,16 @@ next_event(struct helper_proc *hp, int timeout_ms, const char *want, const char 
 		if (rc == 0)
 			return 0;
 		if (rc < 0) {
+			char why[sizeof(err->text)];
+			int eof = err->reason == OIDC_E_IO;
+
+			snprintf(why, sizeof(why), "%s", err->text);
 			oidc_error_clear(err);
 			snprintf(helper_code, hcsize, "helper_failed");
-			return oidc_error_set(err, OIDC_E_IDP_UNAVAILABLE, "the helper stopped without an answer");
+			if (eof)
+				return oidc_error_set(err, OIDC_E_IDP_UNAVAILABLE, "the helper stopped without an answer");
+			return oidc_error_set(err, OIDC_E_IDP_UNAVAILABLE, "the helper sent an unreadable message (%s)",
+			    why);
 		}
 		if ((kind = ipc_event_check(m, err)) == NULL) {
 			char why[sizeof(err->text)];
