@@ -8,11 +8,19 @@
 trap 'ns_cleanup; cleanup' EXIT
 
 A=$T/idpA
-ISS=$(idp_start idpA OP_INTERVAL=1) || { t_fail "start IdP" "$(cat "$A/op.log")"; t_done; }
+# A confidential client with a secret of our own, and an IdP that records
+# every device_code and token it issues: each value is then looked for in
+# every log line, every output and the helper's argv and environment.
+CLIENT_SECRET=cs-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
+ISS=$(idp_start idpA OP_INTERVAL=1 OP_CLIENT_SECRET="$CLIENT_SECRET" OP_SECRET_LOG="$T/issued.txt") ||
+	{ t_fail "start IdP" "$(cat "$A/op.log")"; t_done; }
+printf '%s\n' "$CLIENT_SECRET" > "$T/client.secret"
+chmod 600 "$T/client.secret"
 CONF=$T/pam_oidc.conf
 cat > "$CONF" <<EOT
 issuer = $ISS
-client_id = pam-oidc
+client_id = pam-oidc-confidential
+client_secret_file = $T/client.secret
 scopes = openid profile email offline_access
 ca_file = $A/ca.pem
 helper = $HELPER
@@ -34,6 +42,8 @@ pid=$!
 code=$(wait_for "$out" 's/.*enter the code: //p')
 hp=$(helper_pids | head -1)
 if [ -n "$hp" ]; then
+	tr '\0' '\n' < /proc/$hp/environ > "$T/helper1.env"
+	tr '\0' '\n' < /proc/$hp/cmdline > "$T/helper1.argv"
 	n=$(tr -d '\0' < /proc/$hp/environ | wc -c)
 	[ "$n" = 0 ] && t_pass "the helper's environment is empty" || t_fail "helper environ" "$(tr '\0' ' ' < /proc/$hp/environ)"
 	args=$(tr '\0' ' ' < /proc/$hp/cmdline)
@@ -65,6 +75,7 @@ E2E=$top_srcdir/tests/e2e
 		hp=$(helper_pids | head -1)
 		if [ -n "$hp" ] && grep -q '^Uid:.*[1-9]' /proc/$hp/status 2>/dev/null; then
 			tr '\0' '\n' < /proc/$hp/environ > "$T/sudo-helper.env"
+			tr '\0' '\n' < /proc/$hp/cmdline > "$T/sudo-helper.argv"
 			awk '/^(Uid|NoNewPrivs):/ {print $1, $2}' /proc/$hp/status > "$T/sudo-helper.status"
 			break
 		fi
@@ -86,6 +97,24 @@ else t_fail "sudo: helper environment" "$(cat "$T/sudo-helper.env" 2>/dev/null |
 if [ "$(cat "$T/sudo-helper.status" 2>/dev/null)" = "$(printf 'Uid: %s\nNoNewPrivs: 1' "$(id -u nobody)")" ]
 then t_pass "sudo: the helper runs as nobody with no_new_privs"
 else t_fail "sudo: helper credentials" "$(cat "$T/sudo-helper.status" 2>/dev/null)"; fi
+
+# Every secret value issued or configured, looked for everywhere a person
+# or another user could read it: syslog, every output, the helper's argv
+# and environment as read from /proc.
+nvals=0; leaks=""
+while read -r kind val; do
+	nvals=$((nvals + 1))
+	for f in "$T/syslog.log" "$out" "$T/sudo.out" "$T/helper1.env" "$T/helper1.argv" \
+		"$T/sudo-helper.env" "$T/sudo-helper.argv"; do
+		[ -f "$f" ] && grep -qF -- "$val" "$f" && leaks="$leaks $kind in $(basename "$f");"
+	done
+done < <(cat "$T/issued.txt"; echo "client_secret $CLIENT_SECRET")
+kinds=$(awk '{print $1}' "$T/issued.txt" | sort -u | tr '\n' ' ')
+if [ -z "$leaks" ] && [ "$nvals" -ge 7 ] && [ "$kinds" = "access_token device_code id_token refresh_token " ]; then
+	t_pass "none of $nvals issued or configured secrets (${kinds}client_secret) in logs, output, helper argv or environ"
+else
+	t_fail "secret values" "values=$nvals kinds='$kinds' leaks:$leaks"
+fi
 
 # The helper's user cannot write into the state directory.
 if ns_run setpriv --reuid=nobody --regid=nogroup --clear-groups sh -c 'echo x > /run/pam_oidc/planted' 2>/dev/null; then

@@ -11,6 +11,8 @@
 //   OP_KEY_GENERATION  signing key generation: new keys and kids per value
 //   OP_REQUEST_LOG     append one line per request: ms method path grant_type
 //   OP_CLIENT_SECRET   secret of the confidential client (default test-secret)
+//   OP_SECRET_LOG      append "name value" for every device_code and token
+//                      issued, so tests can prove none of them leaks
 import { generateKeyPairSync } from 'node:crypto';
 import { appendFileSync, readFileSync } from 'node:fs';
 import https from 'node:https';
@@ -44,6 +46,7 @@ const deviceClient = (client_id, alg, extra = {}) => ({
 });
 
 const logFile = env.OP_REQUEST_LOG;
+const secretLog = env.OP_SECRET_LOG;
 let slowDown = Number(env.OP_SLOW_DOWN || 0);
 const interval = env.OP_INTERVAL ? Number(env.OP_INTERVAL) : undefined;
 
@@ -115,6 +118,11 @@ server.listen(Number(env.OP_PORT || 0), '127.0.0.1', () => {
     if (interval !== undefined && ctx.method === 'POST' && ctx.path === '/device/auth' && ctx.status === 200
         && ctx.body && typeof ctx.body === 'object') {
       ctx.body = { ...ctx.body, interval };
+    }
+    if (secretLog && ctx.method === 'POST' && ctx.status === 200 && ctx.body && typeof ctx.body === 'object') {
+      for (const k of ['device_code', 'id_token', 'refresh_token', 'access_token']) {
+        if (typeof ctx.body[k] === 'string') appendFileSync(secretLog, `${k} ${ctx.body[k]}\n`);
+      }
     }
     if (logFile) {
       const grant = ctx.oidc?.params?.grant_type || '-';
