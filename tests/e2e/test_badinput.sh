@@ -6,6 +6,7 @@
 # with a clear PAM error and one syslog line, within its timeout, with no
 # session record written and no process left behind.
 . "$top_srcdir/tests/integration/lib.sh"
+E2E_PAMTESTER_ONLY=1
 . "$top_srcdir/tests/e2e/lib.sh"
 trap 'ns_cleanup; cleanup' EXIT
 
@@ -66,7 +67,7 @@ helper_case() {
 	echo "$1" > "$T/fake.mode"
 	n0=$(records)
 	t0=$(now_ms)
-	ns_run pamtester -I tty=pts/5 oidctest alice authenticate < /dev/null > "$T/$1.out" 2>&1
+	ns_run $SAN_ENV pamtester -I tty=pts/5 oidctest alice authenticate < /dev/null > "$T/$1.out" 2>&1
 	rc=$?
 	ms=$(($(now_ms) - t0))
 	sleep 0.2
@@ -112,7 +113,7 @@ fi
 echo exit0 > "$T/fake.mode"
 name_case() { # label name
 	n0=$(wc -l < "$T/fake.count")
-	ns_run pamtester oidctest "$2" authenticate < /dev/null > "$T/name.out" 2>&1
+	ns_run $SAN_ENV pamtester oidctest "$2" authenticate < /dev/null > "$T/name.out" 2>&1
 	rc=$?
 	log=$(last_log)
 	if [ $rc = 1 ] && grep -q "User not known" "$T/name.out" &&
@@ -138,7 +139,7 @@ arg_case() { # label args want-in-log
 	printf 'auth required %s config=%s %s\naccount required pam_permit.so\n' "$MODULE" "$CONF" "$2" \
 		> "$NS/pam.d/oidcargs"
 	n0=$(wc -l < "$T/fake.count")
-	ns_run pamtester oidcargs alice authenticate < /dev/null > "$T/arg.out" 2>&1
+	ns_run $SAN_ENV pamtester oidcargs alice authenticate < /dev/null > "$T/arg.out" 2>&1
 	rc=$?
 	log=$(last_log)
 	if [ $rc = 1 ] && grep -q "System error\|service module" "$T/arg.out" &&

@@ -3,6 +3,7 @@
 # test IdP: the prompt, approval, denial, identity and policy failures, IdP
 # down, expiry, and the one syslog line per attempt.
 . "$top_srcdir/tests/integration/lib.sh"
+E2E_PAMTESTER_ONLY=1
 . "$top_srcdir/tests/e2e/lib.sh"
 trap 'ns_cleanup; cleanup' EXIT
 
@@ -43,7 +44,7 @@ pam_run() {
 	out=$T/$name.out
 	rm -f "$T/$name.fifo"; mkfifo "$T/$name.fifo"
 	exec 4<> "$T/$name.fifo"
-	ns_run stdbuf -oL pamtester -I rhost=127.0.0.1 -I tty=pts/9 "$svc" "$user" authenticate < "$T/$name.fifo" > "$out" 2> "$out.err" &
+	ns_run $SAN_ENV stdbuf -oL pamtester -I rhost=127.0.0.1 -I tty=pts/9 "$svc" "$user" authenticate < "$T/$name.fifo" > "$out" 2> "$out.err" &
 	pid=$!
 	if [ "$action" != none ]; then
 		if code=$(wait_for "$out" 's/.*enter the code: //p'); then

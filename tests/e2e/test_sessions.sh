@@ -3,6 +3,7 @@
 # the IdP stopped and no helper started, tty binding, max_age, revocation,
 # recheck against the IdP, attacks on the store, 64 parallel reuses.
 . "$top_srcdir/tests/integration/lib.sh"
+E2E_PAMTESTER_ONLY=1
 . "$top_srcdir/tests/e2e/lib.sh"
 trap 'ns_cleanup; cleanup' EXIT
 
@@ -51,7 +52,7 @@ restart_idp() {
 # pam_run NAME SERVICE USER TTY ACTION(approve|deny|none) [ACCOUNT]
 pam_run() {
 	out=$T/$1.out
-	timeout 60 "$NS_RUN" "$NS" stdbuf -oL pamtester -I rhost=127.0.0.1 -I tty="$4" "$2" "$3" authenticate < /dev/null > "$out" 2>&1 &
+	timeout 60 "$NS_RUN" "$NS" $SAN_ENV stdbuf -oL pamtester -I rhost=127.0.0.1 -I tty="$4" "$2" "$3" authenticate < /dev/null > "$out" 2>&1 &
 	pid=$!
 	if [ "$5" != none ] && code=$(wait_for "$out" 's/.*enter the code: //p'); then
 		if [ "$5" = deny ]; then approve "$A" "$code" "${6:-$3}" deny; else approve "$A" "$code" "${6:-$3}"; fi
@@ -169,7 +170,7 @@ t0=$(now_ms)
 pids=
 for i in $(seq 64); do
 	u=alice; [ $((i % 2)) = 0 ] && u=bob
-	timeout 60 "$NS_RUN" "$NS" pamtester -I tty=pts/9 oidctest $u authenticate < /dev/null > "$T/par.$i" 2>&1 &
+	timeout 60 "$NS_RUN" "$NS" $SAN_ENV pamtester -I tty=pts/9 oidctest $u authenticate < /dev/null > "$T/par.$i" 2>&1 &
 	pids="$pids $!"
 done
 # Only these: a bare wait would also wait for the syslog receiver.
