@@ -392,14 +392,8 @@ config_parse(struct oidc_config *cfg, const char *text, size_t len, const char *
 	size_t lineno = 0, i;
 	int r = -1, in_scope = 1, in_global = 1;
 
-	if (len > CONFIG_MAX_BYTES)
-		return oidc_error_set(err, OIDC_E_CONFIG, "%s is larger than %u bytes", path, (unsigned)CONFIG_MAX_BYTES);
-	if (memchr(text, '\0', len) != NULL)
-		return oidc_error_set(err, OIDC_E_CONFIG, "%s contains a NUL byte", path);
-	if ((buf = malloc(len + 1)) == NULL)
-		return oidc_error_set(err, OIDC_E_NOMEM, "out of memory");
-	memcpy(buf, text, len);
-	buf[len] = '\0';
+	if ((buf = text_copy(text, len, CONFIG_MAX_BYTES, path, err)) == NULL)
+		return -1;
 	memset(seen, 0, sizeof(seen));
 	for (line = buf; line != NULL; line = next) {
 		lineno++;

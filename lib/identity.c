@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,18 +35,13 @@ identity_map_parse(const char *text, size_t len, const char *path, const char *v
     struct oidc_error *err)
 {
 	char *buf, *line, *next, *k, *v, *end;
+	char name[PATH_MAX + 16];
 	size_t lineno = 0;
 	int r = 0;
 
-	if (len > MAP_MAX_BYTES)
-		return oidc_error_set(err, OIDC_E_CONFIG, "map_file %s is larger than %u bytes", path,
-		    (unsigned)MAP_MAX_BYTES);
-	if (memchr(text, '\0', len) != NULL)
-		return oidc_error_set(err, OIDC_E_CONFIG, "map_file %s contains a NUL byte", path);
-	if ((buf = malloc(len + 1)) == NULL)
-		return oidc_error_set(err, OIDC_E_NOMEM, "out of memory");
-	memcpy(buf, text, len);
-	buf[len] = '\0';
+	snprintf(name, sizeof(name), "map_file %s", path);
+	if ((buf = text_copy(text, len, MAP_MAX_BYTES, name, err)) == NULL)
+		return -1;
 	for (line = buf; line != NULL && r == 0; line = next) {
 		lineno++;
 		if ((next = strchr(line, '\n')) != NULL)

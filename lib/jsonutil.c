@@ -88,3 +88,25 @@ out:
 		close(fd);
 	return r;
 }
+
+char *
+text_copy(const char *text, size_t len, size_t max, const char *name, struct oidc_error *err)
+{
+	char *buf;
+
+	if (len > max) {
+		oidc_error_set(err, OIDC_E_CONFIG, "%s is larger than %zu bytes", name, max);
+		return NULL;
+	}
+	if (memchr(text, '\0', len) != NULL) {
+		oidc_error_set(err, OIDC_E_CONFIG, "%s contains a NUL byte", name);
+		return NULL;
+	}
+	if ((buf = malloc(len + 1)) == NULL) {
+		oidc_error_set(err, OIDC_E_NOMEM, "out of memory");
+		return NULL;
+	}
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	return buf;
+}

@@ -16,4 +16,9 @@ int json_parse_strict(const char *buf, size_t len, json_t **out, struct oidc_err
  * NUL-terminated malloc'd buffer. */
 int file_read_all(const char *path, size_t max, char **out, size_t *len, struct oidc_error *err);
 
+/* A NUL-terminated malloc'd copy of len bytes of line-oriented text, which
+ * must be at most max bytes and hold no NUL. name (e.g. "map_file /x")
+ * names it in errors (OIDC_E_CONFIG). NULL on error. */
+char *text_copy(const char *text, size_t len, size_t max, const char *name, struct oidc_error *err);
+
 #endif
