@@ -142,8 +142,8 @@ test_device(void **s)
 			"{\"device_code\":\"dc\",\"user_code\":\"AB\",\"verification_uri\":\"https://op.test/d\",\"expires_in\":0}",
 			"{\"device_code\":\"dc\",\"user_code\":\"AB\",\"verification_uri\":\"https://op.test/d\",\"expires_in\":\"600\"}",
 			"{\"device_code\":\"dc\",\"user_code\":\"AB\",\"verification_uri\":\"https://op.test/d\",\"expires_in\":600,\"interval\":\"5\"}",
-			"{\"device_code\":\"dc\",\"user_code\":\"AB\",\"verification_uri\":\"https://op.test/d\",\"expires_in\":600,"
-			"\"verification_uri_complete\":\"javascript:x\"}",
+			("{\"device_code\":\"dc\",\"user_code\":\"AB\",\"verification_uri\":\"https://op.test/d\",\"expires_in\":600,"
+			 "\"verification_uri_complete\":\"javascript:x\"}"),
 		};
 
 		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
