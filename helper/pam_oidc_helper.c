@@ -132,10 +132,13 @@ main(void)
 		return 2;
 
 	ipc_reader_init(&rd, STDIN_FILENO);
-	rc = ipc_read(&rd, 10000, &req, &err);
+	/* Up to 10 s for the request, in short waits so a signal ends it. */
+	for (int waited = 0; (rc = ipc_read(&rd, 250, &req, &err)) == 0 && !cancelled && waited < 10000;)
+		waited += 250;
 	if (rc <= 0) {
-		herr(&e, HE_BAD_REQUEST, "no valid request on stdin: %s", rc == 0 ? "timed out" : err.text);
-		emit_error(&e);
+		herr(&e, HE_BAD_REQUEST, "no valid request on stdin: %s", rc != 0 ? err.text : "timed out");
+		if (!cancelled)
+			emit_error(&e);
 		ipc_reader_clear(&rd);
 		return 2;
 	}

@@ -94,6 +94,22 @@ helper_run 'this is not json' 5
 grep -q '"code":"bad_request"' "$T/hout" && [ $HRC -eq 2 ] && t_pass "garbage request" || t_fail "garbage request" "rc $HRC $(cat "$T/hout")"
 helper_run '{"op":"frobnicate","issuer":"https://127.0.0.1:1"}' 5
 grep -q '"code":"bad_request"' "$T/hout" && t_pass "unknown op" || t_fail "unknown op" "$(cat "$T/hout")"
+# SIGTERM while it waits for its request: gone at once, nothing said.
+rm -f "$T/fifo"; mkfifo "$T/fifo"
+"$HELPER" < "$T/fifo" > "$T/hout" 2>/dev/null &
+hp=$!
+exec 3> "$T/fifo"
+sleep 0.3
+t0=$(now_ms); kill -TERM $hp
+for _ in $(seq $((SLACK_MS / 25))); do kill -0 $hp 2>/dev/null || break; sleep 0.05; done
+ms=$(($(now_ms) - t0))
+if ! kill -0 $hp 2>/dev/null && [ $ms -le $((SLACK_MS * 2 / 3)) ] && [ ! -s "$T/hout" ]; then
+	t_pass "SIGTERM before the request: gone in ${ms} ms, no output"
+else
+	kill -9 $hp 2>/dev/null; t_fail "SIGTERM before the request" "${ms} ms, output: $(cat "$T/hout")"
+fi
+wait $hp 2>/dev/null
+exec 3>&-
 "$HELPER" < /dev/null > "$T/hout"; rc=$?
 grep -q '"code":"bad_request"' "$T/hout" && [ $rc -eq 2 ] && t_pass "empty stdin" || t_fail "empty stdin" "rc $rc"
 
