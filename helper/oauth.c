@@ -22,13 +22,13 @@ req_str(const json_t *req, const char *key)
 static int
 discover(struct http *h, const char *issuer, json_t **doc, struct helper_err *e)
 {
-	char url[OAUTH_MAX_URI + 64];
+	char url[IPC_MAX_URI + 64];
 	struct http_req r = { 0 };
 	json_t *d = NULL;
 	size_t n = strlen(issuer);
 	long status = 0;
 
-	if (n > OAUTH_MAX_URI)
+	if (n > IPC_MAX_URI)
 		return herr(e, HE_BAD_REQUEST, "issuer too long");
 	/* §4.1: remove a trailing "/" from the issuer, then append. */
 	snprintf(url, sizeof(url), "%.*s/.well-known/openid-configuration",

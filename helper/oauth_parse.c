@@ -5,11 +5,13 @@
 #include "config.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "oauth_parse.h"
 #include "pam_oidc/flow.h"
+#include "pam_oidc/jsonutil.h"
 
 void
 helper_err_record(struct helper_err *e, const char *code, const char *fmt, ...)
@@ -22,16 +24,6 @@ helper_err_record(struct helper_err *e, const char *code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(e->message, sizeof(e->message), fmt, ap);
 	va_end(ap);
-}
-
-int
-oauth_https_url(const json_t *v, size_t max)
-{
-	const char *s = json_string_value(v);
-	size_t n = json_string_length(v);
-
-	return s != NULL && n > 8 && n <= max && strlen(s) == n && strncmp(s, "https://", 8) == 0 &&
-	    strpbrk(s, " \t\r\n") == NULL;
 }
 
 /* Members of a request and their JSON types: 's' string, 'i' integer. */
@@ -66,12 +58,11 @@ oauth_check_request(const json_t *req, struct helper_err *e)
 			flow_sanitize(shown, sizeof(shown), key);
 			return herr(e, HE_BAD_REQUEST, "request has an unknown member \"%s\"", shown);
 		}
-		if (request_members[i].type == 's' &&
-		    (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v)))
+		if (request_members[i].type == 's' && !json_string_ok(v, 0, SIZE_MAX))
 			return herr(e, HE_BAD_REQUEST, "request member %s must be a string without NUL", key);
 		if (request_members[i].type == 'i' && !json_is_integer(v))
 			return herr(e, HE_BAD_REQUEST, "request member %s must be an integer", key);
-		if (request_members[i].url && !oauth_https_url(v, OAUTH_MAX_URI))
+		if (request_members[i].url && !json_https_url(v, IPC_MAX_URI))
 			return herr(e, HE_BAD_REQUEST, "request member %s must be an https:// URL", key);
 	}
 	op = json_string_value(json_object_get(req, "op"));
@@ -103,19 +94,12 @@ oauth_check_discovery(const json_t *d, const char *issuer, struct helper_err *e)
 		return herr(e, HE_ISSUER, "discovery document names issuer \"%s\", configured is \"%s\"", got, issuer);
 	}
 	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++)
-		if (!oauth_https_url(json_object_get(d, need[i]), OAUTH_MAX_URI))
+		if (!json_https_url(json_object_get(d, need[i]), IPC_MAX_URI))
 			return herr(e, HE_BAD_RESPONSE, "discovery document has no https %s", need[i]);
 	dev = json_object_get(d, "device_authorization_endpoint");
-	if (dev != NULL && !oauth_https_url(dev, OAUTH_MAX_URI))
+	if (dev != NULL && !json_https_url(dev, IPC_MAX_URI))
 		return herr(e, HE_BAD_RESPONSE, "discovery document's device_authorization_endpoint is not https");
 	return 0;
-}
-
-static int
-bounded_string(const json_t *v, size_t max)
-{
-	return json_is_string(v) && json_string_length(v) > 0 && json_string_length(v) <= max &&
-	    strlen(json_string_value(v)) == json_string_length(v);
 }
 
 int
@@ -130,13 +114,13 @@ oauth_parse_device(const json_t *dev, struct device_grant *g, struct helper_err 
 	if ((g->verification_uri = json_object_get(dev, "verification_uri")) == NULL)
 		g->verification_uri = json_object_get(dev, "verification_url");
 	g->verification_uri_complete = json_object_get(dev, "verification_uri_complete");
-	if (!bounded_string(g->device_code, OAUTH_MAX_DEVICE_CODE) ||
-	    !bounded_string(g->user_code, OAUTH_MAX_USER_CODE) || !oauth_https_url(g->verification_uri, OAUTH_MAX_URI) ||
+	if (!json_string_ok(g->device_code, 1, OAUTH_MAX_DEVICE_CODE) ||
+	    !json_string_ok(g->user_code, 1, IPC_MAX_USER_CODE) || !json_https_url(g->verification_uri, IPC_MAX_URI) ||
 	    !json_is_integer(ex) || json_integer_value(ex) < 1 ||
-	    (g->verification_uri_complete != NULL && !oauth_https_url(g->verification_uri_complete, OAUTH_MAX_URI)) ||
+	    (g->verification_uri_complete != NULL && !json_https_url(g->verification_uri_complete, IPC_MAX_URI)) ||
 	    (iv != NULL && !json_is_integer(iv)))
 		return herr(e, HE_BAD_RESPONSE, "device authorization response lacks or mangles a required field");
-	g->expires_in = json_integer_value(ex) > OAUTH_MAX_EXPIRES_IN ? OAUTH_MAX_EXPIRES_IN : (long)json_integer_value(ex);
+	g->expires_in = json_integer_value(ex) > IPC_MAX_EXPIRES_IN ? IPC_MAX_EXPIRES_IN : (long)json_integer_value(ex);
 	/* §3.2: "If no value is provided, clients MUST use 5 as the default." */
 	g->interval = 5;
 	if (iv != NULL) {
@@ -154,11 +138,11 @@ oauth_token_event(const json_t *resp, int need_id_token, json_t **ev, struct hel
 	const json_t *exp = json_object_get(resp, "expires_in");
 
 	*ev = NULL;
-	if (id != NULL && !bounded_string(id, 64 * 1024))
+	if (id != NULL && !json_string_ok(id, 1, IPC_MAX_TOKEN))
 		return herr(e, HE_BAD_RESPONSE, "token response id_token is not a string");
 	if (id == NULL && need_id_token)
 		return herr(e, HE_BAD_RESPONSE, "token response has no id_token: is \"openid\" in scopes?");
-	if (rt != NULL && !bounded_string(rt, 64 * 1024))
+	if (rt != NULL && !json_string_ok(rt, 1, IPC_MAX_TOKEN))
 		return herr(e, HE_BAD_RESPONSE, "token response refresh_token is not a string");
 	if ((*ev = json_pack("{s:s}", "event", "tokens")) == NULL)
 		return herr(e, HE_INTERNAL, "out of memory");

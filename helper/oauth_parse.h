@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "pam_oidc/error.h"
+#include "pam_oidc/ipc.h"
 
 /* Stable error codes sent in "error" events. */
 #define HE_UNREACHABLE "idp_unreachable"
@@ -28,10 +29,7 @@
 #define HE_CANCELLED "cancelled"
 #define HE_INTERNAL "internal_error"
 
-#define OAUTH_MAX_URI 2048
-#define OAUTH_MAX_USER_CODE 64
 #define OAUTH_MAX_DEVICE_CODE 4096
-#define OAUTH_MAX_EXPIRES_IN 3600
 #define OAUTH_MAX_INTERVAL 60
 
 struct helper_err {
@@ -44,9 +42,6 @@ struct helper_err {
 void helper_err_record(struct helper_err *e, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 #define herr(e, code, ...) (helper_err_record((e), (code), __VA_ARGS__), oidc_failed())
-
-/* 1 if v is an "https://" URL string of at most max bytes without blanks. */
-int oauth_https_url(const json_t *v, size_t max);
 
 /* The caller's request (doc/helper-protocol.md): a known op, an https
  * issuer, and every member that is present of the right type. */
@@ -63,7 +58,7 @@ struct device_grant {
 	const json_t *user_code;
 	const json_t *verification_uri;
 	const json_t *verification_uri_complete;   /* may be NULL */
-	long expires_in;                            /* clamped to 1..OAUTH_MAX_EXPIRES_IN */
+	long expires_in;                            /* clamped to 1..IPC_MAX_EXPIRES_IN */
 	long interval;                              /* 5 if absent; clamped to 1..OAUTH_MAX_INTERVAL */
 };
 int oauth_parse_device(const json_t *dev, struct device_grant *g, struct helper_err *e);

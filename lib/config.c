@@ -246,7 +246,7 @@ config_set(struct oidc_config *cfg, const char *key, const char *value, const ch
 	switch (k->type) {
 	case K_URL:
 		/* TLS is never optional: the JWKS decides who may log in. */
-		if (strncmp(value, "https://", 8) != 0 || value[8] == '\0' || strpbrk(value, " \t") != NULL)
+		if (!text_https_url(value, strlen(value), CONFIG_MAX_VALUE))
 			return oidc_error_set(err, OIDC_E_CONFIG, "%s: %s must be an https:// URL", where, key);
 		break;
 	case K_PATH:

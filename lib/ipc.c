@@ -153,10 +153,7 @@ ev_string(const json_t *ev, const char *key, size_t min, size_t max, int optiona
 {
 	const json_t *v = json_object_get(ev, key);
 
-	if (v == NULL)
-		return optional;
-	return json_is_string(v) && json_string_length(v) >= min && json_string_length(v) <= max &&
-	    strlen(json_string_value(v)) == json_string_length(v);
+	return v == NULL ? optional : json_string_ok(v, min, max);
 }
 
 static int
@@ -164,9 +161,7 @@ ev_url(const json_t *ev, const char *key, int optional)
 {
 	const json_t *v = json_object_get(ev, key);
 
-	if (v == NULL)
-		return optional;
-	return ev_string(ev, key, 9, 2048, 0) && strncmp(json_string_value(v), "https://", 8) == 0;
+	return v == NULL ? optional : json_https_url(v, IPC_MAX_URI);
 }
 
 static int
@@ -196,12 +191,12 @@ ipc_event_check(const json_t *ev, struct oidc_error *err)
 		    (disc != NULL || json_object_get(ev, "jwks") != NULL);
 	} else if (strcmp(kind, "device") == 0) {
 		ok = ev_url(ev, "verification_uri", 0) && ev_url(ev, "verification_uri_complete", 1) &&
-		    ev_string(ev, "user_code", 1, 64, 0) && ev_int(ev, "expires_in", 1, 3600, 0) &&
-		    ev_int(ev, "interval", 1, 3600, 0);
+		    ev_string(ev, "user_code", 1, IPC_MAX_USER_CODE, 0) &&
+		    ev_int(ev, "expires_in", 1, IPC_MAX_EXPIRES_IN, 0) && ev_int(ev, "interval", 1, 3600, 0);
 	} else if (strcmp(kind, "pending") == 0) {
 		ok = ev_int(ev, "interval", 1, 3600, 0) && ev_int(ev, "polls", 0, 1000000, 0);
 	} else if (strcmp(kind, "tokens") == 0) {
-		ok = ev_string(ev, "id_token", 1, 65536, 1) && ev_string(ev, "refresh_token", 1, 65536, 1) &&
+		ok = ev_string(ev, "id_token", 1, IPC_MAX_TOKEN, 1) && ev_string(ev, "refresh_token", 1, IPC_MAX_TOKEN, 1) &&
 		    ev_int(ev, "expires_in", 0, INT64_MAX, 1);
 	} else if (strcmp(kind, "error") == 0) {
 		ok = ev_string(ev, "code", 1, 64, 0) && ev_string(ev, "message", 0, 4096, 0);

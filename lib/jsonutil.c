@@ -110,3 +110,23 @@ text_copy(const char *text, size_t len, size_t max, const char *name, struct oid
 	buf[len] = '\0';
 	return buf;
 }
+
+int
+json_string_ok(const json_t *v, size_t min, size_t max)
+{
+	return json_is_string(v) && json_string_length(v) >= min && json_string_length(v) <= max &&
+	    strlen(json_string_value(v)) == json_string_length(v);
+}
+
+int
+text_https_url(const char *s, size_t len, size_t max)
+{
+	return len > 8 && len <= max && strlen(s) == len && strncmp(s, "https://", 8) == 0 &&
+	    strpbrk(s, " \t\r\n") == NULL;
+}
+
+int
+json_https_url(const json_t *v, size_t max)
+{
+	return json_is_string(v) && text_https_url(json_string_value(v), json_string_length(v), max);
+}

@@ -25,6 +25,12 @@
 #include "pam_oidc/error.h"
 
 #define IPC_MAX_LINE (4u * 1024u * 1024u)
+/* Bounds of event members, shared by the helper (which emits) and the
+ * caller (which checks). */
+#define IPC_MAX_URI 2048
+#define IPC_MAX_USER_CODE 64
+#define IPC_MAX_TOKEN (64 * 1024)
+#define IPC_MAX_EXPIRES_IN 3600
 
 struct ipc_reader {
 	int fd;

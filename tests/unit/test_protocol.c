@@ -131,7 +131,7 @@ test_device(void **s)
 	    "\"expires_in\":86400,\"interval\":0}");
 	assert_int_equal(oauth_parse_device(j, &g, &e), 0);
 	assert_int_equal(g.interval, 1);
-	assert_int_equal(g.expires_in, OAUTH_MAX_EXPIRES_IN);
+	assert_int_equal(g.expires_in, IPC_MAX_EXPIRES_IN);
 	assert_string_equal(json_string_value(g.verification_uri), "https://g.test/device");
 	json_decref(j);
 	{
