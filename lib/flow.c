@@ -182,6 +182,20 @@ merge_metadata(json_t **meta, int *dirty, const json_t *ev, const char *issuer)
 	*dirty = 1;
 }
 
+/* The helper broke the protocol: err (what ipc said) becomes
+ * idp_unavailable with the text pre + err's text + post, or just pre when
+ * post is NULL. Returns -1. */
+static int
+helper_failed(struct oidc_error *err, char *helper_code, size_t hcsize, const char *pre, const char *post)
+{
+	char why[sizeof(err->text)];
+
+	snprintf(why, sizeof(why), "%s", post != NULL ? err->text : "");
+	oidc_error_clear(err);
+	snprintf(helper_code, hcsize, "helper_failed");
+	return oidc_error_set(err, OIDC_E_IDP_UNAVAILABLE, "%s%s%s", pre, why, post != NULL ? post : "");
+}
+
 /* Reads events until one of the wanted kind, an error, EOF or timeout.
  * metadata events are merged on the way. Returns 1 with *ev, 0 on timeout,
  * -1 on failure (err set, helper_code filled from an error event). */
@@ -203,25 +217,14 @@ next_event(struct helper_proc *hp, int timeout_ms, const char *want, const char 
 		if (rc == 0)
 			return 0;
 		if (rc < 0) {
-			char why[sizeof(err->text)];
-			int eof = err->reason == OIDC_E_IO;
-
-			snprintf(why, sizeof(why), "%s", err->text);
-			oidc_error_clear(err);
-			snprintf(helper_code, hcsize, "helper_failed");
-			if (eof)
-				return oidc_error_set(err, OIDC_E_IDP_UNAVAILABLE, "the helper stopped without an answer");
-			return oidc_error_set(err, OIDC_E_IDP_UNAVAILABLE, "the helper sent an unreadable message (%s)",
-			    why);
+			if (err->reason == OIDC_E_IO)
+				return helper_failed(err, helper_code, hcsize, "the helper stopped without an answer",
+				    NULL);
+			return helper_failed(err, helper_code, hcsize, "the helper sent an unreadable message (", ")");
 		}
 		if ((kind = ipc_event_check(m, err)) == NULL) {
-			char why[sizeof(err->text)];
-
 			json_decref(m);
-			snprintf(why, sizeof(why), "%s", err->text);
-			oidc_error_clear(err);
-			snprintf(helper_code, hcsize, "helper_failed");
-			return oidc_error_set(err, OIDC_E_IDP_UNAVAILABLE, "%s; giving up", why);
+			return helper_failed(err, helper_code, hcsize, "", "; giving up");
 		}
 		if (strcmp(kind, want) == 0 || (also != NULL && strcmp(kind, also) == 0)) {
 			*ev = m;
