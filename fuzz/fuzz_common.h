@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pam_oidc/ipc.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Text meant for a log or a person: printable ASCII only. */
@@ -21,21 +23,34 @@ fuzz_printable(const char *s)
 	return 1;
 }
 
-/* A pipe whose read end yields exactly data, then EOF: how the module and
- * the helper really receive messages. Returns the read end or -1. */
-static inline int
-fuzz_pipe(const uint8_t *data, size_t size)
+/* Feeds data through a pipe (how the module and the helper really receive
+ * messages) into the real ipc_read() framing and calls each() on every
+ * message; the stream must end with a reason (EOF or a refusal). */
+static inline void
+fuzz_each_message(const uint8_t *data, size_t size, void (*each)(const json_t *msg))
 {
-	int p[2];
+	struct oidc_error err = { 0 };
+	struct ipc_reader rd;
+	json_t *msg = NULL;
 	size_t off = 0;
 	ssize_t n;
+	int p[2], rc;
 
 	if (size > 60000 || pipe(p) != 0)   /* stays below the pipe's buffer */
-		return -1;
+		return;
 	while (off < size && (n = write(p[1], data + off, size - off)) > 0)
 		off += (size_t)n;
 	close(p[1]);
-	return p[0];
+	ipc_reader_init(&rd, p[0]);
+	while ((rc = ipc_read(&rd, 1000, &msg, &err)) == 1) {
+		each(msg);
+		json_decref(msg);
+		msg = NULL;
+	}
+	if (rc == 0 || err.reason == OIDC_OK)
+		__builtin_trap();
+	ipc_reader_clear(&rd);
+	close(p[0]);
 }
 
 #endif
