@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,10 +48,25 @@ exit_for(enum oidc_reason r)
 	case OIDC_E_STORE:
 	case OIDC_E_NOMEM:
 	case OIDC_E_IO:
+	case OIDC_E_INTERNAL:
 		return LOGIN_USAGE;
 	default:
 		return LOGIN_REJECTED;
 	}
+}
+
+/* The module's rule for system accounts (identity_check_target), with the
+ * CLI's own passwd lookup. */
+static int
+target_refused(const struct oidc_config *cfg, const char *user, struct oidc_error *err)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+
+	if (getpwnam_r(user, &pw, buf, sizeof(buf), &res) != 0)
+		res = NULL;
+	return identity_check_target(cfg, user, res != NULL, res != NULL ? res->pw_uid : 0,
+	    identity_uid_min(IDENTITY_LOGIN_DEFS), err) != 0;
 }
 
 static void
@@ -142,6 +158,11 @@ cmd_login(int argc, char **argv)
 	}
 	if (identity_map(&cfg, claims, user, sizeof(user), &err) != 0) {
 		fprintf(stderr, "pam-oidc: no local user: %s: %s\n", oidc_reason_code(err.reason), err.text);
+		rc = LOGIN_REJECTED;
+		goto out;
+	}
+	if (target_refused(&cfg, user, &err)) {
+		fprintf(stderr, "pam-oidc: policy refuses %s: %s\n", user, err.text);
 		rc = LOGIN_REJECTED;
 		goto out;
 	}

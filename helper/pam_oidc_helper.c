@@ -83,7 +83,10 @@ drop_privileges(const char *user, struct helper_err *e)
 
 	if (geteuid() == 0 || getuid() == 0) {
 		if (user == NULL || getpwnam_r(user, &pw, buf, sizeof(buf), &res) != 0 || res == NULL)
-			return herr(e, HE_INTERNAL, "helper_user \"%s\" does not exist", user ? user : "(none)");
+			return herr(e, HE_INTERNAL,
+			    "helper_user \"%s\" does not exist; create it with: useradd --system --no-create-home "
+			    "--home-dir /nonexistent --shell /usr/sbin/nologin %s", user ? user : "(none)",
+			    user ? user : "_pam_oidc");
 		if (pw.pw_uid == 0)
 			return herr(e, HE_INTERNAL, "helper_user must not be root");
 		if (setgroups(0, NULL) != 0 || setgid(pw.pw_gid) != 0 || setuid(pw.pw_uid) != 0)

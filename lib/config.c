@@ -1,21 +1,24 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "pam_oidc/alg.h"
 #include "pam_oidc/config.h"
 #include "pam_oidc/idtoken.h"
 #include "pam_oidc/jsonutil.h"
+#include "pam_oidc/trustfile.h"
 
 #ifndef PAM_OIDC_HELPER_PATH
 #define PAM_OIDC_HELPER_PATH "/usr/libexec/pam_oidc_helper"
+#endif
+/* A system user of its own (Debian's "_" convention): nobody is shared with
+ * other daemons, any of which could signal or ptrace the helper. */
+#ifndef PAM_OIDC_HELPER_USER
+#define PAM_OIDC_HELPER_USER "_pam_oidc"
 #endif
 
 enum ktype { K_STR, K_URL, K_PATH, K_BOOL, K_NUM, K_DUR, K_ALGS, K_ENUM, K_LIST, K_NAME };
@@ -71,6 +74,8 @@ static const struct key keys[] = {
 	{ "offline", K_ENUM, F(offline), 0, 0, offline_names },
 	{ "revoke_on_logout", K_BOOL, F(revoke_on_logout), 0, 0, NULL },
 	{ "account_requires_session", K_BOOL, F(account_requires_session), 0, 0, NULL },
+	{ "allowed_domains", K_LIST, F(allowed_domains), 0, 0, NULL },
+	{ "allowed_system_users", K_LIST, F(allowed_system_users), 0, 0, NULL },
 };
 #undef F
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -109,7 +114,7 @@ config_init(struct oidc_config *cfg)
 	cfg->offline = OFFLINE_DENY;
 	if (set_default(cfg, "scopes", "openid profile email groups") != 0 ||
 	    set_default(cfg, "helper", PAM_OIDC_HELPER_PATH) != 0 ||
-	    set_default(cfg, "helper_user", "nobody") != 0 ||
+	    set_default(cfg, "helper_user", PAM_OIDC_HELPER_USER) != 0 ||
 	    set_default(cfg, "username_claim", "preferred_username") != 0 ||
 	    set_default(cfg, "groups_claim", "groups") != 0 ||
 	    set_default(cfg, "state_dir", PAM_OIDC_STATE_DIR) != 0) {
@@ -342,41 +347,16 @@ trim(char *s)
 	return s;
 }
 
-static int
-check_file(const char *path, int fd, struct oidc_error *err)
-{
-	struct stat st, lst;
-	uid_t me = geteuid();
-
-	if (fstat(fd, &st) != 0)
-		return oidc_error_set(err, OIDC_E_CONFIG, "%s: %s", path, strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		return oidc_error_set(err, OIDC_E_CONFIG, "%s is not a regular file", path);
-	/* Whoever can write the config decides who logs in. */
-	if ((st.st_uid != 0 && st.st_uid != me) || (st.st_mode & (S_IWGRP | S_IWOTH)))
-		return oidc_error_set(err, OIDC_E_CONFIG,
-		    "%s must be owned by root and not writable by group or others", path);
-	if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode) && lst.st_uid != 0 && lst.st_uid != me)
-		return oidc_error_set(err, OIDC_E_CONFIG, "%s is a symbolic link owned by another user", path);
-	return 0;
-}
-
 int
 config_load(struct oidc_config *cfg, const char *path, const char *service, struct oidc_error *err)
 {
 	char *buf = NULL;
 	size_t len = 0;
-	int fd, r;
+	int r;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
-		return oidc_error_set(err, OIDC_E_CONFIG, "cannot open %s: %s", path, strerror(errno));
-	if (check_file(path, fd, err) != 0) {
-		close(fd);
+	/* Whoever can write the config decides who logs in. */
+	if (trusted_read(path, "", TRUST_FILE, CONFIG_MAX_BYTES, &buf, &len, err) != 0)
 		return -1;
-	}
-	close(fd);
-	if (file_read_all(path, CONFIG_MAX_BYTES, &buf, &len, err) != 0)
-		return oidc_error_set(err, OIDC_E_CONFIG, "cannot read %s", path);
 	r = config_parse(cfg, buf, len, path, service, err);
 	explicit_bzero(buf, len);
 	free(buf);
@@ -475,6 +455,16 @@ config_finish(struct oidc_config *cfg, struct oidc_error *err)
 		return oidc_error_set(err, OIDC_E_CONFIG, "scopes must include openid");
 	if (cfg->connect_timeout >= cfg->timeout)
 		return oidc_error_set(err, OIDC_E_CONFIG, "connect_timeout must be shorter than timeout");
+	/* Stripping "@domain" without a list would make root@anywhere root. */
+	if (cfg->username_strip_domain && cfg->allowed_domains == NULL)
+		return oidc_error_set(err, OIDC_E_CONFIG,
+		    "username_strip_domain needs allowed_domains (the domains whose users map to local names)");
+	/* The helper reads these as root before it drops privileges; they
+	 * decide which server is believed. */
+	if (cfg->ca_file != NULL && trusted_check(cfg->ca_file, "ca_file", TRUST_FILE, err) != 0)
+		return -1;
+	if (cfg->ca_path != NULL && trusted_check(cfg->ca_path, "ca_path", TRUST_DIR, err) != 0)
+		return -1;
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 #include "pam_oidc/idtoken.h"
 #include "pam_oidc/jsonutil.h"
 #include "pam_oidc/jwk.h"
+#include "pam_oidc/trustfile.h"
 
 #define SECRET_MAX 4096
 
@@ -28,39 +29,75 @@ flow_sanitize(char *dst, size_t size, const char *src)
 	dst[o] = '\0';
 }
 
+/* What each helper error code (helper/oauth_parse.h HE_*) means for the
+ * login. Only a genuine failure to reach the IdP is "unavailable": the
+ * documented stack turns that into a password fallback, so anything a
+ * network attacker can cause (a TLS failure) or that is our own fault must
+ * be a service error instead. */
+static const struct {
+	const char *code;
+	enum oidc_reason reason;
+} helper_codes[] = {
+	/* Nothing answered: the network or the IdP is down. */
+	{ "idp_unreachable", OIDC_E_IDP_UNAVAILABLE },
+	/* Slow or silent IdP (after the code was shown: nobody approved). */
+	{ "timeout", OIDC_E_IDP_UNAVAILABLE },
+	/* The IdP, over verified TLS, answered with an error status. */
+	{ "http_status", OIDC_E_IDP_UNAVAILABLE },
+	/* The IdP, over verified TLS, answered something unusable (an
+	 * outage page): only the IdP itself can cause it. */
+	{ "bad_response", OIDC_E_IDP_UNAVAILABLE },
+	/* The helper died or broke the protocol (lib/flow.c helper_failed). */
+	{ "helper_failed", OIDC_E_IDP_UNAVAILABLE },
+	/* Whoever sits on the path can cause it: never a fallback. */
+	{ "tls_error", OIDC_E_CONFIG },
+	/* Discovery names another issuer: misconfigured or hijacked. */
+	{ "issuer_mismatch", OIDC_E_CONFIG },
+	/* An answer over max_response_bytes: the admin must raise it. */
+	{ "too_large", OIDC_E_CONFIG },
+	/* The IdP does not accept our client_id or secret. */
+	{ "invalid_client", OIDC_E_CONFIG },
+	/* Another OAuth error (invalid_scope, unauthorized_client, ...). */
+	{ "oauth_error", OIDC_E_CONFIG },
+	/* We sent the helper something it refused: our bug. */
+	{ "bad_request", OIDC_E_INTERNAL },
+	/* The helper cannot run (e.g. helper_user missing): our side. */
+	{ "internal_error", OIDC_E_INTERNAL },
+	/* We never cancel a flow we still read from. */
+	{ "cancelled", OIDC_E_INTERNAL },
+	/* The person's answer at the IdP. */
+	{ "access_denied", OIDC_E_DENIED },
+	{ "expired_token", OIDC_E_LOGIN_EXPIRED },
+	/* A refresh token the IdP no longer honours. */
+	{ "invalid_grant", OIDC_E_INVALID_GRANT },
+};
+
 enum oidc_reason
 flow_reason_for(const char *code, int device_seen)
 {
+	size_t i;
+
 	if (code == NULL)
-		return OIDC_E_IDP_UNAVAILABLE;
-	if (strcmp(code, "access_denied") == 0)
-		return OIDC_E_DENIED;
-	if (strcmp(code, "expired_token") == 0)
-		return OIDC_E_LOGIN_EXPIRED;
+		return OIDC_E_INTERNAL;
 	if (strcmp(code, "timeout") == 0 && device_seen)
 		return OIDC_E_LOGIN_EXPIRED;
-	if (strcmp(code, "invalid_grant") == 0)
-		return OIDC_E_INVALID_GRANT;
-	if (strcmp(code, "invalid_client") == 0)
-		return OIDC_E_CONFIG;
-	return OIDC_E_IDP_UNAVAILABLE;
+	for (i = 0; i < sizeof(helper_codes) / sizeof(helper_codes[0]); i++)
+		if (strcmp(code, helper_codes[i].code) == 0)
+			return helper_codes[i].reason;
+	/* A code we do not know is not proof that the IdP is down. */
+	return OIDC_E_INTERNAL;
 }
 
-/* client_secret_file: owned by root (or us), readable by nobody else. */
+/* client_secret_file: owned by root (or us), readable by nobody else, and
+ * read from the descriptor that was checked. */
 static int
 read_secret(const char *path, char **out, struct oidc_error *err)
 {
-	struct stat st;
 	char *buf = NULL;
 	size_t len = 0;
 
-	if (stat(path, &st) != 0)
-		return oidc_error_set(err, OIDC_E_CONFIG, "client_secret_file %s: %s", path, strerror(errno));
-	if ((st.st_uid != 0 && st.st_uid != geteuid()) || (st.st_mode & (S_IRWXG | S_IRWXO)))
-		return oidc_error_set(err, OIDC_E_CONFIG,
-		    "client_secret_file %s must be owned by root with mode 0600 or 0400", path);
-	if (file_read_all(path, SECRET_MAX, &buf, &len, err) != 0)
-		return oidc_error_set(err, OIDC_E_CONFIG, "cannot read client_secret_file %s", path);
+	if (trusted_read(path, "client_secret_file", TRUST_SECRET, SECRET_MAX, &buf, &len, err) != 0)
+		return -1;
 	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r' || buf[len - 1] == ' '))
 		buf[--len] = '\0';
 	if (len == 0) {

@@ -1,13 +1,16 @@
 #include "config.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "pam_oidc/flow.h"
 #include "pam_oidc/identity.h"
 #include "pam_oidc/jsonutil.h"
+#include "pam_oidc/trustfile.h"
 
 int
 identity_name_ok(const char *name)
@@ -80,11 +83,31 @@ map_lookup(const char *path, const char *value, char *user, size_t size, struct 
 	size_t len = 0;
 	int r;
 
-	if (file_read_all(path, MAP_MAX_BYTES, &buf, &len, err) != 0)
-		return oidc_error_set(err, OIDC_E_CONFIG, "cannot read map_file %s", path);
+	/* Whoever can write the map decides who logs in as whom. */
+	if (trusted_read(path, "map_file", TRUST_FILE, MAP_MAX_BYTES, &buf, &len, err) != 0)
+		return -1;
 	r = identity_map_parse(buf, len, path, value, user, size, err);
 	free(buf);
 	return r;
+}
+
+/* allowed_domains membership; DNS names compare without case. */
+static int
+domain_allowed(const char *list, const char *domain)
+{
+	size_t n = strlen(domain), len;
+	const char *p = list;
+
+	if (list == NULL || n == 0)
+		return 0;
+	while (*p != '\0') {
+		p += strspn(p, ", \t");
+		len = strcspn(p, ", \t");
+		if (len == n && strncasecmp(p, domain, n) == 0)
+			return 1;
+		p += len;
+	}
+	return 0;
 }
 
 int
@@ -104,8 +127,23 @@ identity_map(const struct oidc_config *cfg, const json_t *claims, char *user, si
 	if (json_string_length(v) >= sizeof(value) || strlen(s) != json_string_length(v))
 		return oidc_error_set(err, OIDC_E_CLAIM_INVALID, "claim \"%s\" is too long", cfg->username_claim);
 	memcpy(value, s, json_string_length(v) + 1);
-	if (cfg->username_strip_domain && (at = strrchr(value, '@')) != NULL)
+	/* An address the IdP has not verified is whatever the person typed
+	 * into their profile (OIDC Core §5.1: email_verified). The map_file
+	 * is keyed on this same claim. */
+	if (strcmp(cfg->username_claim, "email") == 0 && !json_is_true(json_object_get(claims, "email_verified"))) {
+		flow_sanitize(shown, sizeof(shown), value);
+		return oidc_error_set(err, OIDC_E_CLAIM_INVALID, "email \"%s\" is not verified (email_verified is not true)",
+		    shown);
+	}
+	if (cfg->username_strip_domain) {
+		/* Without the domain, root@anywhere.example is just root. */
+		if ((at = strrchr(value, '@')) == NULL || !domain_allowed(cfg->allowed_domains, at + 1)) {
+			flow_sanitize(shown, sizeof(shown), value);
+			return oidc_error_set(err, OIDC_E_USER_MISMATCH,
+			    "claim \"%s\" value \"%s\" is not in allowed_domains", cfg->username_claim, shown);
+		}
 		*at = '\0';
+	}
 	if (cfg->map_file != NULL) {
 		r = map_lookup(cfg->map_file, value, user, size, err);
 		if (r < 0)
@@ -122,6 +160,45 @@ identity_map(const struct oidc_config *cfg, const json_t *claims, char *user, si
 	}
 	memcpy(user, value, strlen(value) + 1);
 	return 0;
+}
+
+int
+identity_check_target(const struct oidc_config *cfg, const char *user, int known, uid_t uid, uid_t uid_min,
+    struct oidc_error *err)
+{
+	if (!known || uid >= uid_min || config_list_contains(cfg->allowed_system_users, user))
+		return 0;
+	return oidc_error_set(err, OIDC_E_POLICY,
+	    "%s (uid %lu) is a system account (below UID_MIN %lu); list it in allowed_system_users to allow it", user,
+	    (unsigned long)uid, (unsigned long)uid_min);
+}
+
+uid_t
+identity_uid_min(const char *login_defs)
+{
+	struct oidc_error ignored = { 0 };
+	char *buf = NULL, *line, *next, *end;
+	size_t len = 0;
+	unsigned long v;
+	uid_t r = IDENTITY_DEFAULT_UID_MIN;
+
+	if (file_read_all(login_defs, MAP_MAX_BYTES, &buf, &len, &ignored) != 0)
+		return r;
+	for (line = buf; line != NULL; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		line += strspn(line, " \t");
+		if (strncmp(line, "UID_MIN", 7) != 0 || (line[7] != ' ' && line[7] != '\t'))
+			continue;
+		line += 7 + strspn(line + 7, " \t");
+		errno = 0;
+		v = strtoul(line, &end, 10);
+		/* An unreadable value keeps the default: fail towards protecting. */
+		if (errno == 0 && end != line && v > 0 && v <= 60000 && (*end == '\0' || strchr(" \t\r#", *end)))
+			r = (uid_t)v;
+	}
+	free(buf);
+	return r;
 }
 
 static int

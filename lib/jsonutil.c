@@ -29,18 +29,14 @@ json_parse_strict(const char *buf, size_t len, json_t **out, struct oidc_error *
 }
 
 int
-file_read_all(const char *path, size_t max, char **out, size_t *len, struct oidc_error *err)
+fd_read_all(int fd, const char *path, size_t max, char **out, size_t *len, struct oidc_error *err)
 {
 	struct stat st;
 	char *buf = NULL, *nbuf;
 	size_t cap = 4096, used = 0;
 	ssize_t n;
-	int fd, r = -1;
+	int r = -1;
 
-	if (strcmp(path, "-") == 0)
-		fd = STDIN_FILENO;
-	else if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
-		return oidc_error_set(err, OIDC_E_IO, "cannot open %s: %s", path, strerror(errno));
 	if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
 		oidc_error_set(err, OIDC_E_IO, "%s is not a readable file", path);
 		goto out;
@@ -83,9 +79,23 @@ file_read_all(const char *path, size_t max, char **out, size_t *len, struct oidc
 	buf = NULL;
 	r = 0;
 out:
+	if (buf != NULL)
+		explicit_bzero(buf, cap);
 	free(buf);
-	if (fd != STDIN_FILENO)
-		close(fd);
+	return r;
+}
+
+int
+file_read_all(const char *path, size_t max, char **out, size_t *len, struct oidc_error *err)
+{
+	int fd, r;
+
+	if (strcmp(path, "-") == 0)
+		return fd_read_all(STDIN_FILENO, path, max, out, len, err);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
+		return oidc_error_set(err, OIDC_E_IO, "cannot open %s: %s", path, strerror(errno));
+	r = fd_read_all(fd, path, max, out, len, err);
+	close(fd);
 	return r;
 }
 

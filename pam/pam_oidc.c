@@ -59,7 +59,10 @@ log_attempt(const struct attempt *a, int pam_rc, const char *reason, const char 
 }
 
 /* STYLE.md §5: exact PAM codes, so admins can write
- * auth [success=done authinfo_unavail=ignore default=die] pam_oidc.so */
+ * auth [success=done authinfo_unavail=ignore default=die] pam_oidc.so
+ * Only a real failure to reach the IdP is PAM_AUTHINFO_UNAVAIL (the
+ * helper's codes are sorted in lib/flow.c flow_reason_for): anything else
+ * must not open the password fallback. */
 static int
 pam_code_for(enum oidc_reason r)
 {
@@ -100,6 +103,7 @@ user_message_for(enum oidc_reason r)
 		return "That account is not allowed to log in here.";
 	case OIDC_E_CONFIG:
 	case OIDC_E_STORE:
+	case OIDC_E_INTERNAL:
 		return "Sign-in is misconfigured on this host; the administrator can see why in the system log.";
 	default:
 		return "The sign-in could not be verified.";
@@ -572,6 +576,12 @@ authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	flow_sanitize(a.sub, sizeof(a.sub), json_string_value(json_object_get(claims, "sub")));
 	if (identity_map(&cfg, claims, a.mapped, sizeof(a.mapped), &err) != 0) {
 		why = err.reason == OIDC_E_CONFIG ? OIDC_E_CONFIG : OIDC_E_USER_MISMATCH;
+		goto fail;
+	}
+	pw = pam_modutil_getpwnam(pamh, a.mapped);
+	if (identity_check_target(&cfg, a.mapped, pw != NULL, pw != NULL ? pw->pw_uid : 0,
+	    identity_uid_min(IDENTITY_LOGIN_DEFS), &err) != 0) {
+		why = err.reason;
 		goto fail;
 	}
 	if (strcmp(a.mapped, a.user) != 0) {

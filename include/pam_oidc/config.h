@@ -66,6 +66,9 @@ struct oidc_config {
 	enum offline_mode offline;
 	int revoke_on_logout;
 	int account_requires_session;
+	/* identity mapping, hardened (issue 12 finding 6) */
+	char *allowed_domains;
+	char *allowed_system_users;
 };
 
 /* Compile-time defaults. */
@@ -87,7 +90,8 @@ int config_set_arg(struct oidc_config *cfg, const char *arg, struct oidc_error *
 int config_set(struct oidc_config *cfg, const char *key, const char *value, const char *where,
     struct oidc_error *err);
 
-/* Checks required keys and cross-key rules. */
+/* Checks required keys and cross-key rules, and ca_file/ca_path against the
+ * trusted-file rule (pam_oidc/trustfile.h): the helper reads them as root. */
 int config_finish(struct oidc_config *cfg, struct oidc_error *err);
 
 /* Prints the effective settings as "key = value" lines (no secrets exist in

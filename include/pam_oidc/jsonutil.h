@@ -15,6 +15,8 @@ int json_parse_strict(const char *buf, size_t len, json_t **out, struct oidc_err
 /* Reads a whole regular file (or "-" for stdin) of at most max bytes into a
  * NUL-terminated malloc'd buffer. */
 int file_read_all(const char *path, size_t max, char **out, size_t *len, struct oidc_error *err);
+/* The same from an open descriptor (left open); path names it in errors. */
+int fd_read_all(int fd, const char *path, size_t max, char **out, size_t *len, struct oidc_error *err);
 
 /* 1 if v is a JSON string of min..max bytes with no NUL inside. */
 int json_string_ok(const json_t *v, size_t min, size_t max);

@@ -6,6 +6,9 @@ MODULE=$top_builddir/pam/.libs/pam_oidc.so
 NS=$T/ns
 ALICE_UID=4242
 BOB_UID=4243
+# The helper's own system user (helper_user's default), which the Debian
+# package creates; only the namespace's passwd gets it.
+HELPER_UID=4249
 
 # In the sanitizer build the module needs the ASan runtime in its caller.
 # pamtester gets it preloaded ($SAN_ENV, put before pamtester or stdbuf);
@@ -59,6 +62,8 @@ EOT
 	echo "alice:*:19000:0:99999:7:::" >> "$NS/etc/shadow"
 	echo "bob:*:19000:0:99999:7:::" >> "$NS/etc/shadow"
 	echo "alice:x:$ALICE_UID:" >> "$NS/etc/group"
+	echo "_pam_oidc:x:$HELPER_UID:$HELPER_UID:pam_oidc helper:/nonexistent:/usr/sbin/nologin" >> "$NS/etc/passwd"
+	echo "_pam_oidc:x:$HELPER_UID:" >> "$NS/etc/group"
 	echo "bob:x:$BOB_UID:" >> "$NS/etc/group"
 	{
 		echo 'Defaults passwd_tries=1'

@@ -49,7 +49,7 @@ if [ -n "$hp" ]; then
 	args=$(tr '\0' ' ' < /proc/$hp/cmdline)
 	[ "$args" = "pam_oidc_helper " ] && t_pass "the helper's argv carries nothing" || t_fail "helper argv" "$args"
 	uid=$(awk '/^Uid:/ {print $2}' /proc/$hp/status)
-	[ "$uid" = "$(id -u nobody)" ] && t_pass "the helper runs as nobody" || t_fail "helper uid" "$uid"
+	[ "$uid" = "$HELPER_UID" ] && t_pass "the helper runs as _pam_oidc" || t_fail "helper uid" "$uid"
 else
 	t_fail "helper running" "no helper process seen"
 fi
@@ -94,8 +94,8 @@ if [ $rc = 0 ] && grep -q '^0' "$T/sudo.out"; then t_pass "sudo with a hostile e
 else t_fail "sudo hostile environment" "rc=$rc $(tail -5 "$T/sudo.out")"; fi
 if [ -f "$T/sudo-helper.env" ] && [ ! -s "$T/sudo-helper.env" ]; then t_pass "sudo: the helper's environment is empty"
 else t_fail "sudo: helper environment" "$(cat "$T/sudo-helper.env" 2>/dev/null || echo 'helper not seen')"; fi
-if [ "$(cat "$T/sudo-helper.status" 2>/dev/null)" = "$(printf 'Uid: %s\nNoNewPrivs: 1' "$(id -u nobody)")" ]
-then t_pass "sudo: the helper runs as nobody with no_new_privs"
+if [ "$(cat "$T/sudo-helper.status" 2>/dev/null)" = "$(printf 'Uid: %s\nNoNewPrivs: 1' "$HELPER_UID")" ]
+then t_pass "sudo: the helper runs as _pam_oidc with no_new_privs"
 else t_fail "sudo: helper credentials" "$(cat "$T/sudo-helper.status" 2>/dev/null)"; fi
 
 # Every secret value issued or configured, looked for everywhere a person
@@ -117,10 +117,10 @@ else
 fi
 
 # The helper's user cannot write into the state directory.
-if ns_run setpriv --reuid=nobody --regid=nogroup --clear-groups sh -c 'echo x > /run/pam_oidc/planted' 2>/dev/null; then
+if ns_run setpriv --reuid=$HELPER_UID --regid=$HELPER_UID --clear-groups sh -c 'echo x > /run/pam_oidc/planted' 2>/dev/null; then
 	t_fail "helper user cannot write state" "write succeeded"
 else
-	t_pass "nobody cannot write into /run/pam_oidc"
+	t_pass "_pam_oidc cannot write into /run/pam_oidc"
 fi
 [ ! -e "$NS/run/pam_oidc/planted" ] && t_pass "nothing planted" || t_fail "planted" "exists"
 t_done

@@ -32,6 +32,11 @@ const ACCOUNTS = {
   bob: { preferred_username: 'bob', name: 'Bob Example', email: 'bob@example.test', email_verified: true, groups: ['users'] },
   // A hostile account: its username claim is a path and has a control character.
   mallory: { preferred_username: '../root\u001b[2J', name: 'Mallory', email: 'mallory@example.test', email_verified: true, groups: ['admins'] },
+  // Issue 12 finding 6: an address nobody verified, in a foreign domain, and
+  // a username that is a system account.
+  trudy: { preferred_username: 'daemon', name: 'Trudy', email: 'root@attacker.example', email_verified: false, groups: ['users'] },
+  // A verified address, but in a domain this host does not trust.
+  oscar: { preferred_username: 'oscar', name: 'Oscar', email: 'alice@attacker.example', email_verified: true, groups: ['users'] },
 };
 
 const deviceClient = (client_id, alg, extra = {}) => ({

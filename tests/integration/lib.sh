@@ -77,6 +77,9 @@ write_config() {
 		echo "scopes = openid profile email offline_access"
 		echo "ca_file = $d/ca.pem"
 		echo "helper = $HELPER"
+		# These suites run on the host, whose /etc is never changed: no
+		# _pam_oidc user there (the namespace of tests/e2e has one).
+		echo "helper_user = nobody"
 		echo "state_dir = $T/state"
 		echo "timeout = 30"
 		for l in "$@"; do echo "$l"; done

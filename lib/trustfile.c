@@ -1,0 +1,83 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pam_oidc/jsonutil.h"
+#include "pam_oidc/trustfile.h"
+
+/* Whoever can write one of these files decides who logs in, or which
+ * server's keys are believed. */
+static int
+check_fd(const char *path, const char *name, enum trust_kind kind, int fd, struct oidc_error *err)
+{
+	struct stat st, lst;
+	uid_t me = geteuid();
+
+	if (fstat(fd, &st) != 0)
+		return oidc_error_set(err, OIDC_E_CONFIG, "%s: %s", name, strerror(errno));
+	if (kind == TRUST_DIR ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
+		return oidc_error_set(err, OIDC_E_CONFIG, "%s is not a %s", name,
+		    kind == TRUST_DIR ? "directory" : "regular file");
+	if ((st.st_uid != 0 && st.st_uid != me) || (st.st_mode & (S_IWGRP | S_IWOTH)))
+		return oidc_error_set(err, OIDC_E_CONFIG,
+		    "%s must be owned by root and not writable by group or others", name);
+	if (kind == TRUST_SECRET && (st.st_mode & (S_IRWXG | S_IRWXO)))
+		return oidc_error_set(err, OIDC_E_CONFIG, "%s must be owned by root with mode 0600 or 0400", name);
+	/* The content is the descriptor's; a link planted by another user is
+	 * still refused, as it always was. */
+	if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode) && lst.st_uid != 0 && lst.st_uid != me)
+		return oidc_error_set(err, OIDC_E_CONFIG, "%s is a symbolic link owned by another user", name);
+	return 0;
+}
+
+int
+trusted_open(const char *path, const char *what, enum trust_kind kind, int *fd, struct oidc_error *err)
+{
+	int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | (kind == TRUST_DIR ? O_DIRECTORY : 0), f;
+	char name[PATH_MAX + 64];
+
+	snprintf(name, sizeof(name), "%s%s%s", what, what[0] != '\0' ? " " : "", path);
+	if ((f = open(path, flags)) < 0)
+		return oidc_error_set(err, OIDC_E_CONFIG, "cannot open %s: %s", name, strerror(errno));
+	if (check_fd(path, name, kind, f, err) != 0) {
+		close(f);
+		return -1;
+	}
+	*fd = f;
+	return 0;
+}
+
+int
+trusted_read(const char *path, const char *what, enum trust_kind kind, size_t max, char **out, size_t *len,
+    struct oidc_error *err)
+{
+	int fd = -1, r;
+
+	if (kind == TRUST_DIR)
+		return oidc_error_set(err, OIDC_E_INTERNAL, "%s: a directory cannot be read", path);
+	if (trusted_open(path, what, kind, &fd, err) != 0)
+		return -1;
+	r = fd_read_all(fd, path, max, out, len, err);
+	close(fd);
+	if (r != 0)
+		return oidc_error_set(err, OIDC_E_CONFIG, "cannot read %s%s%s", what, what[0] != '\0' ? " " : "", path);
+	return 0;
+}
+
+int
+trusted_check(const char *path, const char *what, enum trust_kind kind, struct oidc_error *err)
+{
+	int fd = -1;
+
+	if (trusted_open(path, what, kind, &fd, err) != 0)
+		return -1;
+	close(fd);
+	return 0;
+}

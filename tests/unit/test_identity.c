@@ -1,0 +1,346 @@
+/* Issue 12, findings 6, 9 and 10 as attacks on the library: mapping from
+ * unverified or foreign-domain claims and onto system accounts; files that
+ * decide trust with a loose owner or mode; helper error codes that must not
+ * read as "IdP unavailable". */
+#include "config.h"
+
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "oauth_parse.h"
+#include "pam_oidc/config.h"
+#include "pam_oidc/flow.h"
+#include "pam_oidc/identity.h"
+#include "pam_oidc/jsonutil.h"
+#include "pam_oidc/trustfile.h"
+
+static char dir[] = "/tmp/pam_oidc_idtest.XXXXXX";
+
+static const char *
+write_file(const char *name, const char *text, mode_t mode)
+{
+	static char p[512];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	unlink(p);
+	f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	assert_int_equal(chmod(p, mode), 0);
+	return p;
+}
+
+static void
+base_config(struct oidc_config *cfg)
+{
+	struct oidc_error err = { 0 };
+
+	assert_int_equal(config_init(cfg), 0);
+	assert_int_equal(config_set(cfg, "issuer", "https://idp.example.test", "t", &err), 0);
+	assert_int_equal(config_set(cfg, "client_id", "pam-oidc", "t", &err), 0);
+}
+
+static int
+map(struct oidc_config *cfg, const char *claims_json, char *user, size_t size, struct oidc_error *err)
+{
+	json_t *claims = json_loads(claims_json, 0, NULL);
+	int r;
+
+	assert_non_null(claims);
+	oidc_error_clear(err);
+	r = identity_map(cfg, claims, user, size, err);
+	json_decref(claims);
+	return r;
+}
+
+/* The reported attack: email root@attacker.example, email_verified false. */
+static void
+test_email_must_be_verified(void **s)
+{
+	struct oidc_config cfg;
+	struct oidc_error err = { 0 };
+	char user[IDENTITY_MAX_USER + 1];
+
+	(void)s;
+	base_config(&cfg);
+	assert_int_equal(config_set(&cfg, "username_claim", "email", "t", &err), 0);
+	assert_int_equal(config_set(&cfg, "username_strip_domain", "yes", "t", &err), 0);
+	assert_int_equal(config_set(&cfg, "allowed_domains", "attacker.example example.test", "t", &err), 0);
+	assert_int_equal(config_finish(&cfg, &err), 0);
+	assert_int_equal(map(&cfg, "{\"email\":\"root@attacker.example\",\"email_verified\":false}", user,
+	    sizeof(user), &err), -1);
+	assert_non_null(strstr(err.text, "not verified"));
+	assert_int_equal(map(&cfg, "{\"email\":\"root@attacker.example\"}", user, sizeof(user), &err), -1);
+	assert_int_equal(map(&cfg, "{\"email\":\"root@attacker.example\",\"email_verified\":\"true\"}", user,
+	    sizeof(user), &err), -1);
+	assert_int_equal(map(&cfg, "{\"email\":\"alice@example.test\",\"email_verified\":true}", user, sizeof(user),
+	    &err), 0);
+	assert_string_equal(user, "alice");
+	config_free(&cfg);
+}
+
+/* map_file is keyed on username_claim: an email key needs verification too. */
+static void
+test_map_on_email_must_be_verified(void **s)
+{
+	struct oidc_config cfg;
+	struct oidc_error err = { 0 };
+	char user[IDENTITY_MAX_USER + 1];
+
+	(void)s;
+	base_config(&cfg);
+	assert_int_equal(config_set(&cfg, "username_claim", "email", "t", &err), 0);
+	assert_int_equal(config_set(&cfg, "map_file", write_file("map", "boss@example.test alice\n", 0644), "t",
+	    &err), 0);
+	assert_int_equal(map(&cfg, "{\"email\":\"boss@example.test\",\"email_verified\":false}", user, sizeof(user),
+	    &err), -1);
+	assert_int_equal(err.reason, OIDC_E_CLAIM_INVALID);
+	assert_int_equal(map(&cfg, "{\"email\":\"boss@example.test\",\"email_verified\":true}", user, sizeof(user),
+	    &err), 0);
+	assert_string_equal(user, "alice");
+	config_free(&cfg);
+}
+
+static void
+test_strip_domain_needs_allowed_domains(void **s)
+{
+	struct oidc_config cfg;
+	struct oidc_error err = { 0 };
+	char user[IDENTITY_MAX_USER + 1];
+
+	(void)s;
+	base_config(&cfg);
+	assert_int_equal(config_set(&cfg, "username_strip_domain", "yes", "t", &err), 0);
+	assert_int_equal(config_finish(&cfg, &err), -1);
+	assert_int_equal(err.reason, OIDC_E_CONFIG);
+	assert_non_null(strstr(err.text, "username_strip_domain needs allowed_domains"));
+	oidc_error_clear(&err);
+	assert_int_equal(config_set(&cfg, "allowed_domains", "example.test", "t", &err), 0);
+	assert_int_equal(config_finish(&cfg, &err), 0);
+	/* preferred_username (the default claim) carries the domain here. */
+	assert_int_equal(map(&cfg, "{\"preferred_username\":\"root@attacker.example\"}", user, sizeof(user), &err),
+	    -1);
+	assert_non_null(strstr(err.text, "not in allowed_domains"));
+	assert_int_equal(map(&cfg, "{\"preferred_username\":\"root@example.test.attacker.example\"}", user,
+	    sizeof(user), &err), -1);
+	assert_int_equal(map(&cfg, "{\"preferred_username\":\"root\"}", user, sizeof(user), &err), -1);
+	assert_int_equal(map(&cfg, "{\"preferred_username\":\"bob@EXAMPLE.test\"}", user, sizeof(user), &err), 0);
+	assert_string_equal(user, "bob");
+	config_free(&cfg);
+}
+
+static void
+test_system_accounts(void **s)
+{
+	struct oidc_config cfg;
+	struct oidc_error err = { 0 };
+
+	(void)s;
+	base_config(&cfg);
+	assert_int_equal(identity_check_target(&cfg, "root", 1, 0, 1000, &err), -1);
+	assert_int_equal(err.reason, OIDC_E_POLICY);
+	assert_non_null(strstr(err.text, "allowed_system_users"));
+	oidc_error_clear(&err);
+	assert_int_equal(identity_check_target(&cfg, "daemon", 1, 1, 1000, &err), -1);
+	oidc_error_clear(&err);
+	assert_int_equal(identity_check_target(&cfg, "backup", 1, 999, 1000, &err), -1);
+	oidc_error_clear(&err);
+	assert_int_equal(identity_check_target(&cfg, "alice", 1, 1000, 1000, &err), 0);
+	assert_int_equal(identity_check_target(&cfg, "ghost", 0, 0, 1000, &err), 0);
+	assert_int_equal(config_set(&cfg, "allowed_system_users", "backup root", "t", &err), 0);
+	assert_int_equal(identity_check_target(&cfg, "root", 1, 0, 1000, &err), 0);
+	assert_int_equal(identity_check_target(&cfg, "backup", 1, 999, 1000, &err), 0);
+	assert_int_equal(identity_check_target(&cfg, "daemon", 1, 1, 1000, &err), -1);
+	config_free(&cfg);
+}
+
+static void
+test_uid_min(void **s)
+{
+	(void)s;
+	assert_int_equal(identity_uid_min("/nonexistent/login.defs"), IDENTITY_DEFAULT_UID_MIN);
+	assert_int_equal(identity_uid_min(write_file("defs1", "# UID_MIN 5\nUID_MAX 60000\nUID_MIN\t\t 500\n", 0644)),
+	    500);
+	assert_int_equal(identity_uid_min(write_file("defs2", "UID_MIN_X 5\nUID_MIN junk\n", 0644)),
+	    IDENTITY_DEFAULT_UID_MIN);
+	assert_int_equal(identity_uid_min(write_file("defs3", "#UID_MIN 5\n", 0644)), IDENTITY_DEFAULT_UID_MIN);
+}
+
+/* Finding 9: every file that decides trust, with a loose mode. */
+static void
+test_trusted_files(void **s)
+{
+	struct oidc_config cfg;
+	struct oidc_error err = { 0 };
+	char user[IDENTITY_MAX_USER + 1], cadir[300], *buf = NULL;
+	size_t len = 0;
+
+	(void)s;
+	base_config(&cfg);
+	assert_int_equal(config_set(&cfg, "map_file", write_file("map", "carol alice\n", 0664), "t", &err), 0);
+	assert_int_equal(map(&cfg, "{\"preferred_username\":\"carol\"}", user, sizeof(user), &err), -1);
+	assert_int_equal(err.reason, OIDC_E_CONFIG);
+	assert_non_null(strstr(err.text, "map_file /tmp/pam_oidc_idtest."));
+	assert_non_null(strstr(err.text, "not writable by group or others"));
+	write_file("map", "carol alice\n", 0644);
+	assert_int_equal(map(&cfg, "{\"preferred_username\":\"carol\"}", user, sizeof(user), &err), 0);
+	config_free(&cfg);
+
+	base_config(&cfg);
+	assert_int_equal(config_set(&cfg, "ca_file", write_file("ca.pem", "x\n", 0646), "t", &err), 0);
+	assert_int_equal(config_finish(&cfg, &err), -1);
+	assert_non_null(strstr(err.text, "ca_file /tmp/pam_oidc_idtest."));
+	oidc_error_clear(&err);
+	write_file("ca.pem", "x\n", 0644);
+	assert_int_equal(config_finish(&cfg, &err), 0);
+	snprintf(cadir, sizeof(cadir), "%s/certs", dir);
+	assert_int_equal(mkdir(cadir, 0777), 0);
+	assert_int_equal(chmod(cadir, 0777), 0);
+	assert_int_equal(config_set(&cfg, "ca_path", cadir, "t", &err), 0);
+	assert_int_equal(config_finish(&cfg, &err), -1);
+	assert_non_null(strstr(err.text, "ca_path /tmp/pam_oidc_idtest."));
+	oidc_error_clear(&err);
+	assert_int_equal(chmod(cadir, 0755), 0);
+	assert_int_equal(config_finish(&cfg, &err), 0);
+	/* ca_path must be a directory, ca_file a file. */
+	assert_int_equal(config_set(&cfg, "ca_path", write_file("notdir", "x\n", 0644), "t", &err), 0);
+	assert_int_equal(config_finish(&cfg, &err), -1);
+	oidc_error_clear(&err);
+	config_free(&cfg);
+	rmdir(cadir);
+
+	/* A secret readable by group is refused, 0600 read. */
+	assert_int_equal(trusted_read(write_file("secret", "s3cret\n", 0640), "client_secret_file", TRUST_SECRET,
+	    4096, &buf, &len, &err), -1);
+	assert_non_null(strstr(err.text, "mode 0600 or 0400"));
+	oidc_error_clear(&err);
+	assert_int_equal(trusted_read(write_file("secret", "s3cret\n", 0600), "client_secret_file", TRUST_SECRET,
+	    4096, &buf, &len, &err), 0);
+	assert_int_equal(len, 7);
+	free(buf);
+	buf = NULL;
+
+	/* Another owner (only root can make such a file). */
+	if (geteuid() == 0) {
+		const char *p = write_file("theirs", "carol alice\n", 0644);
+
+		assert_int_equal(chown(p, 65534, 65534), 0);
+		assert_int_equal(trusted_check(p, "map_file", TRUST_FILE, &err), -1);
+		assert_non_null(strstr(err.text, "owned by root"));
+		oidc_error_clear(&err);
+	}
+}
+
+/* The check and the read use one descriptor: a file swapped in by name
+ * after the check is never what gets read. */
+static void
+test_read_from_checked_descriptor(void **s)
+{
+	struct oidc_error err = { 0 };
+	char good[512], *buf = NULL;
+	const char *bad;
+	size_t len = 0;
+	int fd = -1;
+
+	(void)s;
+	snprintf(good, sizeof(good), "%s", write_file("conf", "trusted\n", 0644));
+	assert_int_equal(trusted_open(good, "", TRUST_FILE, &fd, &err), 0);
+	bad = write_file("evil", "planted\n", 0666);
+	assert_int_equal(rename(bad, good), 0);
+	assert_int_equal(fd_read_all(fd, good, 4096, &buf, &len, &err), 0);
+	assert_string_equal(buf, "trusted\n");
+	free(buf);
+	close(fd);
+	unlink(good);
+}
+
+/* Finding 10: only reachability is "unavailable" (the password fallback). */
+static void
+test_helper_code_table(void **s)
+{
+	(void)s;
+	assert_int_equal(flow_reason_for(HE_UNREACHABLE, 0), OIDC_E_IDP_UNAVAILABLE);
+	assert_int_equal(flow_reason_for(HE_TIMEOUT, 0), OIDC_E_IDP_UNAVAILABLE);
+	assert_int_equal(flow_reason_for(HE_TIMEOUT, 1), OIDC_E_LOGIN_EXPIRED);
+	assert_int_equal(flow_reason_for(HE_HTTP_STATUS, 0), OIDC_E_IDP_UNAVAILABLE);
+	assert_int_equal(flow_reason_for(HE_BAD_RESPONSE, 0), OIDC_E_IDP_UNAVAILABLE);
+	assert_int_equal(flow_reason_for("helper_failed", 1), OIDC_E_IDP_UNAVAILABLE);
+	assert_int_equal(flow_reason_for(HE_TLS, 0), OIDC_E_CONFIG);
+	assert_int_equal(flow_reason_for(HE_ISSUER, 0), OIDC_E_CONFIG);
+	assert_int_equal(flow_reason_for(HE_TOO_LARGE, 0), OIDC_E_CONFIG);
+	assert_int_equal(flow_reason_for(HE_INVALID_CLIENT, 0), OIDC_E_CONFIG);
+	assert_int_equal(flow_reason_for(HE_OAUTH, 0), OIDC_E_CONFIG);
+	assert_int_equal(flow_reason_for(HE_BAD_REQUEST, 0), OIDC_E_INTERNAL);
+	assert_int_equal(flow_reason_for(HE_INTERNAL, 0), OIDC_E_INTERNAL);
+	assert_int_equal(flow_reason_for(HE_CANCELLED, 0), OIDC_E_INTERNAL);
+	assert_int_equal(flow_reason_for(HE_ACCESS_DENIED, 1), OIDC_E_DENIED);
+	assert_int_equal(flow_reason_for(HE_EXPIRED, 1), OIDC_E_LOGIN_EXPIRED);
+	assert_int_equal(flow_reason_for(HE_INVALID_GRANT, 0), OIDC_E_INVALID_GRANT);
+	assert_int_equal(flow_reason_for("something_new", 0), OIDC_E_INTERNAL);
+	assert_int_equal(flow_reason_for("", 0), OIDC_E_INTERNAL);
+	assert_int_equal(flow_reason_for(NULL, 0), OIDC_E_INTERNAL);
+}
+
+static void
+test_default_helper_user(void **s)
+{
+	struct oidc_config cfg;
+
+	(void)s;
+	assert_int_equal(config_init(&cfg), 0);
+	assert_string_equal(cfg.helper_user, "_pam_oidc");
+	config_free(&cfg);
+}
+
+static int
+setup(void **s)
+{
+	(void)s;
+	return mkdtemp(dir) == NULL ? -1 : 0;
+}
+
+static int
+teardown(void **s)
+{
+	static const char *const names[] = { "map", "ca.pem", "notdir", "secret", "theirs", "defs1", "defs2",
+		"defs3", "conf", "evil" };
+	char p[512];
+	size_t i;
+
+	(void)s;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
+		unlink(p);
+	}
+	return rmdir(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_email_must_be_verified),
+		cmocka_unit_test(test_map_on_email_must_be_verified),
+		cmocka_unit_test(test_strip_domain_needs_allowed_domains),
+		cmocka_unit_test(test_system_accounts),
+		cmocka_unit_test(test_uid_min),
+		cmocka_unit_test(test_trusted_files),
+		cmocka_unit_test(test_read_from_checked_descriptor),
+		cmocka_unit_test(test_helper_code_table),
+		cmocka_unit_test(test_default_helper_user),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
