@@ -24,7 +24,8 @@ cli_load_config(const char *path, const char *service, struct oidc_config *cfg)
 		fprintf(stderr, "pam-oidc: out of memory\n");
 		return -1;
 	}
-	if (config_load(cfg, path, service, &err) != 0 || config_finish(cfg, &err) != 0) {
+	if (config_load(cfg, path, service, &err) != 0 || config_finish(cfg, &err) != 0 ||
+	    config_check_files(cfg, &err) != 0) {
 		fprintf(stderr, "pam-oidc: %s\n", err.text);
 		config_free(cfg);
 		return -1;

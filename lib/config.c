@@ -459,6 +459,12 @@ config_finish(struct oidc_config *cfg, struct oidc_error *err)
 	if (cfg->username_strip_domain && cfg->allowed_domains == NULL)
 		return oidc_error_set(err, OIDC_E_CONFIG,
 		    "username_strip_domain needs allowed_domains (the domains whose users map to local names)");
+	return 0;
+}
+
+int
+config_check_files(const struct oidc_config *cfg, struct oidc_error *err)
+{
 	/* The helper reads these as root before it drops privileges; they
 	 * decide which server is believed. */
 	if (cfg->ca_file != NULL && trusted_check(cfg->ca_file, "ca_file", TRUST_FILE, err) != 0)

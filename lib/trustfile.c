@@ -40,7 +40,9 @@ check_fd(const char *path, const char *name, enum trust_kind kind, int fd, struc
 int
 trusted_open(const char *path, const char *what, enum trust_kind kind, int *fd, struct oidc_error *err)
 {
-	int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | (kind == TRUST_DIR ? O_DIRECTORY : 0), f;
+	/* O_NONBLOCK: a FIFO planted at the path must not hang the login; it
+	 * is then refused as not a regular file. */
+	int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (kind == TRUST_DIR ? O_DIRECTORY : 0), f;
 	char name[PATH_MAX + 64];
 
 	snprintf(name, sizeof(name), "%s%s%s", what, what[0] != '\0' ? " " : "", path);

@@ -344,7 +344,7 @@ load_config(pam_handle_t *pamh, int argc, const char **argv, const char *service
 	for (i = 0; i < argc; i++)
 		if (strncmp(argv[i], "config=", 7) != 0 && config_set_arg(cfg, argv[i], &err) != 0)
 			goto fail;
-	if (config_finish(cfg, &err) != 0)
+	if (config_finish(cfg, &err) != 0 || config_check_files(cfg, &err) != 0)
 		goto fail;
 	return PAM_SUCCESS;
 fail:

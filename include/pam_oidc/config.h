@@ -90,9 +90,12 @@ int config_set_arg(struct oidc_config *cfg, const char *arg, struct oidc_error *
 int config_set(struct oidc_config *cfg, const char *key, const char *value, const char *where,
     struct oidc_error *err);
 
-/* Checks required keys and cross-key rules, and ca_file/ca_path against the
- * trusted-file rule (pam_oidc/trustfile.h): the helper reads them as root. */
+/* Checks required keys and cross-key rules. */
 int config_finish(struct oidc_config *cfg, struct oidc_error *err);
+/* ca_file and ca_path against the trusted-file rule (pam_oidc/trustfile.h),
+ * before any helper (which reads them as root) starts. Kept apart from
+ * config_finish, which does no I/O. */
+int config_check_files(const struct oidc_config *cfg, struct oidc_error *err);
 
 /* Prints the effective settings as "key = value" lines (no secrets exist in
  * the config itself: the client secret stays in its file). */

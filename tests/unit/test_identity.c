@@ -200,26 +200,35 @@ test_trusted_files(void **s)
 
 	base_config(&cfg);
 	assert_int_equal(config_set(&cfg, "ca_file", write_file("ca.pem", "x\n", 0646), "t", &err), 0);
-	assert_int_equal(config_finish(&cfg, &err), -1);
+	assert_int_equal(config_finish(&cfg, &err), 0);
+	assert_int_equal(config_check_files(&cfg, &err), -1);
 	assert_non_null(strstr(err.text, "ca_file /tmp/pam_oidc_idtest."));
 	oidc_error_clear(&err);
 	write_file("ca.pem", "x\n", 0644);
-	assert_int_equal(config_finish(&cfg, &err), 0);
+	assert_int_equal(config_check_files(&cfg, &err), 0);
 	snprintf(cadir, sizeof(cadir), "%s/certs", dir);
 	assert_int_equal(mkdir(cadir, 0777), 0);
 	assert_int_equal(chmod(cadir, 0777), 0);
 	assert_int_equal(config_set(&cfg, "ca_path", cadir, "t", &err), 0);
-	assert_int_equal(config_finish(&cfg, &err), -1);
+	assert_int_equal(config_check_files(&cfg, &err), -1);
 	assert_non_null(strstr(err.text, "ca_path /tmp/pam_oidc_idtest."));
 	oidc_error_clear(&err);
 	assert_int_equal(chmod(cadir, 0755), 0);
-	assert_int_equal(config_finish(&cfg, &err), 0);
+	assert_int_equal(config_check_files(&cfg, &err), 0);
 	/* ca_path must be a directory, ca_file a file. */
 	assert_int_equal(config_set(&cfg, "ca_path", write_file("notdir", "x\n", 0644), "t", &err), 0);
-	assert_int_equal(config_finish(&cfg, &err), -1);
+	assert_int_equal(config_check_files(&cfg, &err), -1);
 	oidc_error_clear(&err);
 	config_free(&cfg);
 	rmdir(cadir);
+
+	/* A FIFO at the path is refused at once, not waited on. */
+	snprintf(cadir, sizeof(cadir), "%s/fifo", dir);
+	assert_int_equal(mkfifo(cadir, 0644), 0);
+	assert_int_equal(trusted_check(cadir, "map_file", TRUST_FILE, &err), -1);
+	assert_non_null(strstr(err.text, "not a regular file"));
+	oidc_error_clear(&err);
+	unlink(cadir);
 
 	/* A secret readable by group is refused, 0600 read. */
 	assert_int_equal(trusted_read(write_file("secret", "s3cret\n", 0640), "client_secret_file", TRUST_SECRET,
