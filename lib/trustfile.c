@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -73,13 +74,45 @@ trusted_read(const char *path, const char *what, enum trust_kind kind, size_t ma
 	return 0;
 }
 
+/* ca_path: every certificate in it decides which server is believed, so
+ * each (a link followed, as the TLS library will) obeys the file rule. */
+static int
+check_dir_entries(int fd, const char *path, const char *what, struct oidc_error *err)
+{
+	const struct dirent *de;
+	struct stat st;
+	uid_t me = geteuid();
+	DIR *d;
+	int dfd, r = 0;
+
+	if ((dfd = dup(fd)) < 0 || (d = fdopendir(dfd)) == NULL) {
+		if (dfd >= 0)
+			close(dfd);
+		return oidc_error_set(err, OIDC_E_CONFIG, "cannot list %s %s: %s", what, path, strerror(errno));
+	}
+	while (r == 0 && (de = readdir(d)) != NULL) {
+		/* A dangling link or a vanished entry is unreadable for the
+		 * TLS library too. */
+		if (de->d_name[0] == '.' || fstatat(fd, de->d_name, &st, 0) != 0 || !S_ISREG(st.st_mode))
+			continue;
+		if ((st.st_uid != 0 && st.st_uid != me) || (st.st_mode & (S_IWGRP | S_IWOTH)))
+			r = oidc_error_set(err, OIDC_E_CONFIG,
+			    "%s %s/%.64s must be owned by root and not writable by group or others", what, path,
+			    de->d_name);
+	}
+	closedir(d);
+	return r;
+}
+
 int
 trusted_check(const char *path, const char *what, enum trust_kind kind, struct oidc_error *err)
 {
-	int fd = -1;
+	int fd = -1, r = 0;
 
 	if (trusted_open(path, what, kind, &fd, err) != 0)
 		return -1;
+	if (kind == TRUST_DIR)
+		r = check_dir_entries(fd, path, what, err);
 	close(fd);
-	return 0;
+	return r;
 }

@@ -30,7 +30,9 @@ int trusted_read(const char *path, const char *what, enum trust_kind kind, size_
     struct oidc_error *err);
 
 /* trusted_open and close: for files another process reads (the helper
- * reads ca_file and ca_path itself). */
+ * reads ca_file and ca_path itself). For a directory, every regular file
+ * in it (links followed) must also be owned by root or the caller and not
+ * writable by group or others. */
 int trusted_check(const char *path, const char *what, enum trust_kind kind, struct oidc_error *err);
 
 #endif

@@ -184,8 +184,9 @@ test_trusted_files(void **s)
 {
 	struct oidc_config cfg;
 	struct oidc_error err = { 0 };
-	char user[IDENTITY_MAX_USER + 1], cadir[300], *buf = NULL;
+	char user[IDENTITY_MAX_USER + 1], cadir[300], cert[320], *buf = NULL;
 	size_t len = 0;
+	FILE *f;
 
 	(void)s;
 	base_config(&cfg);
@@ -215,6 +216,18 @@ test_trusted_files(void **s)
 	oidc_error_clear(&err);
 	assert_int_equal(chmod(cadir, 0755), 0);
 	assert_int_equal(config_check_files(&cfg, &err), 0);
+	/* A loose certificate inside a safe ca_path. */
+	snprintf(cert, sizeof(cert), "%s/certs/ab12cd34.0", dir);
+	f = fopen(cert, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(chmod(cert, 0666), 0);
+	assert_int_equal(config_check_files(&cfg, &err), -1);
+	assert_non_null(strstr(err.text, "/certs/ab12cd34.0 must be owned by root and not writable"));
+	oidc_error_clear(&err);
+	assert_int_equal(chmod(cert, 0644), 0);
+	assert_int_equal(config_check_files(&cfg, &err), 0);
+	unlink(cert);
 	/* ca_path must be a directory, ca_file a file. */
 	assert_int_equal(config_set(&cfg, "ca_path", write_file("notdir", "x\n", 0644), "t", &err), 0);
 	assert_int_equal(config_check_files(&cfg, &err), -1);
