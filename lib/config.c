@@ -71,6 +71,8 @@ static const struct key keys[] = {
 	{ "offline", K_ENUM, F(offline), 0, 0, offline_names },
 	{ "revoke_on_logout", K_BOOL, F(revoke_on_logout), 0, 0, NULL },
 	{ "account_requires_session", K_BOOL, F(account_requires_session), 0, 0, NULL },
+	{ "jwks_file", K_PATH, F(jwks_file), 0, 0, NULL },
+	{ "jwks_pins", K_LIST, F(jwks_pins), 0, 0, NULL },
 };
 #undef F
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

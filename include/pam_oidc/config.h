@@ -66,6 +66,9 @@ struct oidc_config {
 	enum offline_mode offline;
 	int revoke_on_logout;
 	int account_requires_session;
+	/* pinned keys (finding 2): a root-owned JWKS file, or thumbprints */
+	char *jwks_file;
+	char *jwks_pins;
 };
 
 /* Compile-time defaults. */
