@@ -53,7 +53,9 @@ if [ \$op = fetch ]; then
 fi
 echo '{"event":"device","verification_uri":"https://127.0.0.1:1/device","user_code":"ABCD-EFGH","expires_in":600,"interval":1}'
 cat $T/login.ev
-exec sleep 20
+# Stay until the module closes our stdin (no sleep: test_badinput.sh, which
+# may run beside us, counts leftover sleeps as its own).
+exec cat > /dev/null
 EOT
 chmod 755 "$FAKE"
 ev "$T/fetch-attacker.ev" '{"event":"metadata","jwks":"@evil.jwks"}'
@@ -105,6 +107,7 @@ check() { # NAME CONDITION...: CONDITION is evaluated
 }
 
 # --- finding 2: the login helper supplies the keys -------------------------
+# Each attack starts from an empty cache, so it shows on its own.
 rm -rf "$CACHE"; rm -f "$T/fetch.ev"
 ev "$T/login.ev" '{"event":"metadata","discovery":'"$DISC"',"jwks":"@evil.jwks"}' \
 	'{"event":"tokens","id_token":"'"$(token evil "$NOW" $((NOW + 3600)))"'"}'
@@ -114,6 +117,7 @@ check "a login helper's own JWKS is a protocol violation: refused, logged, nothi
 	[ -z "$(cache)" ] && [ "$(records)" = "$n0" ]'
 
 # ... one step removed: its discovery names the attacker's jwks_uri.
+rm -rf "$CACHE"
 ev "$T/fetch.ev" '{"event":"metadata","discovery":'"$DISC"',"jwks":"@legit.jwks"}'
 ev "$T/login.ev" '{"event":"metadata","discovery":'"$LIAR_DISC"'}' \
 	'{"event":"tokens","id_token":"'"$(token evil "$NOW" $((NOW + 3600)))"'"}'
