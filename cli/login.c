@@ -152,7 +152,7 @@ cmd_login(int argc, char **argv)
 	}
 	t_approve = ipc_now_ms();
 	id_token = json_string_value(json_object_get(flow.tokens, "id_token"));
-	if (flow_verify_id_token(&cfg, flow.use_cache, id_token, &claims, &fetches, &err) != 0) {
+	if (flow_verify_id_token(&cfg, flow.use_cache, id_token, flow.started, &claims, &fetches, &err) != 0) {
 		fprintf(stderr, "pam-oidc: ID token rejected: %s: %s\n", oidc_reason_code(err.reason), err.text);
 		rc = exit_for(err.reason);
 		goto out;

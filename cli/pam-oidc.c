@@ -35,7 +35,8 @@ verify_usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: pam-oidc verify-token --issuer ISS --audience CLIENT_ID --jwks FILE\n"
-	    "                             [--now EPOCH] [--leeway SECONDS] [--algs LIST] TOKEN_FILE\n"
+	    "                             [--now EPOCH] [--leeway SECONDS] [--algs LIST] [--not-before EPOCH]\n"
+	    "                             TOKEN_FILE\n"
 	    "  TOKEN_FILE may be - for standard input.\n"
 	    "  exit 0: valid, claims on stdout; 1: rejected; 2: usage or I/O error\n");
 }
@@ -50,6 +51,7 @@ cmd_verify_token(int argc, char **argv)
 		{ "now", required_argument, NULL, 'n' },
 		{ "leeway", required_argument, NULL, 'l' },
 		{ "algs", required_argument, NULL, 'A' },
+		{ "not-before", required_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -89,6 +91,15 @@ cmd_verify_token(int argc, char **argv)
 				return 2;
 			}
 			pol.leeway = v;
+			break;
+		case 'N':
+			/* The module's replay check: refuse a token issued before
+			 * EPOCH (when the sign-in started) minus the leeway. */
+			if (cli_parse_long(optarg, 1, LONG_MAX, &v) != 0) {
+				fprintf(stderr, "pam-oidc: --not-before needs seconds since the epoch\n");
+				return 2;
+			}
+			pol.min_iat = v;
 			break;
 		case 'A':
 			if (jws_alg_list_parse(optarg, &pol.alg_mask, &err) != 0) {

@@ -199,10 +199,13 @@ cache_load(const struct oidc_config *cfg, json_t **meta, struct oidc_error *err)
 	close(dfd);
 	if (r <= 0)
 		return r;
+	/* With configured endpoints there is no discovery: an entry with
+	 * only its JWKS is complete. */
 	if (json_parse_strict(buf, len, &m, err) != 0 || !json_is_object(m) ||
 	    !json_is_string(json_object_get(m, "issuer")) ||
 	    strcmp(json_string_value(json_object_get(m, "issuer")), cfg->issuer) != 0 ||
-	    !json_is_object(json_object_get(m, "discovery"))) {
+	    !json_is_string(json_object_get(m, "jwks")) ||
+	    (json_object_get(m, "discovery") != NULL && !json_is_object(json_object_get(m, "discovery")))) {
 		/* A damaged cache is not an attack on us: just refetch. */
 		json_decref(m);
 		free(buf);

@@ -76,6 +76,8 @@ static const struct key keys[] = {
 	{ "account_requires_session", K_BOOL, F(account_requires_session), 0, 0, NULL },
 	{ "allowed_domains", K_LIST, F(allowed_domains), 0, 0, NULL },
 	{ "allowed_system_users", K_LIST, F(allowed_system_users), 0, 0, NULL },
+	{ "jwks_file", K_PATH, F(jwks_file), 0, 0, NULL },
+	{ "jwks_pins", K_LIST, F(jwks_pins), 0, 0, NULL },
 };
 #undef F
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

@@ -42,6 +42,8 @@ static const char *const reason_codes[OIDC_REASON_MAX] = {
 	[OIDC_E_USER_MISMATCH] = "user_mismatch",
 	[OIDC_E_POLICY] = "policy_denied",
 	[OIDC_E_STORE] = "unsafe_state",
+	[OIDC_E_IAT_TOO_OLD] = "token_too_old",
+	[OIDC_E_HELPER_PROTOCOL] = "helper_protocol_violation",
 };
 
 const char *

@@ -234,11 +234,14 @@ helper_failed(struct oidc_error *err, char *helper_code, size_t hcsize, const ch
 }
 
 /* Reads events until one of the wanted kind, an error, EOF or timeout.
- * metadata events are merged on the way. Returns 1 with *ev, 0 on timeout,
- * -1 on failure (err set, helper_code filled from an error event). */
+ * A metadata event that is not the wanted kind (a login's or a refresh's
+ * discovery) is dropped: only a fetch, in a helper of its own, is trusted
+ * for keys and their address. Keys in any other operation are a protocol
+ * violation. Returns 1 with *ev, 0 on timeout, -1 on failure (err set,
+ * helper_code filled from an error event). */
 static int
-next_event(struct helper_proc *hp, int timeout_ms, const char *want, const char *also, json_t **meta,
-    int *dirty, const char *issuer, char *helper_code, size_t hcsize, json_t **ev, struct oidc_error *err)
+next_event(struct helper_proc *hp, int timeout_ms, const char *op, const char *want, const char *also,
+    char *helper_code, size_t hcsize, json_t **ev, struct oidc_error *err)
 {
 	long long deadline = ipc_now_ms() + timeout_ms;
 	json_t *m = NULL;
@@ -263,11 +266,16 @@ next_event(struct helper_proc *hp, int timeout_ms, const char *want, const char 
 			json_decref(m);
 			return helper_failed(err, helper_code, hcsize, "", "; giving up");
 		}
+		if (strcmp(op, "fetch") != 0 && json_object_get(m, "jwks") != NULL) {
+			/* A helper that parses a login's network input may be
+			 * someone else's: keys it offers would sign its own tokens. */
+			json_decref(m);
+			return oidc_error_set(err, OIDC_E_HELPER_PROTOCOL,
+			    "the helper sent a JWKS during a %s (keys come only from a fetch); attempt ended", op);
+		}
 		if (strcmp(kind, want) == 0 || (also != NULL && strcmp(kind, also) == 0)) {
 			*ev = m;
 			return 1;
-		} else if (strcmp(kind, "metadata") == 0) {
-			merge_metadata(meta, dirty, m, issuer);
 		} else if (strcmp(kind, "error") == 0) {
 			char msg[200];
 
@@ -304,6 +312,7 @@ flow_login_start(struct oidc_flow *f, const struct oidc_config *cfg, struct oidc
 	f->hp.from.fd = -1;
 	f->cfg = cfg;
 	f->started_ms = ipc_now_ms();
+	f->started = (int64_t)time(NULL);
 	f->use_cache = geteuid() == 0;
 	if (load_meta(cfg, f->use_cache, &f->meta, err) != 0)
 		return -1;
@@ -313,8 +322,8 @@ flow_login_start(struct oidc_flow *f, const struct oidc_config *cfg, struct oidc
 	request_free(req);
 	if (rc != 0)
 		return -1;
-	rc = next_event(&f->hp, (int)cfg->timeout * 1000, "device", NULL, &f->meta, &f->meta_dirty, cfg->issuer,
-	    f->helper_code, sizeof(f->helper_code), &f->device, err);
+	rc = next_event(&f->hp, (int)cfg->timeout * 1000, "login", "device", NULL, f->helper_code,
+	    sizeof(f->helper_code), &f->device, err);
 	if (rc == 0)
 		return oidc_error_set(err, OIDC_E_IDP_UNAVAILABLE, "no answer from the identity provider in time");
 	return rc > 0 ? 0 : -1;
@@ -330,13 +339,14 @@ flow_login_wait(struct oidc_flow *f, int timeout_ms, struct oidc_error *err)
 	for (;;) {
 		long long left = deadline - ipc_now_ms();
 
-		rc = next_event(&f->hp, left > 0 ? (int)left : 0, "tokens", "pending", &f->meta, &f->meta_dirty,
-		    f->cfg->issuer, f->helper_code, sizeof(f->helper_code), &ev, err);
+		rc = next_event(&f->hp, left > 0 ? (int)left : 0, "login", "tokens", "pending", f->helper_code,
+		    sizeof(f->helper_code), &ev, err);
 		if (rc == 0)
 			return FLOW_PENDING;
 		if (rc < 0) {
 			/* After the code was shown, a timeout means nobody approved. */
-			err->reason = flow_reason_for(f->helper_code, 1);
+			if (err->reason != OIDC_E_HELPER_PROTOCOL)
+				err->reason = flow_reason_for(f->helper_code, 1);
 			return FLOW_FAILED;
 		}
 		if (strcmp(json_string_value(json_object_get(ev, "event")), "pending") == 0) {
@@ -345,14 +355,14 @@ flow_login_wait(struct oidc_flow *f, int timeout_ms, struct oidc_error *err)
 			ev = NULL;
 			continue;
 		}
-		f->tokens = ev;
-		/* Cache what discovery this flow did before the caller verifies. */
-		if (f->meta_dirty && f->use_cache && f->meta != NULL) {
-			struct oidc_error ignored = { 0 };
-
-			if (cache_store(f->cfg, f->meta, &ignored) == 0)
-				f->meta_dirty = 0;
+		/* A refresh may omit the ID token (OIDC Core §12.2); a login
+		 * has nothing else to show for itself. */
+		if (!json_is_string(json_object_get(ev, "id_token"))) {
+			flow_tokens_free(ev);
+			oidc_error_set(err, OIDC_E_HELPER_PROTOCOL, "the helper's tokens event of a login has no id_token");
+			return FLOW_FAILED;
 		}
+		f->tokens = ev;
 		return FLOW_DONE;
 	}
 }
@@ -360,12 +370,8 @@ flow_login_wait(struct oidc_flow *f, int timeout_ms, struct oidc_error *err)
 void
 flow_end(struct oidc_flow *f)
 {
-	struct oidc_error ignored = { 0 };
-
 	if (f->hp.pid > 0 || f->hp.to >= 0)
 		helper_finish(&f->hp, 200);
-	if (f->meta_dirty && f->use_cache && f->meta != NULL)
-		(void)cache_store(f->cfg, f->meta, &ignored);
 	json_decref(f->meta);
 	json_decref(f->device);
 	flow_tokens_free(f->tokens);
@@ -374,8 +380,8 @@ flow_end(struct oidc_flow *f)
 
 /* Runs one helper operation to its final event. */
 static int
-run_op(const struct oidc_config *cfg, const char *op, json_t *req, const char *want, json_t **meta,
-    int *dirty, json_t **ev, struct oidc_error *err)
+run_op(const struct oidc_config *cfg, const char *op, json_t *req, const char *want, json_t **ev,
+    struct oidc_error *err)
 {
 	struct helper_proc hp;
 	char code[32] = "";
@@ -383,8 +389,7 @@ run_op(const struct oidc_config *cfg, const char *op, json_t *req, const char *w
 
 	if (spawn_with(&hp, cfg, req, err) != 0)
 		return -1;
-	rc = next_event(&hp, (int)cfg->timeout * 1000, want, NULL, meta, dirty, cfg->issuer, code, sizeof(code),
-	    ev, err);
+	rc = next_event(&hp, (int)cfg->timeout * 1000, op, want, NULL, code, sizeof(code), ev, err);
 	helper_finish(&hp, 200);
 	if (rc == 0)
 		return oidc_error_set(err, OIDC_E_IDP_UNAVAILABLE, "%s: no answer from the identity provider in time", op);
@@ -399,13 +404,13 @@ fetch_jwks(const struct oidc_config *cfg, json_t **meta, int *dirty, struct oidc
 
 	if ((req = build_request(cfg, "fetch", *meta, err)) == NULL)
 		return -1;
-	rc = run_op(cfg, "fetch", req, "metadata", meta, dirty, &ev, err);
+	rc = run_op(cfg, "fetch", req, "metadata", &ev, err);
 	/* A jwks_uri from an old discovery may have moved: rediscover once. */
 	if (rc != 0 && cfg->jwks_uri == NULL && json_object_get(req, "jwks_uri") != NULL &&
 	    err->reason == OIDC_E_IDP_UNAVAILABLE) {
 		oidc_error_clear(err);
 		json_object_del(req, "jwks_uri");
-		rc = run_op(cfg, "fetch", req, "metadata", meta, dirty, &ev, err);
+		rc = run_op(cfg, "fetch", req, "metadata", &ev, err);
 	}
 	request_free(req);
 	if (rc == 0)
@@ -414,20 +419,120 @@ fetch_jwks(const struct oidc_config *cfg, json_t **meta, int *dirty, struct oidc
 	return rc;
 }
 
+/* jwks_pins: only the keys whose RFC 7638 thumbprint is listed survive
+ * into *out; keys without a thumbprint of ours are dropped too. */
+static int
+pin_filter(const char *raw, const char *pins, char **out, struct oidc_error *err)
+{
+	char tp[JWK_THUMBPRINT_LEN + 1];
+	json_t *doc = NULL, *keys, *kept = NULL, *k;
+	size_t i;
+	int r = -1;
+
+	if (json_parse_strict(raw, strlen(raw), &doc, err) != 0)
+		goto out;
+	keys = json_object_get(doc, "keys");
+	if (!json_is_array(keys) || json_array_size(keys) > JWKS_MAX_KEYS) {
+		oidc_error_set(err, OIDC_E_JWKS_INVALID, "JWKS has no usable \"keys\" array");
+		goto out;
+	}
+	if ((kept = json_array()) == NULL) {
+		oidc_error_set(err, OIDC_E_NOMEM, "out of memory");
+		goto out;
+	}
+	json_array_foreach(keys, i, k) {
+		struct oidc_error kerr = { 0 };
+
+		if (jwk_thumbprint(k, tp, sizeof(tp), &kerr) == 0 && config_list_contains(pins, tp))
+			json_array_append(kept, k);
+	}
+	if (json_array_size(kept) == 0) {
+		oidc_error_set(err, OIDC_E_KEY_NOT_FOUND, "no key of the JWKS matches jwks_pins");
+		goto out;
+	}
+	json_object_set(doc, "keys", kept);
+	if ((*out = json_dumps(doc, JSON_COMPACT)) == NULL) {
+		oidc_error_set(err, OIDC_E_NOMEM, "out of memory");
+		goto out;
+	}
+	r = 0;
+out:
+	json_decref(kept);
+	json_decref(doc);
+	return r;
+}
+
+/* The key set to verify with: jwks_file as is, else the cached or fetched
+ * JWKS less any key jwks_pins does not name. */
+static int
+jwks_for(const struct oidc_config *cfg, const char *raw, struct jwks **set, struct oidc_error *err)
+{
+	char *pinned = NULL;
+	int r;
+
+	*set = NULL;
+	if (raw == NULL)
+		return oidc_error_set(err, OIDC_E_JWKS_INVALID, "no JWKS for %s", cfg->issuer);
+	if (cfg->jwks_pins != NULL && pin_filter(raw, cfg->jwks_pins, &pinned, err) != 0)
+		return -1;
+	if (pinned != NULL)
+		raw = pinned;
+	r = jwks_parse(raw, strlen(raw), set, err);
+	free(pinned);
+	return r;
+}
+
+/* Nothing reaches the cache before a token verified against it; a failed
+ * kid refetch only stamps the rate limit on the entry we already trusted. */
+static void
+cache_after_verify(const struct oidc_config *cfg, json_t *meta, int verified, int64_t stamp)
+{
+	struct oidc_error ignored = { 0 };
+	json_t *old = NULL;
+
+	if (verified) {
+		(void)cache_store(cfg, meta, &ignored);
+		return;
+	}
+	if (stamp == 0 || cache_load(cfg, &old, &ignored) != 1)
+		return;
+	json_object_set_new(old, "kid_refetch", json_integer((json_int_t)stamp));
+	(void)cache_store(cfg, old, &ignored);
+	json_decref(old);
+}
+
 int
-flow_verify_id_token(const struct oidc_config *cfg, int use_cache, const char *id_token, json_t **claims,
-    int *fetches, struct oidc_error *err)
+flow_verify_id_token(const struct oidc_config *cfg, int use_cache, const char *id_token, int64_t min_iat,
+    json_t **claims, int *fetches, struct oidc_error *err)
 {
 	struct idtoken_policy pol;
 	struct jwks *set = NULL;
 	json_t *meta = NULL;
+	char *file = NULL;
 	const char *raw;
+	size_t flen = 0;
 	int dirty = 0, fetched = 0, refetched = 0, rc = -1;
 	long long now = (long long)time(NULL);
 	json_int_t t;
 
 	if (fetches)
 		*fetches = 0;
+	if (id_token == NULL)
+		return oidc_error_set(err, OIDC_E_CLAIM_MISSING, "no ID token to verify");
+	idtoken_policy_init(&pol);
+	pol.issuer = cfg->issuer;
+	pol.client_id = cfg->client_id;
+	pol.alg_mask = cfg->algorithms;
+	pol.leeway = cfg->leeway;
+	pol.min_iat = min_iat;
+	if (cfg->jwks_file != NULL) {
+		/* Pinned keys: nothing fetched, nothing cached. */
+		if (trusted_read(cfg->jwks_file, "jwks_file", TRUST_FILE, JWKS_MAX_BYTES, &file, &flen, err) == 0 &&
+		    jwks_for(cfg, file, &set, err) == 0 &&
+		    idtoken_verify(id_token, strlen(id_token), set, &pol, claims, err) == 0)
+			rc = 0;
+		goto out;
+	}
 	if (load_meta(cfg, use_cache, &meta, err) != 0)
 		return -1;
 	t = json_integer_value(json_object_get(meta, "fetched"));
@@ -437,21 +542,12 @@ flow_verify_id_token(const struct oidc_config *cfg, int use_cache, const char *i
 			goto out;
 		fetched = 1;
 	}
-	idtoken_policy_init(&pol);
-	pol.issuer = cfg->issuer;
-	pol.client_id = cfg->client_id;
-	pol.alg_mask = cfg->algorithms;
-	pol.leeway = cfg->leeway;
 	for (;;) {
 		raw = json_string_value(json_object_get(meta, "jwks"));
 		jwks_free(set);
-		set = NULL;
-		if (raw == NULL || jwks_parse(raw, strlen(raw), &set, err) != 0) {
-			if (raw == NULL)
-				oidc_error_set(err, OIDC_E_JWKS_INVALID, "no JWKS for %s", cfg->issuer);
+		if (jwks_for(cfg, raw, &set, err) != 0 && err->reason != OIDC_E_KEY_NOT_FOUND)
 			goto out;
-		}
-		if (idtoken_verify(id_token, strlen(id_token), set, &pol, claims, err) == 0) {
+		if (set != NULL && idtoken_verify(id_token, strlen(id_token), set, &pol, claims, err) == 0) {
 			rc = 0;
 			break;
 		}
@@ -472,22 +568,16 @@ flow_verify_id_token(const struct oidc_config *cfg, int use_cache, const char *i
 		refetched = 1;
 	}
 out:
+	if (fetches)
+		*fetches = fetched;
 	/* Only a refetch that did not help counts against the rate limit:
 	 * every genuine rotation costs one fetch, junk at most one per
 	 * interval. */
-	if (refetched && rc != 0 && meta != NULL) {
-		json_object_set_new(meta, "kid_refetch", json_integer((json_int_t)now));
-		dirty = 1;
-	}
-	if (fetches)
-		*fetches = fetched;
-	if (dirty && use_cache && meta != NULL) {
-		struct oidc_error ignored = { 0 };
-
-		(void)cache_store(cfg, meta, &ignored);
-	}
+	if (use_cache && meta != NULL && (dirty || refetched))
+		cache_after_verify(cfg, meta, rc == 0 && dirty, refetched && rc != 0 ? (int64_t)now : 0);
 	jwks_free(set);
 	json_decref(meta);
+	free(file);
 	return rc;
 }
 
@@ -496,7 +586,7 @@ flow_refresh(const struct oidc_config *cfg, int use_cache, const char *refresh_t
     struct oidc_error *err)
 {
 	json_t *meta = NULL, *req, *ev = NULL;
-	int dirty = 0, rc;
+	int rc;
 
 	if (load_meta(cfg, use_cache, &meta, err) != 0)
 		return -1;
@@ -505,13 +595,8 @@ flow_refresh(const struct oidc_config *cfg, int use_cache, const char *refresh_t
 		return -1;
 	}
 	json_object_set_new(req, "refresh_token", json_string(refresh_token));
-	rc = run_op(cfg, "refresh", req, "tokens", &meta, &dirty, &ev, err);
+	rc = run_op(cfg, "refresh", req, "tokens", &ev, err);
 	request_free(req);
-	if (dirty && use_cache && meta != NULL) {
-		struct oidc_error ignored = { 0 };
-
-		(void)cache_store(cfg, meta, &ignored);
-	}
 	json_decref(meta);
 	if (rc == 0)
 		*tokens = ev;

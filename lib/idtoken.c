@@ -117,6 +117,12 @@ idtoken_check_claims(const json_t *claims, const struct idtoken_policy *p, struc
 	if (iat > p->now + lw)
 		return oidc_error_set(err, OIDC_E_IAT_FUTURE, "token issued %lld s in the future: check the clocks",
 		    (long long)(iat - p->now));
+	/* A token issued before we asked for one answers someone else's
+	 * request: a replay, however far in the future its exp lies. */
+	if (p->min_iat > 0 && iat < p->min_iat - lw)
+		return oidc_error_set(err, OIDC_E_IAT_TOO_OLD,
+		    "token issued %lld s before this sign-in started (leeway %ld s): a replayed token",
+		    (long long)(p->min_iat - iat), lw);
 	if ((r = time_claim(claims, "nbf", 0, &nbf, err)) < 0)
 		return -1;
 	if (r == 0 && nbf > p->now + lw)

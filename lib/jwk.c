@@ -10,6 +10,7 @@
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/param_build.h>
 
 #include "pam_oidc/b64url.h"
@@ -384,6 +385,68 @@ jwks_load_file(const char *path, struct jwks **out, struct oidc_error *err)
 		return -1;
 	r = jwks_parse(buf, len, out, err);
 	free(buf);
+	return r;
+}
+
+int
+jwk_thumbprint(const json_t *jwk, char *out, size_t size, struct oidc_error *err)
+{
+	/* RFC 7638 §3.2 (RSA, EC) and RFC 8037 §2 (OKP): the required
+	 * members, already in lexicographic order. */
+	static const char *const rsa[] = { "e", "kty", "n", NULL };
+	static const char *const ec[] = { "crv", "kty", "x", "y", NULL };
+	static const char *const okp[] = { "crv", "kty", "x", NULL };
+	const char *const *names;
+	const char *kty = json_string_value(json_object_get(jwk, "kty"));
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	json_t *req = NULL;
+	char *s = NULL, *enc = NULL;
+	int r = -1;
+
+	if (kty == NULL)
+		return oidc_error_set(err, OIDC_E_KEY_INVALID, "JWK has no kty");
+	if (strcmp(kty, "RSA") == 0)
+		names = rsa;
+	else if (strcmp(kty, "EC") == 0)
+		names = ec;
+	else if (strcmp(kty, "OKP") == 0)
+		names = okp;
+	else
+		return oidc_error_set(err, OIDC_E_KEY_INVALID, "no thumbprint for kty %.16s", kty);
+	if ((req = json_object()) == NULL) {
+		oidc_error_set(err, OIDC_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; names[i] != NULL; i++) {
+		json_t *v = json_object_get(jwk, names[i]);
+
+		if (!json_is_string(v)) {
+			oidc_error_set(err, OIDC_E_KEY_INVALID, "JWK member \"%s\" missing or not a string", names[i]);
+			goto out;
+		}
+		if (json_object_set(req, names[i], v) != 0) {
+			oidc_error_set(err, OIDC_E_NOMEM, "out of memory");
+			goto out;
+		}
+	}
+	/* Compact (no whitespace), sorted, UTF-8 as is. */
+	if ((s = json_dumps(req, JSON_COMPACT | JSON_SORT_KEYS)) == NULL ||
+	    EVP_Digest(s, strlen(s), md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != sizeof(md) ||
+	    (enc = b64url_encode(md, sizeof(md))) == NULL) {
+		oidc_error_set(err, OIDC_E_NOMEM, "cannot compute a JWK thumbprint");
+		goto out;
+	}
+	if (strlen(enc) >= size) {
+		oidc_error_set(err, OIDC_E_INTERNAL, "thumbprint buffer too small");
+		goto out;
+	}
+	memcpy(out, enc, strlen(enc) + 1);
+	r = 0;
+out:
+	free(enc);
+	free(s);
+	json_decref(req);
 	return r;
 }
 

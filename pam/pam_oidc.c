@@ -568,7 +568,7 @@ authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	if (why != OIDC_OK)
 		goto fail;
 	id_token = json_string_value(json_object_get(flow.tokens, "id_token"));
-	if (flow_verify_id_token(&cfg, geteuid() == 0, id_token, &claims, NULL, &err) != 0) {
+	if (flow_verify_id_token(&cfg, geteuid() == 0, id_token, flow.started, &claims, NULL, &err) != 0) {
 		why = err.reason;
 		goto fail;
 	}

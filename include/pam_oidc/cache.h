@@ -21,7 +21,9 @@ int state_dir_open(const char *path, struct oidc_error *err);
 int state_subdir_open(int dirfd, const char *name, struct oidc_error *err);
 
 /* 1 and *meta = {"issuer","fetched","kid_refetch","discovery","jwks"} if a
- * cache entry exists for cfg->issuer; 0 if none; -1 on an unsafe store. */
+ * cache entry exists for cfg->issuer ("discovery" is absent when the
+ * endpoints are configured); 0 if none; -1 on an unsafe store. Only a
+ * JWKS that verified a token was ever stored. */
 int cache_load(const struct oidc_config *cfg, json_t **meta, struct oidc_error *err);
 /* Atomically replaces the entry (temp file + fsync + rename). */
 int cache_store(const struct oidc_config *cfg, const json_t *meta, struct oidc_error *err);

@@ -69,6 +69,9 @@ struct oidc_config {
 	/* identity mapping, hardened (issue 12 finding 6) */
 	char *allowed_domains;
 	char *allowed_system_users;
+	/* pinned keys (finding 2): a root-owned JWKS file, or thumbprints */
+	char *jwks_file;
+	char *jwks_pins;
 };
 
 /* Compile-time defaults. */

@@ -41,6 +41,8 @@ enum oidc_reason {
 	OIDC_E_USER_MISMATCH,      /* token maps to another local user */
 	OIDC_E_POLICY,             /* a policy rule refused the login */
 	OIDC_E_STORE,              /* the state directory or a record is unsafe */
+	OIDC_E_IAT_TOO_OLD,        /* iat before this attempt started: a replayed token */
+	OIDC_E_HELPER_PROTOCOL,    /* the helper sent what its operation may not (keys in a login, no id_token) */
 	OIDC_REASON_MAX
 };
 

@@ -23,6 +23,7 @@ struct idtoken_policy {
 	long leeway;            /* seconds, 0..IDTOKEN_MAX_LEEWAY */
 	size_t max_token_len;
 	int64_t now;            /* the clock, injected so tests can move it */
+	int64_t min_iat;        /* when this attempt started; 0: no replay check */
 };
 
 /* Defaults: every implemented alg, 60 s leeway, 16 KiB cap, now = time(). */

@@ -44,6 +44,11 @@ void jwk_clear(struct jwk *k);
  * counted; a set with no usable key is OIDC_E_JWKS_EMPTY. */
 int jwks_parse(const char *buf, size_t len, struct jwks **out, struct oidc_error *err);
 int jwks_load_file(const char *path, struct jwks **out, struct oidc_error *err);
+/* RFC 7638 JWK thumbprint (SHA-256, base64url, 43 characters) of a JWK
+ * object: its required members only, sorted, no whitespace. out must hold
+ * JWK_THUMBPRINT_LEN + 1 bytes. */
+#define JWK_THUMBPRINT_LEN 43
+int jwk_thumbprint(const json_t *jwk, char *out, size_t size, struct oidc_error *err);
 void jwks_free(struct jwks *set);
 
 /* 1 if alg may be verified with k (kty, crv and the JWK's own alg agree). */

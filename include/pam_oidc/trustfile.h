@@ -1,6 +1,6 @@
 /* The one owner/mode rule for every file that decides who logs in or which
- * server is trusted: the config, client_secret_file, map_file, ca_file and
- * ca_path. Each is opened once and checked on that descriptor; whatever is
+ * server is trusted: the config, client_secret_file, map_file, jwks_file,
+ * ca_file and ca_path. Each is opened once and checked on that descriptor; whatever is
  * read comes from the same descriptor, so a rename between the check and
  * the read changes nothing. */
 #ifndef PAM_OIDC_TRUSTFILE_H

@@ -63,5 +63,14 @@ expect_rc 2 "cli algs HS256" verify-token $base --algs RS256,HS256 "$FX/ok_rs256
 expect_rc 1 "cli real clock rejects fixture (expired)" verify-token --issuer $ISS --audience pam-oidc --jwks "$FX/jwks.json" --now 1900000000 "$FX/ok_rs256.jwt"
 }
 grep -q '^rejected: expired: ' "$TMP/err" && t_pass "cli expired message" || t_fail "cli expired message" "$(cat "$TMP/err")"
+# The replay bound (issue 12, finding 3): the fixture was issued at now - 10.
+# shellcheck disable=SC2086
+{
+expect_rc 1 "cli --not-before after iat + leeway rejects" verify-token $base --not-before 1800000100 "$FX/ok_rs256.jwt"
+grep -q '^rejected: token_too_old: ' "$TMP/err" && t_pass "cli token_too_old message" ||
+	t_fail "cli token_too_old message" "$(cat "$TMP/err")"
+expect_rc 0 "cli --not-before within leeway accepts" verify-token $base --not-before 1800000040 "$FX/ok_rs256.jwt"
+expect_rc 2 "cli --not-before not a number" verify-token $base --not-before soon "$FX/ok_rs256.jwt"
+}
 
 t_done

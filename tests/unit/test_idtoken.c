@@ -88,6 +88,61 @@ run_case(void **state)
 	free(tok);
 }
 
+/* Finding 3 (replay): a validly signed token issued long before this
+ * attempt, with an exp far ahead, is refused once min_iat is set. */
+static int
+replay_case(int64_t iat, int64_t min_iat, struct oidc_error *err)
+{
+	struct idtoken_policy pol;
+	json_t *c;
+	int r;
+
+	idtoken_policy_init(&pol);
+	pol.issuer = "https://idp.example";
+	pol.client_id = "pam-oidc";
+	pol.now = 1800000000;
+	pol.min_iat = min_iat;
+	c = json_pack("{s:s, s:s, s:s, s:I, s:I}", "iss", "https://idp.example", "aud", "pam-oidc", "sub", "alice",
+	    "iat", (json_int_t)iat, "exp", (json_int_t)pol.now + (json_int_t)10 * 365 * 86400);
+	assert_non_null(c);
+	r = idtoken_check_claims(c, &pol, err);
+	json_decref(c);
+	return r;
+}
+
+static void
+test_replay_year_old_refused(void **state)
+{
+	struct oidc_error err = { 0 };
+
+	(void)state;
+	assert_int_equal(replay_case(1800000000 - 365L * 86400, 1800000000 - 5, &err), -1);
+	assert_string_equal(oidc_reason_code(err.reason), "token_too_old");
+	assert_non_null(strstr(err.text, "before this sign-in started"));
+}
+
+static void
+test_replay_leeway_bound(void **state)
+{
+	struct oidc_error err = { 0 };
+
+	(void)state;
+	/* The IdP's clock may run up to leeway (60 s) behind ours. */
+	assert_int_equal(replay_case(1800000000 - 100 - 60, 1800000000 - 100, &err), 0);
+	assert_int_equal(replay_case(1800000000 - 100 - 61, 1800000000 - 100, &err), -1);
+	assert_string_equal(oidc_reason_code(err.reason), "token_too_old");
+}
+
+static void
+test_replay_check_off_without_min_iat(void **state)
+{
+	struct oidc_error err = { 0 };
+
+	(void)state;
+	/* verify-token without --not-before: offline checks keep working. */
+	assert_int_equal(replay_case(1800000000 - 365L * 86400, 0, &err), 0);
+}
+
 static void
 copy_str(char *dst, size_t size, const json_t *v)
 {
@@ -135,6 +190,15 @@ main(void)
 		tests[i].initial_state = fc;
 	}
 	rc = _cmocka_run_group_tests("idtoken_fixtures", tests, n, NULL, NULL);
+	{
+		const struct CMUnitTest replay[] = {
+			cmocka_unit_test(test_replay_year_old_refused),
+			cmocka_unit_test(test_replay_leeway_bound),
+			cmocka_unit_test(test_replay_check_off_without_min_iat),
+		};
+
+		rc |= cmocka_run_group_tests_name("idtoken_replay", replay, NULL, NULL);
+	}
 	free(tests);
 	free(cases);
 	json_decref(man);

@@ -205,6 +205,38 @@ test_set_errors(void **s)
 	free(big);
 }
 
+/* RFC 7638 §3.1 and RFC 8037 Appendix A.3: the published thumbprints;
+ * optional members (alg, kid, use) do not change them. */
+static void
+test_thumbprint_rfc(void **state)
+{
+	static const char rsa[] = "{\"kty\":\"RSA\",\"kid\":\"2011-04-29\",\"alg\":\"RS256\",\"e\":\"AQAB\","
+	    "\"n\":\"0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWK"
+	    "RXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8"
+	    "KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBn"
+	    "iIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw\"}";
+	static const char okp[] = "{\"use\":\"sig\",\"kty\":\"OKP\",\"crv\":\"Ed25519\","
+	    "\"x\":\"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo\"}";
+	struct oidc_error err = { 0 };
+	char tp[JWK_THUMBPRINT_LEN + 1];
+	json_t *k;
+
+	(void)state;
+	k = json_loads(rsa, 0, NULL);
+	assert_int_equal(jwk_thumbprint(k, tp, sizeof(tp), &err), 0);
+	assert_string_equal(tp, "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
+	json_decref(k);
+	k = json_loads(okp, 0, NULL);
+	assert_int_equal(jwk_thumbprint(k, tp, sizeof(tp), &err), 0);
+	assert_string_equal(tp, "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k");
+	json_decref(k);
+	/* A required member missing: no thumbprint, so never pinned. */
+	k = json_loads("{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"AA\"}", 0, NULL);
+	assert_int_equal(jwk_thumbprint(k, tp, sizeof(tp), &err), -1);
+	assert_int_equal(err.reason, OIDC_E_KEY_INVALID);
+	json_decref(k);
+}
+
 int
 main(void)
 {
@@ -215,6 +247,7 @@ main(void)
 		cmocka_unit_test(test_ec_point_checks),
 		cmocka_unit_test(test_fixture_set_counts),
 		cmocka_unit_test(test_set_errors),
+		cmocka_unit_test(test_thumbprint_rfc),
 	};
 	int rc;
 

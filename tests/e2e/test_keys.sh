@@ -1,0 +1,205 @@
+#!/bin/bash
+# Issue 12, findings 2, 3, 7 and 13 (JWKS cache without discovery), through
+# pamtester in a private mount namespace. The helper here is the attacker:
+# it answers a login with its own keys, a lying discovery, a replayed token
+# or no ID token at all. Keys come only from a fetch in a helper of its own,
+# nothing is cached before a token verifies against it, a token issued before
+# the attempt started is a replay, and jwks_file / jwks_pins pin the keys.
+. "$top_srcdir/tests/integration/lib.sh"
+E2E_PAMTESTER_ONLY=1
+. "$top_srcdir/tests/e2e/lib.sh"
+trap 'ns_cleanup; cleanup' EXIT
+
+ISS=https://127.0.0.1:1
+FORGE="node $top_srcdir/tests/e2e/forge.mjs"
+# legit: the IdP's key; evil: a taken-over helper's; rogue, other: unknown to anyone.
+for k in legit evil rogue other; do $FORGE key "$T" $k > "$T/$k.thumb" || exit 1; done
+token() { $FORGE token "$T" "$1" "$ISS" pam-oidc alice "$2" "$3"; }
+NOW=$(date +%s)
+
+# ev FILE JSON...: one event per argument; "@name" in a string is the content
+# of $T/name (a JWKS travels as a JSON string).
+ev() {
+	f=$1; shift
+	python3 - "$T" "$@" > "$f" <<'PY'
+import json, sys
+t = sys.argv[1]
+def sub(v):
+    if isinstance(v, dict): return {k: sub(x) for k, x in v.items()}
+    if isinstance(v, str) and v.startswith('@'): return open(f'{t}/{v[1:]}').read().strip()
+    return v
+for a in sys.argv[2:]: print(json.dumps(sub(json.loads(a))))
+PY
+}
+DISC='{"issuer":"'$ISS'","token_endpoint":"'$ISS'/token","device_authorization_endpoint":"'$ISS'/device","jwks_uri":"'$ISS'/jwks"}'
+LOGIN_DISC='{"issuer":"'$ISS'","token_endpoint":"'$ISS'/token","device_authorization_endpoint":"'$ISS'/device","jwks_uri":"'$ISS'/login-jwks"}'
+LIAR_DISC='{"issuer":"'$ISS'","token_endpoint":"'$ISS'/token","device_authorization_endpoint":"'$ISS'/device","jwks_uri":"https://attacker.example/jwks"}'
+python3 -c "import json,sys; a,b=(json.load(open(f)) for f in sys.argv[1:]); print(json.dumps({'keys':a['keys']+b['keys']}))" \
+	"$T/evil.jwks" "$T/legit.jwks" > "$T/both.jwks"
+
+# The helper: logs each run's operation (and whether its request names the
+# attacker's jwks_uri); a fetch answers $T/fetch.ev, or with the attacker's
+# keys when asked for the attacker's jwks_uri; a login answers $T/login.ev.
+FAKE=$T/fake-helper.sh
+cat > "$FAKE" <<EOT
+#!/bin/sh
+read -r req || exit 3
+case "\$req" in *'"op":"fetch"'*) op=fetch ;; *'"op":"login"'*) op=login ;; *) op=other ;; esac
+case "\$req" in *attacker.example*) echo "\$op attacker_uri" >> $T/ops.log ;; *) echo "\$op" >> $T/ops.log ;; esac
+if [ \$op = fetch ]; then
+	case "\$req" in *attacker.example*) exec cat $T/fetch-attacker.ev ;; esac
+	[ -f $T/fetch.ev ] && exec cat $T/fetch.ev
+	exit 1
+fi
+echo '{"event":"device","verification_uri":"https://127.0.0.1:1/device","user_code":"ABCD-EFGH","expires_in":600,"interval":1}'
+cat $T/login.ev
+# Stay until the module closes our stdin (no sleep: test_badinput.sh, which
+# may run beside us, counts leftover sleeps as its own).
+exec cat > /dev/null
+EOT
+chmod 755 "$FAKE"
+ev "$T/fetch-attacker.ev" '{"event":"metadata","jwks":"@evil.jwks"}'
+
+CONF=$T/pam_oidc.conf
+cat > "$CONF" <<EOT
+issuer = $ISS
+client_id = pam-oidc
+helper = $FAKE
+timeout = 10
+prompt = auto
+reuse = none
+EOT
+chmod 644 "$CONF"
+ns_setup "$CONF"
+RECS=$NS/run/pam_oidc/sessions
+CACHE=$NS/run/pam_oidc/cache
+records() { find "$RECS" -name '*.json' 2>/dev/null | wc -l; }
+cache() { cat "$CACHE"/meta-*.json 2>/dev/null; }
+# "kids: legit; jwks_uri: ...; kid_refetch" of the cache entry, or nothing.
+cache_sum() {
+	python3 - "$CACHE" <<'PY' 2>/dev/null
+import glob, json, sys
+for f in glob.glob(sys.argv[1] + "/meta-*.json"):
+    m = json.load(open(f))
+    kids = " ".join(k.get("kid", "?") for k in json.loads(m.get("jwks") or "{}").get("keys", []))
+    print(f"kids: {kids}; jwks_uri: {(m.get('discovery') or {}).get('jwks_uri')} ; {' '.join(sorted(m))}")
+PY
+}
+service() { # NAME ARGS: a service whose module line carries ARGS
+	printf 'auth required %s config=%s %s\naccount required pam_permit.so\n' "$MODULE" "$CONF" "$2" > "$NS/pam.d/$1"
+}
+
+# attempt SERVICE: one pamtester login as alice; sets rc, log, out, fetches, n0.
+attempt() {
+	n0=$(records)
+	: > "$T/ops.log"
+	ns_run $SAN_ENV pamtester -I tty=pts/5 "$1" alice authenticate < /dev/null > "$T/out" 2>&1
+	rc=$?
+	log=$(last_log)
+	out=$(tr '\n' ' ' < "$T/out")
+	fetches=$(grep -c '^fetch' "$T/ops.log")
+}
+has() { case "$1" in *"$2"*) true ;; *) false ;; esac; }
+check() { # NAME CONDITION...: CONDITION is evaluated
+	name=$1; shift
+	if eval "$*"; then t_pass "$name"
+	else t_fail "$name" "rc=$rc fetches=$fetches records=$(records)/$n0 log='$log' out='$out' cache='$(cache_sum)'"; fi
+}
+
+# --- finding 2: the login helper supplies the keys -------------------------
+# Each attack starts from an empty cache, so it shows on its own.
+rm -rf "$CACHE"; rm -f "$T/fetch.ev"
+ev "$T/login.ev" '{"event":"metadata","discovery":'"$DISC"',"jwks":"@evil.jwks"}' \
+	'{"event":"tokens","id_token":"'"$(token evil "$NOW" $((NOW + 3600)))"'"}'
+attempt oidctest
+check "a login helper's own JWKS is a protocol violation: refused, logged, nothing cached" \
+	'[ $rc = 1 ] && has "$log" "reason=helper_protocol_violation" && has "$log" "JWKS during a login" &&
+	[ -z "$(cache)" ] && [ "$(records)" = "$n0" ]'
+
+# ... one step removed: its discovery names the attacker's jwks_uri.
+rm -rf "$CACHE"
+ev "$T/fetch.ev" '{"event":"metadata","discovery":'"$DISC"',"jwks":"@legit.jwks"}'
+ev "$T/login.ev" '{"event":"metadata","discovery":'"$LIAR_DISC"'}' \
+	'{"event":"tokens","id_token":"'"$(token evil "$NOW" $((NOW + 3600)))"'"}'
+attempt oidctest
+check "a login helper's discovery is not trusted for jwks_uri: a fresh fetch helper, refused, nothing cached" \
+	'[ $rc = 1 ] && [ "$fetches" = 1 ] && ! grep -q attacker_uri "$T/ops.log" &&
+	has "$log" "result=failure" && [ -z "$(cache)" ] && [ "$(records)" = "$n0" ]'
+
+# The genuine path: keys from the fetch, cached once the token verified.
+ev "$T/login.ev" '{"event":"metadata","discovery":'"$LOGIN_DISC"'}' \
+	'{"event":"tokens","id_token":"'"$(token legit "$NOW" $((NOW + 3600)))"'"}'
+attempt oidctest
+check "a genuine login: keys from one fetch, cached after the token verified, login discovery not kept" \
+	'[ $rc = 0 ] && [ "$fetches" = 1 ] && has "$log" "reason=ok" && has "$(cache_sum)" "kids: legit;" &&
+	has "$(cache_sum)" "jwks_uri: $ISS/jwks ;"'
+
+# An unknown kid refetches; the refetched set that did not verify the token
+# is not cached: only the rate-limit stamp lands on the trusted entry.
+ev "$T/fetch.ev" '{"event":"metadata","discovery":'"$DISC"',"jwks":"@other.jwks"}'
+ev "$T/login.ev" '{"event":"tokens","id_token":"'"$(token rogue "$NOW" $((NOW + 3600)))"'"}'
+attempt oidctest
+check "a failed kid refetch caches no keys, only stamps the rate limit" \
+	'[ $rc = 1 ] && [ "$fetches" = 1 ] && has "$(cache_sum)" "kids: legit;" &&
+	has "$(cache_sum)" "kid_refetch"'
+
+# --- finding 3: replay ---------------------------------------------------
+rm -rf "$CACHE"
+ev "$T/fetch.ev" '{"event":"metadata","discovery":'"$DISC"',"jwks":"@legit.jwks"}'
+ev "$T/login.ev" '{"event":"tokens","id_token":"'"$(token legit $((NOW - 365 * 86400)) $((NOW + 365 * 86400)))"'"}'
+attempt oidctest
+check "a validly signed token issued a year ago (exp in a year) is refused as token_too_old" \
+	'[ $rc = 1 ] && has "$log" "reason=token_too_old" && [ "$(records)" = "$n0" ]'
+
+# --- finding 7: a login's tokens event without id_token -----------------
+ev "$T/login.ev" '{"event":"tokens","refresh_token":"rt-123"}'
+attempt oidctest
+check "a login's tokens event without id_token: no crash, PAM_AUTH_ERR, logged, no record" \
+	'[ $rc = 1 ] && has "$out" "Authentication failure" && has "$log" "reason=helper_protocol_violation" &&
+	has "$log" "no id_token" && [ "$(records)" = "$n0" ]'
+
+# --- jwks_file: pinned keys, nothing fetched ---------------------------------
+rm -rf "$CACHE"
+cp "$T/legit.jwks" "$T/pinned.jwks"; chmod 644 "$T/pinned.jwks"
+service oidcpin "jwks_file=$T/pinned.jwks"
+ev "$T/fetch.ev" '{"event":"metadata","discovery":'"$DISC"',"jwks":"@evil.jwks"}'
+ev "$T/login.ev" '{"event":"tokens","id_token":"'"$(token evil "$NOW" $((NOW + 3600)))"'"}'
+attempt oidcpin
+check "jwks_file: a token signed by a fetched key is refused, no JWKS fetched" \
+	'[ $rc = 1 ] && [ "$fetches" = 0 ] && has "$log" "reason=key_not_found" && [ -z "$(cache)" ]'
+ev "$T/login.ev" '{"event":"tokens","id_token":"'"$(token legit "$NOW" $((NOW + 3600)))"'"}'
+attempt oidcpin
+check "jwks_file: the pinned key signs in, no JWKS fetched, nothing cached" \
+	'[ $rc = 0 ] && [ "$fetches" = 0 ] && has "$log" "reason=ok" && [ -z "$(cache)" ]'
+chmod 664 "$T/pinned.jwks"
+attempt oidcpin
+check "jwks_file writable by its group -> PAM_SERVICE_ERR, logged" \
+	'[ $rc = 1 ] && has "$out" "service module" && has "$log" "reason=config_error" &&
+	has "$log" "not writable by group or others" && [ "$(records)" = "$n0" ]'
+chmod 644 "$T/pinned.jwks"; chown $ALICE_UID "$T/pinned.jwks"
+attempt oidcpin
+check "jwks_file not owned by root -> PAM_SERVICE_ERR, logged" \
+	'[ $rc = 1 ] && has "$out" "service module" && has "$log" "must be owned by root" &&
+	[ "$(records)" = "$n0" ]'
+
+# --- jwks_pins: fetched keys that are not pinned are dropped ------------------
+rm -rf "$CACHE"
+service oidcpins "jwks_pins=$(cat "$T/other.thumb"),$(cat "$T/legit.thumb")"
+ev "$T/fetch.ev" '{"event":"metadata","discovery":'"$DISC"',"jwks":"@both.jwks"}'
+ev "$T/login.ev" '{"event":"tokens","id_token":"'"$(token evil "$NOW" $((NOW + 3600)))"'"}'
+attempt oidcpins
+check "jwks_pins: a fetched but unpinned key does not verify, nothing cached" \
+	'[ $rc = 1 ] && has "$log" "reason=key_not_found" && [ -z "$(cache)" ]'
+ev "$T/login.ev" '{"event":"tokens","id_token":"'"$(token legit "$NOW" $((NOW + 3600)))"'"}'
+attempt oidcpins
+check "jwks_pins: the pinned key of the fetched set signs in" '[ $rc = 0 ] && has "$log" "reason=ok"'
+
+# --- finding 13: the JWKS cache with explicit endpoints, no discovery -------
+rm -rf "$CACHE"
+service oidcexp "jwks_uri=$ISS/jwks token_endpoint=$ISS/token device_authorization_endpoint=$ISS/device"
+ev "$T/fetch.ev" '{"event":"metadata","jwks":"@legit.jwks"}'
+attempt oidcexp
+check "explicit endpoints: the first login fetches the JWKS once" '[ $rc = 0 ] && [ "$fetches" = 1 ]'
+attempt oidcexp
+check "explicit endpoints: the second login is served from the JWKS cache (no fetch)" '[ $rc = 0 ] && [ "$fetches" = 0 ]'
+t_done
