@@ -446,6 +446,16 @@ test_writer_killed_mid_write(void **s)
 
 	/* A writer SIGKILLed at random points of a large write must never
 	 * leave a partial record under a record name. */
+	/* Built before the forks: the writers start writing at once, even
+	 * under valgrind. */
+	json_t *rec = new_record("alice", 4300, "pts/1");
+	char *pad = malloc(60000);
+
+	assert_non_null(pad);
+	memset(pad, 'x', 59999);
+	pad[59999] = '\0';
+	json_object_set_new(rec, "pad", json_string(pad));
+	free(pad);
 	for (round = 0; round < 40; round++) {
 		pid_t pid = fork();
 
@@ -453,12 +463,7 @@ test_writer_killed_mid_write(void **s)
 			struct session_store st;
 			struct oidc_error err = { 0 };
 			char id[SESSION_ID_LEN + 1];
-			json_t *rec = new_record("alice", 4300, "pts/1");
-			char *pad = malloc(60000);
 
-			memset(pad, 'x', 59999);
-			pad[59999] = '\0';
-			json_object_set_new(rec, "pad", json_string(pad));
 			session_store_open(state, &st, &err);
 			for (;;)
 				session_create(&st, 4300, rec, id, &err);
@@ -467,6 +472,7 @@ test_writer_killed_mid_write(void **s)
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 	}
+	json_decref(rec);
 	assert_int_equal(check_all_parse(4300, &n), 0);
 	assert_true(n > 0);
 	print_message("killed 40 writers: %d complete records, none partial\n", n);
