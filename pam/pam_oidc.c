@@ -390,7 +390,7 @@ reuse_candidate(void *arg, uid_t uid, json_t *rec)
 	/* The most recent authentication wins. */
 	if (rs->best == NULL || json_integer_value(json_object_get(rec, "auth_time")) >
 	    json_integer_value(json_object_get(rs->best, "auth_time"))) {
-		json_decref(rs->best);
+		session_record_free(rs->best);
 		rs->best = json_incref(rec);
 	}
 	return 0;

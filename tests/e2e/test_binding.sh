@@ -173,6 +173,29 @@ grep -q "no session reused for alice: the invoking user is not the record's user
 ns_run "$CLI" gc > "$T/gc.out" 2>&1
 grep -q "^0 live session records" "$T/gc.out" && t_pass "e: bob's session ended -> pam-oidc gc removes its record" || t_fail "gc of an ended session" "$(cat "$T/gc.out")"
 
+# --- sudo's own sign-in serves the next sudo of that shell ---------------------
+start_idp
+cat > "$T/sudo-steps.sh" <<EOT
+$WAITGO
+sudo -k id -u; echo "SUDO1-RC=\$?"
+echo "READY \$(id -un) \$(tty)"
+waitgo $T/sudo.go
+sudo -k id -u; echo "SUDO2-RC=\$?"
+EOT
+bg sudo approve alice $(on_pts0 $ALICE_UID) "sh $T/sudo-steps.sh" /dev/null
+SUDOJOB=$BG
+if ready sudo; then
+	n0=$(helpers)
+	anchor=$(sed -n 's/.*"anchor_pid":\([0-9]*\).*/\1/p' "$STORE/$ALICE_UID"/*.json)
+	sh_pid=$(pgrep -f "^sh $T/sudo-steps.sh" | head -1)
+	[ -n "$anchor" ] && [ "$anchor" = "$(ps -o sid= -p "$sh_pid" | tr -d ' ')" ] && t_pass "sudo's record is bound to the shell's session, not to the sudo process" || t_fail "sudo anchor" "anchor=$anchor shell=$sh_pid $(ps -o pid=,sid= -p "$sh_pid")"
+	touch "$T/sudo.go"
+fi
+wait $SUDOJOB
+out_has sudo "SUDO1-RC=0" && out_has sudo "SUDO2-RC=0" && [ "$(helpers)" = "$n0" ] && t_pass "d: the next sudo -k in that shell, IdP down -> served, no helper (sudo's close_session kept the record)" || t_fail "sudo after sudo" "$(tr -d '\r' < "$T/sudo.out" | tail -5) | $(last_log)"
+ns_run "$CLI" gc > /dev/null 2>&1
+[ "$(records)" = 0 ] && t_pass "e: that shell's session ended -> its record is gone at the next gc" || t_fail "record after the shell ended" "$(cat "$STORE/$ALICE_UID"/*.json)"
+
 # --- sshd with a pty ----------------------------------------------------------
 start_idp
 PORT=$((20000 + RANDOM % 20000))
