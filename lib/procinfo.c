@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -129,21 +128,4 @@ procinfo_chain_has(const struct proc_caller *c, const struct proc_id *id)
 		if (c->chain[i].pid == id->pid && c->chain[i].start == id->start)
 			return 1;
 	return 0;
-}
-
-uint64_t
-procinfo_tty_dev(const char *tty)
-{
-	char path[256];
-	struct stat sb;
-
-	if (tty == NULL || tty[0] == '\0')
-		return 0;
-	if (tty[0] == '/')
-		snprintf(path, sizeof(path), "%s", tty);
-	else
-		snprintf(path, sizeof(path), "/dev/%s", tty);
-	if (stat(path, &sb) != 0 || !S_ISCHR(sb.st_mode))
-		return 0;
-	return (uint64_t)sb.st_rdev;
 }

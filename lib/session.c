@@ -232,13 +232,12 @@ session_record_bind(json_t *rec, const struct proc_id *anchor, uint64_t tty_dev)
 }
 
 int
-session_update_locked(int lock, uid_t uid, const json_t *rec, struct oidc_error *err)
+session_update_locked(int lock, const json_t *rec, struct oidc_error *err)
 {
 	const char *id = json_string_value(json_object_get(rec, "id"));
 	char name[SESSION_ID_LEN + 8];
 	struct stat sb;
 
-	(void)uid;
 	if (id == NULL || !session_id_ok(id))
 		return oidc_error_set(err, OIDC_E_STORE, "record has no valid id");
 	/* Revoked or ended meanwhile: writing it again would undo that. */
@@ -255,7 +254,7 @@ session_update(struct session_store *st, uid_t uid, const json_t *rec, struct oi
 
 	if ((lock = session_lock(st, uid, err)) < 0)
 		return -1;
-	r = session_update_locked(lock, uid, rec, err);
+	r = session_update_locked(lock, rec, err);
 	session_unlock(lock);
 	return r;
 }

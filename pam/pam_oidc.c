@@ -444,7 +444,7 @@ recheck(struct attempt *a, const struct oidc_config *cfg, struct session_store *
 			explicit_bzero((char *)rt, strlen(rt));
 			json_object_set_new(rec, "refresh_token", json_string(nrt));
 		}
-		if (session_update_locked(lock, uid, rec, &err) != 0)
+		if (session_update_locked(lock, rec, &err) != 0)
 			pam_syslog(a->pamh, LOG_ERR, "cannot store the rechecked session %.8s: %s", id, err.text);
 		res = RECHECK_OK;
 	} else if (err.reason == OIDC_E_INVALID_GRANT) {

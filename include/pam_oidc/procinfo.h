@@ -40,7 +40,5 @@ int procinfo_read(int64_t pid, struct proc_stat *ps);
 int procinfo_caller(struct proc_caller *c);
 /* 1 if id (pid and start time) is the caller or one of its parents. */
 int procinfo_chain_has(const struct proc_caller *c, const struct proc_id *id);
-/* st_rdev of a character device given as /dev/X or X; 0 if it is none. */
-uint64_t procinfo_tty_dev(const char *tty);
 
 #endif

@@ -65,7 +65,7 @@ int session_load(struct session_store *st, const struct session_ctx *ctx, uid_t 
 int session_remove(struct session_store *st, uid_t uid, const char *id);
 /* The same for a caller that already holds the lock (lock fd from
  * session_lock). */
-int session_update_locked(int lock, uid_t uid, const json_t *rec, struct oidc_error *err);
+int session_update_locked(int lock, const json_t *rec, struct oidc_error *err);
 int session_remove_locked(int lock, const char *id);
 
 /* Exclusive lock on one uid's folder (updates, removals, refresh-token
