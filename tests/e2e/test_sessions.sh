@@ -43,10 +43,13 @@ recheck = 2s
 
 [oidcany]
 reuse = any
+
+[oidcttl]
+session_ttl = 5m
 EOT
 chmod 644 "$CONF"
 ns_setup "$CONF"
-for s in oidcmaxage oidcrecheck oidcany; do cp "$NS/pam.d/oidctest" "$NS/pam.d/$s"; done
+for s in oidcmaxage oidcrecheck oidcany oidcttl; do cp "$NS/pam.d/oidctest" "$NS/pam.d/$s"; done
 STORE=$NS/run/pam_oidc/sessions
 helpers() { wc -l < "$T/helper.count"; }
 # A new IdP instance (new keys, new kids) on a fresh port, and the config
@@ -174,6 +177,15 @@ pam_run maxage oidcmaxage alice pts/9 none
 ok "max_age exceeded -> device flow" 1 "cannot retrieve authentication info" maxage
 pam_run maxage2 oidctest alice pts/9 none
 ok "...while another service still reuses it" 0 "successfully authenticated" maxage2
+# A service's own session_ttl: the record (made under the default 8 h) is
+# made 400 s old in the store.
+rec=$(ls "$STORE/$ALICE_UID"/*.json | head -1)
+old=$(($(date +%s) - 400))
+sed -i "s/\"created\":[0-9]*/\"created\":$old/; s/\"auth_time\":[0-9]*/\"auth_time\":$old/" "$rec"
+pam_run ttl oidcttl alice pts/9 none
+ok "a 400 s old record does not serve a service with session_ttl = 5m" 1 "cannot retrieve authentication info" ttl
+pam_run ttl2 oidctest alice pts/9 none
+ok "...while the default (8 h) service still reuses it" 0 "successfully authenticated" ttl2
 
 # Revocation takes effect on the very next PAM call.
 ns_run "$CLI" revoke --user alice > "$T/revoke.out" 2>&1 && grep -q "^revoked [0-9a-f]\{32\} (alice)" "$T/revoke.out" && t_pass "pam-oidc revoke --user alice" || t_fail "revoke" "$(cat "$T/revoke.out")"
