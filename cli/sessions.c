@@ -145,9 +145,12 @@ print_record(void *arg, uid_t uid, json_t *rec)
 
 	if (json_is_array(out)) {
 		json_t *copy = json_deep_copy(rec);
+		json_t *rt = json_object_get(copy, "refresh_token");
 
 		/* Never print a secret: only whether one is held. */
-		json_object_set_new(copy, "has_refresh_token", json_boolean(json_object_get(rec, "refresh_token") != NULL));
+		json_object_set_new(copy, "has_refresh_token", json_boolean(rt != NULL));
+		if (json_is_string(rt))
+			explicit_bzero((char *)json_string_value(rt), json_string_length(rt));
 		json_object_del(copy, "refresh_token");
 		json_array_append_new(out, copy);
 		return 0;

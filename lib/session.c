@@ -16,6 +16,7 @@
 #include "pam_oidc/identity.h"
 #include "pam_oidc/idtoken.h"
 #include "pam_oidc/jsonutil.h"
+#include "pam_oidc/procinfo.h"
 #include "pam_oidc/session.h"
 
 #define TMP_STALE_SECONDS 60
@@ -126,6 +127,19 @@ set_str(json_t *o, const char *k, const char *v)
 		json_object_set_new(o, k, json_string(v));
 }
 
+void
+session_record_free(json_t *rec)
+{
+	json_t *rt;
+
+	if (rec == NULL)
+		return;
+	/* Only the last reference wipes: a caller may still hold the record. */
+	if (rec->refcount == 1 && json_is_string(rt = json_object_get(rec, "refresh_token")))
+		explicit_bzero((char *)json_string_value(rt), json_string_length(rt));
+	json_decref(rec);
+}
+
 json_t *
 session_record_new(const struct oidc_config *cfg, const json_t *claims, const char *user, uid_t uid,
     const char *service, const char *tty, const char *rhost, const char *refresh_token, int64_t now)
@@ -206,17 +220,42 @@ session_create(struct session_store *st, uid_t uid, json_t *rec, char id_out[SES
 }
 
 int
-session_update(struct session_store *st, uid_t uid, const json_t *rec, struct oidc_error *err)
+session_record_bind(json_t *rec, const struct proc_id *anchor, uint64_t tty_dev)
+{
+	if (anchor->pid <= 1 || anchor->start < 0 || tty_dev > (uint64_t)INT64_MAX)
+		return -1;
+	if (json_object_set_new(rec, "anchor_pid", json_integer((json_int_t)anchor->pid)) != 0 ||
+	    json_object_set_new(rec, "anchor_start", json_integer((json_int_t)anchor->start)) != 0 ||
+	    json_object_set_new(rec, "tty_dev", json_integer((json_int_t)tty_dev)) != 0)
+		return -1;
+	return 0;
+}
+
+int
+session_update_locked(int lock, const json_t *rec, struct oidc_error *err)
 {
 	const char *id = json_string_value(json_object_get(rec, "id"));
-	int dfd, r;
+	char name[SESSION_ID_LEN + 8];
+	struct stat sb;
 
 	if (id == NULL || !session_id_ok(id))
 		return oidc_error_set(err, OIDC_E_STORE, "record has no valid id");
-	if ((dfd = uid_dir_open(st, uid, 0, err)) < 0)
-		return dfd == -2 ? oidc_error_set(err, OIDC_E_STORE, "record %s is gone", id) : -1;
-	r = write_record(dfd, id, rec, err);
-	close(dfd);
+	/* Revoked or ended meanwhile: writing it again would undo that. */
+	snprintf(name, sizeof(name), "%s.json", id);
+	if (fstatat(lock, name, &sb, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(sb.st_mode))
+		return oidc_error_set(err, OIDC_E_STORE, "record %s is gone (revoked or ended)", id);
+	return write_record(lock, id, rec, err);
+}
+
+int
+session_update(struct session_store *st, uid_t uid, const json_t *rec, struct oidc_error *err)
+{
+	int lock, r;
+
+	if ((lock = session_lock(st, uid, err)) < 0)
+		return -1;
+	r = session_update_locked(lock, rec, err);
+	session_unlock(lock);
 	return r;
 }
 
@@ -270,7 +309,7 @@ load_in(int dfd, const struct session_ctx *ctx, uid_t uid, const char *id, json_
 	if (json_parse_strict(buf, len, &rec, &rerr) != 0 || (why = session_record_invalid(rec, uid, id)) != NULL) {
 		warn(ctx, "damaged session record %u/%s (%s); removing it", (unsigned)uid, name,
 		    rec == NULL ? rerr.text : why);
-		json_decref(rec);
+		session_record_free(rec);
 		unlinkat(dfd, name, 0);
 		rec = NULL;
 	}
@@ -299,20 +338,29 @@ session_load(struct session_store *st, const struct session_ctx *ctx, uid_t uid,
 }
 
 int
-session_remove(struct session_store *st, uid_t uid, const char *id)
+session_remove_locked(int lock, const char *id)
 {
 	char name[SESSION_ID_LEN + 8];
-	struct oidc_error ignored = { 0 };
-	int dfd, r;
 
 	if (!session_id_ok(id))
 		return -1;
-	if ((dfd = uid_dir_open(st, uid, 0, &ignored)) < 0)
-		return -1;
 	snprintf(name, sizeof(name), "%s.json", id);
-	r = unlinkat(dfd, name, 0);
-	close(dfd);
-	return r == 0 ? 0 : -1;
+	return unlinkat(lock, name, 0) == 0 ? 0 : -1;
+}
+
+int
+session_remove(struct session_store *st, uid_t uid, const char *id)
+{
+	struct oidc_error ignored = { 0 };
+	int lock, r;
+
+	if (!session_id_ok(id))
+		return -1;
+	if ((lock = session_lock(st, uid, &ignored)) < 0)
+		return -1;
+	r = session_remove_locked(lock, id);
+	session_unlock(lock);
+	return r;
 }
 
 int
@@ -338,6 +386,21 @@ session_unlock(int fd)
 		flock(fd, LOCK_UN);
 		close(fd);
 	}
+}
+
+/* 1 if the login session a record is bound to has ended: its process is
+ * gone, or its pid now belongs to another process. */
+static int
+session_ended(const json_t *rec)
+{
+	const json_t *pid = json_object_get(rec, "anchor_pid");
+	struct proc_stat ps;
+
+	if (!json_is_integer(pid) || json_integer_value(pid) <= 1)
+		return 0;
+	if (procinfo_read((int64_t)json_integer_value(pid), &ps) != 0)
+		return 1;
+	return ps.start != (int64_t)json_integer_value(json_object_get(rec, "anchor_start"));
 }
 
 static int
@@ -373,18 +436,18 @@ foreach_in(int dfd, const struct session_ctx *ctx, uid_t uid, int gc, int64_t no
 		rec = NULL;
 		if (load_in(dfd, ctx, uid, id, &rec, &ignored) != 1)
 			continue;
-		if (gc && json_integer_value(json_object_get(rec, "expires")) <= now) {
+		if (gc && (json_integer_value(json_object_get(rec, "expires")) <= now || session_ended(rec))) {
 			char name[SESSION_ID_LEN + 8];
 
 			snprintf(name, sizeof(name), "%s.json", id);
 			unlinkat(dfd, name, 0);
-			json_decref(rec);
+			session_record_free(rec);
 			continue;
 		}
 		n++;
 		if (fn != NULL && fn(arg, uid, rec) != 0)
 			*stop = 1;
-		json_decref(rec);
+		session_record_free(rec);
 	}
 	closedir(d);
 	return n;
@@ -448,14 +511,40 @@ session_reuse_mode(const struct oidc_config *cfg, const char *service)
 }
 
 const char *
+session_binding_reason(const json_t *rec, const struct proc_caller *caller, enum reuse_mode mode)
+{
+	const json_t *pid = json_object_get(rec, "anchor_pid"), *start = json_object_get(rec, "anchor_start");
+	const json_t *tty = json_object_get(rec, "tty_dev");
+	struct proc_id anchor;
+
+	if (caller == NULL)
+		return "the caller's session is unknown";
+	/* su alice run by bob, login and sshd (root): not alice herself. */
+	if (json_integer_value(json_object_get(rec, "uid")) != (json_int_t)caller->uid)
+		return "the invoking user is not the record's user";
+	if (!json_is_integer(pid) || !json_is_integer(start) || !json_is_integer(tty))
+		return "record is not bound to a login session";
+	anchor.pid = (int64_t)json_integer_value(pid);
+	anchor.start = (int64_t)json_integer_value(start);
+	/* A pid alone is handed out again; a pid with its start time is not. */
+	if (!procinfo_chain_has(caller, &anchor))
+		return "the caller is not inside the login session that earned the record";
+	/* A session without a terminal when it was earned (sshd authenticates
+	 * before it allocates the pty) is bound by its process alone. */
+	if (mode != REUSE_ANY && json_integer_value(tty) != 0 && (uint64_t)json_integer_value(tty) != caller->tty)
+		return "record belongs to another terminal";
+	return NULL;
+}
+
+const char *
 session_unusable_reason(const struct oidc_config *cfg, const json_t *rec, const char *user, const char *service,
-    const char *tty, int64_t now)
+    const struct proc_caller *caller, int64_t now)
 {
 	json_int_t expires = json_integer_value(json_object_get(rec, "expires"));
 	json_int_t created = json_integer_value(json_object_get(rec, "created"));
 	json_int_t auth_time = json_integer_value(json_object_get(rec, "auth_time"));
-	const char *rtty = json_string_value(json_object_get(rec, "tty"));
 	enum reuse_mode mode = session_reuse_mode(cfg, service);
+	const char *why;
 	json_t *claims;
 	struct oidc_error perr = { 0 };
 	int bad;
@@ -470,11 +559,14 @@ session_unusable_reason(const struct oidc_config *cfg, const json_t *rec, const 
 		return "record expired";
 	if (created > now + cfg->leeway)
 		return "record created in the future";
+	/* A record made under a longer ttl serves this service only as long
+	 * as this service's own ttl allows. */
+	if (now - created >= cfg->session_ttl)
+		return "record older than this service's session_ttl";
 	if (cfg->max_age > 0 && now - auth_time > cfg->max_age)
 		return "authentication older than max_age";
-	if (mode == REUSE_SAME_TTY &&
-	    (rtty == NULL || tty == NULL || tty[0] == '\0' || strcmp(rtty, session_tty_norm(tty)) != 0))
-		return "record belongs to another terminal";
+	if ((why = session_binding_reason(rec, caller, mode)) != NULL)
+		return why;
 	/* The service's own policy, against what the login proved. */
 	claims = json_object();
 	if (claims == NULL)

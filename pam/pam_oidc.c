@@ -21,6 +21,7 @@
 #include "pam_oidc/config.h"
 #include "pam_oidc/flow.h"
 #include "pam_oidc/identity.h"
+#include "pam_oidc/procinfo.h"
 #include "pam_oidc/qr.h"
 #include "pam_oidc/session.h"
 
@@ -374,6 +375,7 @@ store_open(pam_handle_t *pamh, const struct oidc_config *cfg, struct session_sto
 struct reuse_search {
 	struct attempt *a;
 	const struct oidc_config *cfg;
+	const struct proc_caller *caller;
 	int64_t now;
 	json_t *best;
 	const char *last_reason;
@@ -383,7 +385,7 @@ static int
 reuse_candidate(void *arg, uid_t uid, json_t *rec)
 {
 	struct reuse_search *rs = arg;
-	const char *why = session_unusable_reason(rs->cfg, rec, rs->a->user, rs->a->service, rs->a->tty, rs->now);
+	const char *why = session_unusable_reason(rs->cfg, rec, rs->a->user, rs->a->service, rs->caller, rs->now);
 
 	if (why != NULL) {
 		rs->last_reason = why;
@@ -392,7 +394,7 @@ reuse_candidate(void *arg, uid_t uid, json_t *rec)
 	/* The most recent authentication wins. */
 	if (rs->best == NULL || json_integer_value(json_object_get(rec, "auth_time")) >
 	    json_integer_value(json_object_get(rs->best, "auth_time"))) {
-		json_decref(rs->best);
+		session_record_free(rs->best);
 		rs->best = json_incref(rec);
 	}
 	return 0;
@@ -425,7 +427,7 @@ recheck(struct attempt *a, const struct oidc_config *cfg, struct session_store *
 		res = RECHECK_REVOKED;
 		goto out;
 	}
-	json_decref(rec);
+	session_record_free(rec);
 	*recp = rec = fresh;
 	if (now - json_integer_value(json_object_get(rec, "checked")) < cfg->recheck) {
 		res = RECHECK_OK;
@@ -441,13 +443,16 @@ recheck(struct attempt *a, const struct oidc_config *cfg, struct session_store *
 		const char *nrt = json_string_value(json_object_get(tokens, "refresh_token"));
 
 		json_object_set_new(rec, "checked", json_integer((json_int_t)now));
-		if (nrt != NULL)
+		if (nrt != NULL) {
+			/* Rotation: the spent token is wiped before it is freed. */
+			explicit_bzero((char *)rt, strlen(rt));
 			json_object_set_new(rec, "refresh_token", json_string(nrt));
-		if (session_update(st, uid, rec, &err) != 0)
+		}
+		if (session_update_locked(lock, rec, &err) != 0)
 			pam_syslog(a->pamh, LOG_ERR, "cannot store the rechecked session %.8s: %s", id, err.text);
 		res = RECHECK_OK;
 	} else if (err.reason == OIDC_E_INVALID_GRANT) {
-		session_remove(st, uid, id);
+		session_remove_locked(lock, id);
 		pam_syslog(a->pamh, LOG_NOTICE, "session %.8s for %s revoked: the identity provider refused its "
 		    "refresh token (%s)", id, a->user, err.text);
 		res = RECHECK_REVOKED;
@@ -471,11 +476,17 @@ static int
 try_reuse(struct attempt *a, const struct oidc_config *cfg, struct session_store *st, uid_t uid)
 {
 	struct session_ctx sctx = { syslog_warn, a->pamh };
-	struct reuse_search rs = { a, cfg, (int64_t)time(NULL), NULL, NULL };
+	struct proc_caller caller;
+	struct reuse_search rs = { a, cfg, &caller, (int64_t)time(NULL), NULL, NULL };
 	struct oidc_error err = { 0 };
 	const char *reason = "session_reuse";
 	int rc = PAM_IGNORE;
 
+	/* Without its own session facts a caller proves nothing: no reuse. */
+	if (procinfo_caller(&caller) != 0) {
+		pam_syslog(a->pamh, LOG_WARNING, "no session reused for %s: cannot read /proc/self/stat", a->user);
+		goto out;
+	}
 	if (session_foreach(st, &sctx, uid, 1, rs.now, reuse_candidate, &rs, &err) < 0 || rs.best == NULL) {
 		if (a->debug && rs.last_reason != NULL)
 			pam_syslog(a->pamh, LOG_DEBUG, "no session reused for %s: %s", a->user, rs.last_reason);
@@ -501,8 +512,28 @@ try_reuse(struct attempt *a, const struct oidc_config *cfg, struct session_store
 	log_attempt(a, PAM_SUCCESS, reason, NULL);
 	rc = PAM_SUCCESS;
 out:
-	json_decref(rs.best);
+	session_record_free(rs.best);
 	return rc;
+}
+
+/* A new record serves only the login session it was earned in: the
+ * caller's session leader (pid + start time) and controlling terminal, as
+ * sudo binds its timestamp. Unbound (never reused) if /proc cannot tell. */
+static void
+bind_to_caller_session(pam_handle_t *pamh, json_t *rec)
+{
+	struct proc_stat self, leader;
+	struct proc_id anchor;
+	pid_t sid = getsid(0);
+
+	if (sid <= 1 || procinfo_read(0, &self) != 0 || procinfo_read(sid, &leader) != 0) {
+		pam_syslog(pamh, LOG_WARNING, "session record not bound (cannot read the session of pid %ld); it will "
+		    "not be reused", (long)getpid());
+		return;
+	}
+	anchor.pid = leader.pid;
+	anchor.start = leader.start;
+	(void)session_record_bind(rec, &anchor, self.tty);
 }
 
 static int
@@ -596,6 +627,8 @@ authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	if (have_store) {
 		rec = session_record_new(&cfg, claims, a.user, uid, a.service, a.tty, a.rhost,
 		    json_string_value(json_object_get(flow.tokens, "refresh_token")), (int64_t)time(NULL));
+		if (rec != NULL)
+			bind_to_caller_session(pamh, rec);
 		if (rec == NULL || session_create(&st, uid, rec, a.session, &err) != 0) {
 			pam_syslog(pamh, LOG_ERR, "login of %s not recorded: %s", a.user,
 			    rec == NULL ? "out of memory" : err.text);
@@ -650,23 +683,25 @@ current_record(pam_handle_t *pamh, const struct oidc_config *cfg, struct session
 	if (session_load(st, &sctx, pw->pw_uid, id, &rec, &err) != 1)
 		return NULL;
 	if (strcmp(json_string_value(json_object_get(rec, "user")), user) != 0) {
-		json_decref(rec);
+		session_record_free(rec);
 		return NULL;
 	}
 	*uid_out = pw->pw_uid;
 	return rec;
 }
 
-/* Binds the record to the session's real terminal (sshd sets PAM_TTY to the
- * pty only now), so sudo in that terminal may reuse it. */
+/* Nothing to bind here: the record was bound when it was earned. sshd
+ * calls open_session (and close_session) in its per-connection session
+ * process, the one authenticate's child recorded and an ancestor of the
+ * user's shell, but before it allocates the pty (PAM_TTY is still "ssh"),
+ * so an sshd record is bound by that process alone. */
 static int
 open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct oidc_config cfg;
 	struct session_store st;
-	struct oidc_error err = { 0 };
-	const char *service = NULL, *tty = NULL;
-	json_t *rec;
+	const char *service = NULL;
+	json_t *rec = NULL;
 	uid_t uid;
 	int rc = PAM_IGNORE;
 
@@ -674,21 +709,33 @@ open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	if (load_config(pamh, argc, argv, service, &cfg) != PAM_SUCCESS)
 		return PAM_IGNORE;
 	if (store_open(pamh, &cfg, &st) == 0 && (rec = current_record(pamh, &cfg, &st, &uid)) != NULL) {
-		(void)pam_get_item(pamh, PAM_TTY, (const void **)&tty);
-		if (tty != NULL && tty[0] != '\0')
-			json_object_set_new(rec, "tty", json_string(session_tty_norm(tty)));
-		json_object_set_new(rec, "pid", json_integer((json_int_t)getpid()));
-		if (session_update(&st, uid, rec, &err) != 0)
-			pam_syslog(pamh, LOG_ERR, "cannot bind session to its terminal: %s", err.text);
-		else
-			rc = PAM_SUCCESS;
-		json_decref(rec);
+		if (cfg.debug)
+			pam_syslog(pamh, LOG_DEBUG, "session %.8s opened by pid %ld (ppid %ld, sid %ld), bound to pid %lld",
+			    json_string_value(json_object_get(rec, "id")), (long)getpid(), (long)getppid(), (long)getsid(0),
+			    (long long)json_integer_value(json_object_get(rec, "anchor_pid")));
+		rc = PAM_SUCCESS;
 	}
+	session_record_free(rec);
 	session_store_close(&st);
 	config_free(&cfg);
 	return rc;
 }
 
+/* 1 if this process is the session process the record is bound to. */
+static int
+is_session_process(const json_t *rec)
+{
+	struct proc_stat self;
+
+	if (procinfo_read(0, &self) != 0)
+		return 0;
+	return json_integer_value(json_object_get(rec, "anchor_pid")) == (json_int_t)self.pid &&
+	    json_integer_value(json_object_get(rec, "anchor_start")) == (json_int_t)self.start;
+}
+
+/* The login session ends when its own process closes it (sshd's monitor,
+ * login): the record goes with it. A sudo or su inside that session closes
+ * only its own transaction, unless revoke_on_logout asks for more. */
 static int
 close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
@@ -702,12 +749,15 @@ close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	(void)pam_get_item(pamh, PAM_SERVICE, (const void **)&service);
 	if (load_config(pamh, argc, argv, service, &cfg) != PAM_SUCCESS)
 		return PAM_IGNORE;
-	if (cfg.revoke_on_logout && store_open(pamh, &cfg, &st) == 0) {
+	if (store_open(pamh, &cfg, &st) == 0) {
 		if ((rec = current_record(pamh, &cfg, &st, &uid)) != NULL) {
-			session_remove(&st, uid, json_string_value(json_object_get(rec, "id")));
-			pam_syslog(pamh, LOG_INFO, "session %.8s ended at logout", json_string_value(json_object_get(rec, "id")));
-			json_decref(rec);
-			rc = PAM_SUCCESS;
+			if (cfg.revoke_on_logout || is_session_process(rec)) {
+				session_remove(&st, uid, json_string_value(json_object_get(rec, "id")));
+				pam_syslog(pamh, LOG_INFO, "session %.8s ended at logout",
+				    json_string_value(json_object_get(rec, "id")));
+				rc = PAM_SUCCESS;
+			}
+			session_record_free(rec);
 		}
 		session_store_close(&st);
 	}

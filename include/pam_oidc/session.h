@@ -13,6 +13,7 @@
 
 #include "pam_oidc/config.h"
 #include "pam_oidc/error.h"
+#include "pam_oidc/procinfo.h"
 
 #define SESSION_ID_LEN 32              /* hex characters */
 #define SESSION_MAX_BYTES (64 * 1024)
@@ -42,19 +43,33 @@ int session_id_ok(const char *s);
 json_t *session_record_new(const struct oidc_config *cfg, const json_t *claims, const char *user, uid_t uid,
     const char *service, const char *tty, const char *rhost, const char *refresh_token, int64_t now);
 
+/* json_decref that first wipes the refresh token of the last reference. */
+void session_record_free(json_t *rec);
+
 /* Writes a new record with a fresh random id (copied to id_out). */
 int session_create(struct session_store *st, uid_t uid, json_t *rec, char id_out[SESSION_ID_LEN + 1],
     struct oidc_error *err);
-/* Atomically replaces an existing record. */
+/* Binds a record to the login session that earned it: the session's
+ * process (pid + start time) and its terminal device (0 = none yet). */
+int session_record_bind(json_t *rec, const struct proc_id *anchor, uint64_t tty_dev);
+
+/* Atomically replaces an existing record, under the uid's lock; refuses
+ * (-1, "gone") when the record was removed meanwhile, so a revocation is
+ * never undone by a late update. */
 int session_update(struct session_store *st, uid_t uid, const json_t *rec, struct oidc_error *err);
 /* 1 and *rec if it exists and is valid for uid; 0 if absent (or removed as
  * invalid); -1 on store errors. */
 int session_load(struct session_store *st, const struct session_ctx *ctx, uid_t uid, const char *id,
     json_t **rec, struct oidc_error *err);
+/* Removes a record under the uid's lock. */
 int session_remove(struct session_store *st, uid_t uid, const char *id);
+/* The same for a caller that already holds the lock (lock fd from
+ * session_lock). */
+int session_update_locked(int lock, const json_t *rec, struct oidc_error *err);
+int session_remove_locked(int lock, const char *id);
 
-/* Exclusive lock on one uid's folder (refresh-token rotation); returns an
- * fd to pass to session_unlock, or -1. */
+/* Exclusive lock on one uid's folder (updates, removals, refresh-token
+ * rotation); returns an fd to pass to session_unlock, or -1. */
 int session_lock(struct session_store *st, uid_t uid, struct oidc_error *err);
 void session_unlock(int fd);
 
@@ -68,13 +83,20 @@ int session_foreach(struct session_store *st, const struct session_ctx *ctx, uid
  * id, folder uid), or NULL if it is. */
 const char *session_record_invalid(const json_t *rec, uid_t uid, const char *id);
 
-/* Why a record may not serve this authentication, or NULL if it may.
- * Checks user, issuer, expiry, max_age, reuse (tty) and the service's
- * user/group/acr/amr policy. */
-const char *session_unusable_reason(const struct oidc_config *cfg, const json_t *rec, const char *user,
-    const char *service, const char *tty, int64_t now);
+/* Why the caller is not inside the login session a record is bound to,
+ * or NULL if it is: its real uid is the record's uid, the recorded session
+ * process (pid and start time) is the caller or one of its parents, and
+ * (unless mode is REUSE_ANY) its controlling terminal is the recorded one,
+ * if one was recorded. */
+const char *session_binding_reason(const json_t *rec, const struct proc_caller *caller, enum reuse_mode mode);
 
-/* "sshd" -> none, anything else -> same_tty, unless configured. */
+/* Why a record may not serve this authentication, or NULL if it may.
+ * Checks user, issuer, expiry, this service's session_ttl and max_age, the
+ * session binding and the service's user/group/acr/amr policy. */
+const char *session_unusable_reason(const struct oidc_config *cfg, const json_t *rec, const char *user,
+    const char *service, const struct proc_caller *caller, int64_t now);
+
+/* "sshd" -> none, anything else -> same_session, unless configured. */
 enum reuse_mode session_reuse_mode(const struct oidc_config *cfg, const char *service);
 
 /* /dev/pts/3 and pts/3 are the same terminal. */

@@ -1,11 +1,15 @@
 #!/bin/bash
 # Session records through the real module: instant re-authentication with
-# the IdP stopped and no helper started, tty binding, max_age, revocation,
-# recheck against the IdP, attacks on the store, 64 parallel reuses.
+# the IdP stopped and no helper started, session binding, max_age,
+# revocation, recheck against the IdP, attacks on the store, 64 parallel
+# reuses. pamtester runs as the invoking user would (real uid alice,
+# effective uid 0, like a setuid su or sudo) inside ONE long-lived login
+# session on a real pty of the namespace's devpts, where records are bound.
+# Not in the sanitizer build: a real uid other than the effective one makes
+# every exec secure, and the loader then ignores the ASan preload.
 . "$top_srcdir/tests/integration/lib.sh"
-E2E_PAMTESTER_ONLY=1
 . "$top_srcdir/tests/e2e/lib.sh"
-trap 'ns_cleanup; cleanup' EXIT
+trap 'echo quit > "$T/runner.fifo" 2>/dev/null; ns_cleanup; cleanup' EXIT
 
 A=$T/idpA
 ISS=$(idp_start idpA OP_INTERVAL=1) || { t_fail "start IdP" "$(cat "$A/op.log")"; t_done; }
@@ -18,6 +22,9 @@ exec $HELPER
 EOT
 chmod 755 "$T/helper-count.sh"
 : > "$T/helper.count"
+# The module runs as su and sudo do (real uid alice, effective uid 0) and
+# /bin/sh then drops to the real uid: the counter must take alice's lines.
+chmod 666 "$T/helper.count"
 CONF=$T/pam_oidc.conf
 cat > "$CONF" <<EOT
 issuer = $ISS
@@ -36,10 +43,13 @@ recheck = 2s
 
 [oidcany]
 reuse = any
+
+[oidcttl]
+session_ttl = 5m
 EOT
 chmod 644 "$CONF"
 ns_setup "$CONF"
-for s in oidcmaxage oidcrecheck oidcany; do cp "$NS/pam.d/oidctest" "$NS/pam.d/$s"; done
+for s in oidcmaxage oidcrecheck oidcany oidcttl; do cp "$NS/pam.d/oidctest" "$NS/pam.d/$s"; done
 STORE=$NS/run/pam_oidc/sessions
 helpers() { wc -l < "$T/helper.count"; }
 # A new IdP instance (new keys, new kids) on a fresh port, and the config
@@ -49,15 +59,77 @@ restart_idp() {
 	sed -i "s#^issuer = .*#issuer = $ISS#" "$CONF"
 }
 
-# pam_run NAME SERVICE USER TTY ACTION(approve|deny|none) [ACCOUNT]
+# The login session: a process on a pty (pty.fork: a new session with
+# that pty as controlling terminal) that runs what the suite writes into a
+# FIFO, one "NAME COMMAND" per line, serially; output in $T/NAME.out (through
+# a pty of its own, so pamtester's output is line-buffered), exit code in
+# $T/NAME.rc. "pty CMD...": CMD on a new pty of its own (a nested session).
+mkfifo -m 600 "$T/runner.fifo"
+cat > "$T/runner.py" <<'EOT'
+import os, pty, subprocess, sys
+
+def drain(fd, out):
+    while True:
+        try:
+            d = os.read(fd, 4096)
+        except OSError:
+            return
+        if not d:
+            return
+        if out is not None:
+            out.write(d)
+            out.flush()
+
+if sys.argv[1] == "pty":
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execvp(sys.argv[2], sys.argv[2:])
+    drain(fd, sys.stdout.buffer)
+    sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+if sys.argv[1] == "session":
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execvp(sys.executable, [sys.executable, sys.argv[0], "loop", sys.argv[2], sys.argv[3]])
+    drain(fd, None)
+    os.waitpid(pid, 0)
+    sys.exit(0)
+fifo = open(os.open(sys.argv[2], os.O_RDWR), "r")
+for line in fifo:
+    name, _, cmd = line.rstrip("\n").partition(" ")
+    if name == "quit":
+        break
+    m, s = os.openpty()
+    p = subprocess.Popen(["sh", "-c", cmd], stdin=subprocess.DEVNULL, stdout=s, stderr=s)
+    os.close(s)
+    with open(os.path.join(sys.argv[3], name + ".out"), "wb") as out:
+        drain(m, out)
+    os.close(m)
+    with open(os.path.join(sys.argv[3], name + ".rc.tmp"), "w") as rc:
+        rc.write("%d\n" % p.wait())
+    os.rename(os.path.join(sys.argv[3], name + ".rc.tmp"), os.path.join(sys.argv[3], name + ".rc"))
+EOT
+ns_run python3 "$T/runner.py" session "$T/runner.fifo" "$T" > /dev/null 2>&1 &
+# as_user USER: pamtester's real uid is the invoking user's, as in su or sudo.
+as_user() { case $1 in alice) echo "setpriv --ruid=$ALICE_UID --euid=0";; bob) echo "setpriv --ruid=$BOB_UID --euid=0";; esac; }
+# in_session NAME COMMAND: runs COMMAND in the login session.
+in_session() { rm -f "$T/$1.rc" "$T/$1.out"; echo "$1 $2" > "$T/runner.fifo"; }
+session_wait() { wait_for "$T/$1.rc" 's/^\([0-9]*\)$/\1/p' 600; }
+# pam_run NAME SERVICE USER TTY ACTION(approve|deny|none) [ACCOUNT] [outside]
+# TTY is only a name for the record and the logs: records are bound to the
+# session, never to a name. "outside": another session (a new namespace).
 pam_run() {
 	out=$T/$1.out
-	timeout 60 "$NS_RUN" "$NS" $SAN_ENV stdbuf -oL pamtester -I rhost=127.0.0.1 -I tty="$4" "$2" "$3" authenticate < /dev/null > "$out" 2>&1 &
-	pid=$!
+	cmd="$(as_user "$3") pamtester -I rhost=127.0.0.1 -I tty=$4 $2 $3 authenticate"
+	if [ "${7:-}" = outside ]; then
+		timeout 60 "$NS_RUN" "$NS" $cmd < /dev/null > "$out" 2>&1 &
+		pid=$!
+	else
+		in_session "$1" "timeout 60 $cmd"
+	fi
 	if [ "$5" != none ] && code=$(wait_for "$out" 's/.*enter the code: //p'); then
 		if [ "$5" = deny ]; then approve "$A" "$code" "${6:-$3}" deny; else approve "$A" "$code" "${6:-$3}"; fi
 	fi
-	wait $pid; PRC=$?
+	if [ "${7:-}" = outside ]; then wait $pid; PRC=$?; else PRC=$(session_wait "$1"); fi
 }
 ok() { # name want_rc pattern
 	if [ "$PRC" = "$2" ] && grep -q -- "$3" "$T/$4.out"; then t_pass "$1"; else t_fail "$1" "rc=$PRC: $(tail -3 "$T/$4.out") | $(last_log)"; fi
@@ -79,14 +151,25 @@ pam_run reuse oidctest alice pts/9 none
 ok "IdP stopped: re-authentication from the record" 0 "successfully authenticated" reuse
 [ "$(helpers)" = "$n0" ] && t_pass "no helper started for it" || t_fail "helper started" "$(helpers) vs $n0"
 logged "syslog: reason=session_reuse" "result=success reason=session_reuse service=oidctest user=alice"
-pam_run othertty oidctest alice pts/8 none
-ok "another terminal (reuse = same_tty) -> device flow -> IdP down" 1 "cannot retrieve authentication info" othertty
-pam_run anytty oidcany alice pts/8 none
-ok "reuse = any serves another terminal" 0 "successfully authenticated" anytty
+pam_run othersession oidctest alice pts/9 none alice outside
+ok "another session, same terminal name -> device flow -> IdP down" 1 "cannot retrieve authentication info" othersession
+pam_run anyoutside oidcany alice pts/9 none alice outside
+ok "reuse = any never serves another session" 1 "cannot retrieve authentication info" anyoutside
+# Another terminal inside the session: a nested pty (its own session, a
+# descendant of the login session's process).
+in_session othertty "python3 $T/runner.py pty $(as_user alice) pamtester oidctest alice authenticate"
+PRC=$(session_wait othertty)
+ok "another terminal inside the session (reuse = same_tty) -> device flow -> IdP down" 1 "cannot retrieve authentication info" othertty
+in_session anytty "python3 $T/runner.py pty $(as_user alice) pamtester oidcany alice authenticate"
+PRC=$(session_wait anytty)
+ok "reuse = any serves another terminal inside the session" 0 "successfully authenticated" anytty
 pam_run sshd sshd alice ssh none
 ok "sshd never reuses (default reuse none)" 1 "cannot retrieve authentication info" sshd
 pam_run bob oidctest bob pts/9 none
 ok "alice's record does not serve bob" 1 "cannot retrieve authentication info" bob
+in_session rootcaller "timeout 60 pamtester oidctest alice authenticate"
+PRC=$(session_wait rootcaller)
+ok "...nor a caller whose invoking user is root (login, sshd)" 1 "cannot retrieve authentication info" rootcaller
 
 # max_age: a record older than that needs the IdP again.
 sleep 2.2
@@ -94,6 +177,15 @@ pam_run maxage oidcmaxage alice pts/9 none
 ok "max_age exceeded -> device flow" 1 "cannot retrieve authentication info" maxage
 pam_run maxage2 oidctest alice pts/9 none
 ok "...while another service still reuses it" 0 "successfully authenticated" maxage2
+# A service's own session_ttl: the record (made under the default 8 h) is
+# made 400 s old in the store.
+rec=$(ls "$STORE/$ALICE_UID"/*.json | head -1)
+old=$(($(date +%s) - 400))
+sed -i "s/\"created\":[0-9]*/\"created\":$old/; s/\"auth_time\":[0-9]*/\"auth_time\":$old/" "$rec"
+pam_run ttl oidcttl alice pts/9 none
+ok "a 400 s old record does not serve a service with session_ttl = 5m" 1 "cannot retrieve authentication info" ttl
+pam_run ttl2 oidctest alice pts/9 none
+ok "...while the default (8 h) service still reuses it" 0 "successfully authenticated" ttl2
 
 # Revocation takes effect on the very next PAM call.
 ns_run "$CLI" revoke --user alice > "$T/revoke.out" 2>&1 && grep -q "^revoked [0-9a-f]\{32\} (alice)" "$T/revoke.out" && t_pass "pam-oidc revoke --user alice" || t_fail "revoke" "$(cat "$T/revoke.out")"
@@ -168,13 +260,15 @@ ok "bob's login" 0 "successfully authenticated" bobbase
 n0=$(helpers)
 t0=$(now_ms)
 pids=
-for i in $(seq 64); do
-	u=alice; [ $((i % 2)) = 0 ] && u=bob
-	timeout 60 "$NS_RUN" "$NS" $SAN_ENV pamtester -I tty=pts/9 oidctest $u authenticate < /dev/null > "$T/par.$i" 2>&1 &
-	pids="$pids $!"
+cat > "$T/par.sh" <<EOT
+for i in \$(seq 64); do
+	if [ \$((i % 2)) = 0 ]; then u=bob; uid=$BOB_UID; else u=alice; uid=$ALICE_UID; fi
+	timeout 60 setpriv --ruid=\$uid --euid=0 pamtester -I tty=pts/9 oidctest \$u authenticate < /dev/null > $T/par.\$i 2>&1 &
 done
-# Only these: a bare wait would also wait for the syslog receiver.
-wait $pids
+wait
+EOT
+in_session par "sh $T/par.sh"
+session_wait par > /dev/null
 ms=$(($(now_ms) - t0))
 okn=$(grep -l "successfully authenticated" "$T"/par.* | wc -l)
 [ "$okn" = 64 ] && [ "$(helpers)" = "$n0" ] && t_pass "64 parallel re-authentications: 64 succeeded, 0 helpers, ${ms} ms" || t_fail "parallel" "$okn ok, helpers $(helpers) vs $n0"

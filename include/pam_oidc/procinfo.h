@@ -1,0 +1,44 @@
+/* What /proc says about a process: enough to tell one login session from
+ * another the way sudo binds its timestamp (tty device, session process,
+ * that process's start time). A pid alone is not an identity: pids are
+ * handed out again, a (pid, start time) pair is not. */
+#ifndef PAM_OIDC_PROCINFO_H
+#define PAM_OIDC_PROCINFO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* How far up the parent chain a caller may be from its session process. */
+#define PROC_MAX_DEPTH 64
+
+struct proc_id {
+	int64_t pid;
+	int64_t start;  /* field 22 of /proc/PID/stat, clock ticks since boot */
+};
+
+struct proc_stat {
+	int64_t pid, ppid, sid;
+	uint64_t tty;   /* controlling terminal as a dev_t; 0 = none */
+	int64_t start;
+};
+
+/* The facts a reuse decision needs about the process asking. */
+struct proc_caller {
+	uid_t uid;      /* real uid: the person who ran su/sudo */
+	uint64_t tty;   /* its controlling terminal (dev_t), 0 = none */
+	size_t n;       /* chain[0] is the caller, then its parents */
+	struct proc_id chain[PROC_MAX_DEPTH];
+};
+
+/* Parses the text of /proc/PID/stat (the name in parentheses may hold
+ * anything, so fields are counted after the last ')'). */
+int procinfo_parse_stat(const char *buf, size_t len, struct proc_stat *ps);
+/* pid 0 means this process. */
+int procinfo_read(int64_t pid, struct proc_stat *ps);
+/* The calling process: real uid, controlling tty, parent chain. */
+int procinfo_caller(struct proc_caller *c);
+/* 1 if id (pid and start time) is the caller or one of its parents. */
+int procinfo_chain_has(const struct proc_caller *c, const struct proc_id *id);
+
+#endif

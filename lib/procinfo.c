@@ -1,0 +1,131 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "pam_oidc/procinfo.h"
+
+/* proc(5): tty_nr keeps the minor in bits 0-7 and 20-31, the major in 8-19. */
+static uint64_t
+tty_nr_dev(unsigned long long nr)
+{
+	if (nr == 0)
+		return 0;
+	return (uint64_t)makedev((unsigned)((nr >> 8) & 0xfff), (unsigned)((nr & 0xff) | ((nr >> 12) & 0xfff00)));
+}
+
+int
+procinfo_parse_stat(const char *buf, size_t len, struct proc_stat *ps)
+{
+	char tmp[1024], *p, *end;
+	long long v[20];
+	int i;
+
+	if (len == 0 || len >= sizeof(tmp))
+		return -1;
+	memcpy(tmp, buf, len);
+	tmp[len] = '\0';
+	if ((p = strrchr(tmp, ')')) == NULL || p[1] != ' ')
+		return -1;
+	p += 2;
+	/* Fields 3 (state) to 22 (starttime). */
+	if (*p == '\0' || *p == ' ')
+		return -1;
+	p++;
+	for (i = 1; i < 20; i++) {
+		if (*p != ' ')
+			return -1;
+		p++;
+		errno = 0;
+		v[i] = strtoll(p, &end, 10);
+		if (errno != 0 || end == p)
+			return -1;
+		p = end;
+	}
+	if (*p != ' ' && *p != '\n' && *p != '\0')
+		return -1;
+	/* v[1] is field 4 (ppid), v[3] field 6 (session), v[4] field 7
+	 * (tty_nr), v[19] field 22 (starttime). */
+	if (v[1] < 0 || v[3] < 0 || v[19] < 0)
+		return -1;
+	errno = 0;
+	ps->pid = strtoll(tmp, &end, 10);
+	if (errno != 0 || end == tmp || *end != ' ' || ps->pid <= 0)
+		return -1;
+	ps->ppid = v[1];
+	ps->sid = v[3];
+	ps->tty = tty_nr_dev((unsigned long long)(unsigned int)v[4]);
+	ps->start = v[19];
+	return 0;
+}
+
+int
+procinfo_read(int64_t pid, struct proc_stat *ps)
+{
+	char path[64], buf[1024];
+	ssize_t n;
+	size_t len = 0;
+	int fd, r = -1;
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0)
+		snprintf(path, sizeof(path), "/proc/self/stat");
+	else
+		snprintf(path, sizeof(path), "/proc/%lld/stat", (long long)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return -1;
+	while (len < sizeof(buf) - 1) {
+		n = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > 0 && len < sizeof(buf) - 1)
+		r = procinfo_parse_stat(buf, len, ps);
+	close(fd);
+	return r;
+}
+
+int
+procinfo_caller(struct proc_caller *c)
+{
+	struct proc_stat ps;
+	int64_t pid = 0;
+
+	memset(c, 0, sizeof(*c));
+	c->uid = getuid();
+	if (procinfo_read(0, &ps) != 0)
+		return -1;
+	c->tty = ps.tty;
+	/* Up the parents until init (or a reaper outside our view). */
+	for (;;) {
+		c->chain[c->n].pid = ps.pid;
+		c->chain[c->n].start = ps.start;
+		c->n++;
+		pid = ps.ppid;
+		if (pid <= 1 || c->n == PROC_MAX_DEPTH || procinfo_read(pid, &ps) != 0)
+			break;
+	}
+	return 0;
+}
+
+int
+procinfo_chain_has(const struct proc_caller *c, const struct proc_id *id)
+{
+	size_t i;
+
+	if (id->pid <= 1)
+		return 0;
+	for (i = 0; i < c->n; i++)
+		if (c->chain[i].pid == id->pid && c->chain[i].start == id->start)
+			return 1;
+	return 0;
+}
