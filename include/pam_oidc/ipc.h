@@ -16,7 +16,6 @@
 #ifndef PAM_OIDC_IPC_H
 #define PAM_OIDC_IPC_H
 
-#include <signal.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -62,17 +61,16 @@ struct helper_proc {
 	pid_t pid;
 	int to;                 /* its stdin */
 	struct ipc_reader from; /* its stdout */
-	struct sigaction saved_chld;
-	int chld_saved;
 };
 
-/* fork + execve(path) with an empty environment, stdin/stdout on pipes,
- * stderr on /dev/null, every other descriptor closed; SIGCHLD is set to
- * the default (so the caller's handler cannot reap our child) until
- * helper_finish() restores it. */
+/* fork + execve(path) with an empty environment, in a session of its own
+ * (no controlling terminal), stdin on a socket, stdout on a pipe, stderr on
+ * /dev/null, every other descriptor closed. The caller's signal
+ * dispositions are left alone. */
 int helper_spawn(const char *path, struct helper_proc *h, struct oidc_error *err);
-/* Closes its stdin, waits up to grace_ms, then kills it; reaps it (waitpid
- * retried on EINTR); restores SIGCHLD. Returns its exit status or -1. */
+/* Closes its stdin, waits up to grace_ms for it to exit, kills its whole
+ * process group (SIGKILL) and reaps it. Returns its exit status, or -1 (also
+ * when the caller's SIGCHLD handling reaped it first). */
 int helper_finish(struct helper_proc *h, int grace_ms);
 
 /* Milliseconds on CLOCK_MONOTONIC. */
