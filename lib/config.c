@@ -71,6 +71,9 @@ static const struct key keys[] = {
 	{ "offline", K_ENUM, F(offline), 0, 0, offline_names },
 	{ "revoke_on_logout", K_BOOL, F(revoke_on_logout), 0, 0, NULL },
 	{ "account_requires_session", K_BOOL, F(account_requires_session), 0, 0, NULL },
+	{ "max_flows", K_NUM, F(max_flows), 0, 4096, NULL },
+	{ "max_flows_per_host", K_NUM, F(max_flows_per_host), 0, 4096, NULL },
+	{ "max_flows_per_user", K_NUM, F(max_flows_per_user), 0, 4096, NULL },
 };
 #undef F
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -107,6 +110,9 @@ config_init(struct oidc_config *cfg)
 	cfg->prompt = PROMPT_ENTER;
 	cfg->reuse = REUSE_DEFAULT;
 	cfg->offline = OFFLINE_DENY;
+	cfg->max_flows = 32;
+	cfg->max_flows_per_host = 4;
+	cfg->max_flows_per_user = 3;
 	if (set_default(cfg, "scopes", "openid profile email groups") != 0 ||
 	    set_default(cfg, "helper", PAM_OIDC_HELPER_PATH) != 0 ||
 	    set_default(cfg, "helper_user", "nobody") != 0 ||

@@ -66,6 +66,10 @@ struct oidc_config {
 	enum offline_mode offline;
 	int revoke_on_logout;
 	int account_requires_session;
+	/* concurrent device flows (0: no cap) */
+	long max_flows;
+	long max_flows_per_host;
+	long max_flows_per_user;
 };
 
 /* Compile-time defaults. */
