@@ -46,7 +46,9 @@ void ipc_reader_clear(struct ipc_reader *r);
  * forever); -1: EOF, I/O error, oversized or non-JSON line (err says). */
 int ipc_read(struct ipc_reader *r, int timeout_ms, json_t **out, struct oidc_error *err);
 
-/* Writes one message and its newline; the serialised copy is wiped. */
+/* Writes one message and its newline; the serialised copy is wiped. On a
+ * socket (the helper's stdin) with MSG_NOSIGNAL: a peer that is gone is an
+ * error (EPIPE), never a SIGPIPE. */
 int ipc_write(int fd, const json_t *msg, struct oidc_error *err);
 
 /* Checks an event from the helper before anything in it is used: a known
