@@ -78,6 +78,9 @@ static const struct key keys[] = {
 	{ "allowed_system_users", K_LIST, F(allowed_system_users), 0, 0, NULL },
 	{ "jwks_file", K_PATH, F(jwks_file), 0, 0, NULL },
 	{ "jwks_pins", K_LIST, F(jwks_pins), 0, 0, NULL },
+	{ "max_flows", K_NUM, F(max_flows), 0, 4096, NULL },
+	{ "max_flows_per_host", K_NUM, F(max_flows_per_host), 0, 4096, NULL },
+	{ "max_flows_per_user", K_NUM, F(max_flows_per_user), 0, 4096, NULL },
 };
 #undef F
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -114,6 +117,9 @@ config_init(struct oidc_config *cfg)
 	cfg->prompt = PROMPT_ENTER;
 	cfg->reuse = REUSE_DEFAULT;
 	cfg->offline = OFFLINE_DENY;
+	cfg->max_flows = 32;
+	cfg->max_flows_per_host = 4;
+	cfg->max_flows_per_user = 3;
 	if (set_default(cfg, "scopes", "openid profile email groups") != 0 ||
 	    set_default(cfg, "helper", PAM_OIDC_HELPER_PATH) != 0 ||
 	    set_default(cfg, "helper_user", PAM_OIDC_HELPER_USER) != 0 ||

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -132,7 +133,13 @@ ipc_write(int fd, const json_t *msg, struct oidc_error *err)
 	len = strlen(s);
 	s[len] = '\n';   /* json_dumps leaves room for the NUL we replace */
 	while (off < len + 1) {
-		n = write(fd, s + off, len + 1 - off);
+		/* To the helper (a socket): MSG_NOSIGNAL, so a helper that has
+		 * already exited costs an EPIPE, never a SIGPIPE that would kill
+		 * sshd, sudo or login. The helper writes to its stdout pipe and
+		 * ignores SIGPIPE itself. */
+		n = send(fd, s + off, len + 1 - off, MSG_NOSIGNAL);
+		if (n < 0 && errno == ENOTSOCK)
+			n = write(fd, s + off, len + 1 - off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -225,7 +232,6 @@ close_from(int lowfd)
 int
 helper_spawn(const char *path, struct helper_proc *h, struct oidc_error *err)
 {
-	struct sigaction dfl;
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, devnull;
 	char *const argv[] = { (char *)"pam_oidc_helper", NULL };
 	char *const envp[] = { NULL };
@@ -240,37 +246,42 @@ helper_spawn(const char *path, struct helper_proc *h, struct oidc_error *err)
 		return oidc_error_set(err, OIDC_E_CONFIG, "helper path %s is not absolute", path);
 	if (access(path, X_OK) != 0)
 		return oidc_error_set(err, OIDC_E_CONFIG, "helper %s is not executable: %s", path, strerror(errno));
-	if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) {
-		oidc_error_set(err, OIDC_E_IO, "pipe: %s", strerror(errno));
+	/* Its stdin is a socket so that ipc_write() can send with MSG_NOSIGNAL;
+	 * a closed socket reads as EOF, the helper's cancel, like a pipe. */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in) != 0 || pipe2(out, O_CLOEXEC) != 0) {
+		oidc_error_set(err, OIDC_E_IO, "socketpair/pipe: %s", strerror(errno));
 		goto fail;
 	}
-	memset(&dfl, 0, sizeof(dfl));
-	dfl.sa_handler = SIG_DFL;
-	sigemptyset(&dfl.sa_mask);
-	if (sigaction(SIGCHLD, &dfl, &h->saved_chld) == 0)
-		h->chld_saved = 1;
+	/* SIGCHLD stays as the caller set it (sshd and sudo rely on their
+	 * handler, and may be threaded): helper_finish() copes with a handler
+	 * that reaps our child first. */
 	pid = fork();
 	if (pid < 0) {
 		oidc_error_set(err, OIDC_E_IO, "fork: %s", strerror(errno));
 		goto fail;
 	}
 	if (pid == 0) {
-		/* Child: async-signal-safe calls only. */
+		/* Child: async-signal-safe calls only. A session of its own: no
+		 * controlling terminal (a taken-over helper must never reach the
+		 * caller's terminal, e.g. TIOCSTI into the shell that follows)
+		 * and a process group of its own that helper_finish() kills. */
+		if (setsid() < 0)
+			_exit(127);
 		sigfillset(&all);
 		sigprocmask(SIG_UNBLOCK, &all, NULL);
-		if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0)
+		if (dup2(in[1], 0) < 0 || dup2(out[1], 1) < 0)
 			_exit(127);
-		devnull = open("/dev/null", O_WRONLY);
+		devnull = open("/dev/null", O_WRONLY | O_NOCTTY);
 		if (devnull < 0 || dup2(devnull, 2) < 0)
 			_exit(127);
 		close_from(3);
 		execve(path, argv, envp);
 		_exit(127);
 	}
-	close(in[0]);
+	close(in[1]);
 	close(out[1]);
 	h->pid = pid;
-	h->to = in[1];
+	h->to = in[0];
 	ipc_reader_init(&h->from, out[0]);
 	return 0;
 fail:
@@ -280,18 +291,28 @@ fail:
 		if (out[i] >= 0)
 			close(out[i]);
 	}
-	if (h->chld_saved) {
-		sigaction(SIGCHLD, &h->saved_chld, NULL);
-		h->chld_saved = 0;
-	}
 	return -1;
 }
 
+/* Ends the helper's whole process group, then reaps the helper.
+ *
+ * The group id is the helper's pid (setsid() in helper_spawn()). It is
+ * ours to signal only while the helper is alive or an unreaped zombie:
+ * then no other process can have that pid, so no other group can have
+ * that id. waitid(WNOWAIT) sees the exit without reaping; the group is
+ * killed while we still hold the zombie, and only then reaped.
+ *
+ * If the caller's SIGCHLD handler (or SIGCHLD set to SIG_IGN) reaped the
+ * helper first, waitid() fails with ECHILD: the pid, and with it the
+ * group id, may already belong to someone else, so nothing is signalled.
+ * What the group still held then lives on, but without a controlling
+ * terminal (setsid()) and as the unprivileged helper user. */
 int
 helper_finish(struct helper_proc *h, int grace_ms)
 {
 	long long deadline = ipc_now_ms() + grace_ms;
 	int status = -1, killed = 0;
+	siginfo_t si;
 	pid_t w;
 
 	if (h->to >= 0) {
@@ -300,21 +321,27 @@ helper_finish(struct helper_proc *h, int grace_ms)
 	}
 	if (h->pid > 0) {
 		for (;;) {
-			w = waitpid(h->pid, &status, killed ? 0 : WNOHANG);
-			if (w == h->pid)
-				break;
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0) {
-				status = -1;
+			memset(&si, 0, sizeof(si));
+			if (waitid(P_PID, (id_t)h->pid, &si, WEXITED | WNOHANG | WNOWAIT) != 0) {
+				if (errno == EINTR)
+					continue;
+				break;   /* ECHILD: reaped by the caller's handler; never signal it */
+			}
+			if (si.si_pid == h->pid) {
+				/* A zombie we hold: the group id is still ours. */
+				kill(-h->pid, SIGKILL);
+				while ((w = waitpid(h->pid, &status, 0)) < 0 && errno == EINTR)
+					;
+				if (w != h->pid)
+					status = -1;
 				break;
 			}
 			if (!killed && ipc_now_ms() >= deadline) {
-				kill(h->pid, SIGKILL);
+				/* Alive: the group id is ours. */
+				kill(-h->pid, SIGKILL);
 				killed = 1;
-				continue;
 			}
-			if (!killed) {
+			{
 				struct timespec ts = { 0, 10 * 1000 * 1000 };
 
 				nanosleep(&ts, NULL);
@@ -327,10 +354,6 @@ helper_finish(struct helper_proc *h, int grace_ms)
 		h->from.fd = -1;
 	}
 	ipc_reader_clear(&h->from);
-	if (h->chld_saved) {
-		sigaction(SIGCHLD, &h->saved_chld, NULL);
-		h->chld_saved = 0;
-	}
 	if (status >= 0 && WIFEXITED(status))
 		return WEXITSTATUS(status);
 	return -1;

@@ -23,6 +23,7 @@
 #include "pam_oidc/identity.h"
 #include "pam_oidc/procinfo.h"
 #include "pam_oidc/qr.h"
+#include "pam_oidc/ratelimit.h"
 #include "pam_oidc/session.h"
 
 #define PAM_VISIBLE __attribute__((visibility("default")))
@@ -231,31 +232,53 @@ free_lines(char **lines, int n)
 		free(lines[i]);
 }
 
-/* The device flow with the person: returns OIDC_OK with f->tokens set. */
+/* Waits for the approval as flow_login_wait() does; the made-up flow of
+ * an unknown user (fake) just takes the same time. */
+static enum flow_state
+wait_approval(struct oidc_flow *f, const json_t *fake, long long ms, struct oidc_error *err)
+{
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+
+	if (fake == NULL)
+		return flow_login_wait(f, (int)ms, err);
+	while (ms > 0 && nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+	return FLOW_PENDING;
+}
+
+/* The device flow with the person: returns OIDC_OK with f->tokens set.
+ * With fake (an unknown user, finding 11 of issue 12), the same lines,
+ * prompts and waits, with no helper and no request to the IdP. */
 static enum oidc_reason
-run_device_flow(struct attempt *a, const struct oidc_config *cfg, struct oidc_flow *f, struct oidc_error *err)
+run_device_flow(struct attempt *a, const struct oidc_config *cfg, struct oidc_flow *f, const json_t *fake,
+    struct oidc_error *err)
 {
 	static const char enter_prompt[] = "Press Enter after you have approved the sign-in: ";
-	long long deadline = a->t0 + cfg->timeout * 1000;
+	long long deadline = a->t0 + cfg->timeout * 1000, t = ipc_now_ms();
+	const json_t *dev = fake;
 	char *lines[MAX_MSGS];
 	char *ans = NULL;
 	enum flow_state st;
 	long interval;
 	int n, rc;
 
-	if (flow_login_start(f, cfg, err) != 0)
-		return err->reason;
-	interval = (long)json_integer_value(json_object_get(f->device, "interval"));
+	if (fake == NULL) {
+		if (flow_login_start(f, cfg, err) != 0)
+			return err->reason;
+		dev = f->device;
+		ratelimit_remember_device(cfg, dev, ipc_now_ms() - t);
+	}
+	interval = (long)json_integer_value(json_object_get(dev, "interval"));
 	if (interval <= 0)
 		interval = 5;
-	n = device_lines(a, cfg, f->device, lines, MAX_MSGS - 1);
+	n = device_lines(a, cfg, dev, lines, MAX_MSGS - 1);
 	if (cfg->prompt == PROMPT_AUTO) {
 		/* sudo, su and login show info at once: just wait. */
 		rc = converse(a, lines, n, NULL, NULL);
 		free_lines(lines, n);
 		if (rc != PAM_SUCCESS)
 			return oidc_error_set(err, OIDC_E_USAGE, "conversation failed"), OIDC_E_USAGE;
-		st = flow_login_wait(f, (int)(deadline - ipc_now_ms() > 0 ? deadline - ipc_now_ms() : 0), err);
+		st = wait_approval(f, fake, deadline - ipc_now_ms() > 0 ? deadline - ipc_now_ms() : 0, err);
 		if (st == FLOW_DONE)
 			return OIDC_OK;
 		if (st == FLOW_PENDING)
@@ -277,7 +300,7 @@ run_device_flow(struct attempt *a, const struct oidc_config *cfg, struct oidc_fl
 		}
 		/* The IdP is polled on its interval; give it one more poll. */
 		left = deadline - ipc_now_ms();
-		st = flow_login_wait(f, (int)(left <= 0 ? 0 : (left < (interval + 1) * 1000 ? left : (interval + 1) * 1000)),
+		st = wait_approval(f, fake, left <= 0 ? 0 : (left < (interval + 1) * 1000 ? left : (interval + 1) * 1000),
 		    err);
 		if (st == FLOW_DONE)
 			return OIDC_OK;
@@ -291,7 +314,7 @@ run_device_flow(struct attempt *a, const struct oidc_config *cfg, struct oidc_fl
 		{
 			char code[80], *msg = NULL;
 
-			flow_sanitize(code, sizeof(code), json_string_value(json_object_get(f->device, "user_code")));
+			flow_sanitize(code, sizeof(code), json_string_value(json_object_get(dev, "user_code")));
 			n = 0;
 			if (asprintf(&msg, "Not approved yet (%lld s left). Approve code %s, then press Enter.",
 			    left / 1000, code) > 0)
@@ -536,6 +559,62 @@ bind_to_caller_session(pam_handle_t *pamh, json_t *rec)
 	(void)session_record_bind(rec, &anchor, self.tty);
 }
 
+/* Finding 12 of issue 12: a device flow (real or made up) holds a slot
+ * under each cap until it ends; over a cap it is refused at once. */
+static int
+take_flow_slots(struct attempt *a, const struct oidc_config *cfg, struct flow_slots *slots)
+{
+	struct oidc_error err = { 0 };
+	enum ratelimit_cap full = RATELIMIT_TOTAL;
+	char detail[128];
+	int r = ratelimit_take(cfg, a->rhost, a->user, slots, &full, &err);
+
+	if (r == 0)
+		return PAM_SUCCESS;
+	if (r < 0) {
+		log_attempt(a, PAM_SERVICE_ERR, oidc_reason_code(err.reason), err.text);
+		say(a, PAM_ERROR_MSG, "%s", user_message_for(err.reason));
+		return PAM_SERVICE_ERR;
+	}
+	snprintf(detail, sizeof(detail), "%s=%ld reached (concurrent device flows, pam_oidc.conf(5))",
+	    ratelimit_cap_key(full), full == RATELIMIT_HOST ? cfg->max_flows_per_host :
+	    full == RATELIMIT_USER ? cfg->max_flows_per_user : cfg->max_flows);
+	log_attempt(a, PAM_AUTH_ERR, "too_many_flows", detail);
+	say(a, PAM_ERROR_MSG, "Too many sign-ins are in progress; try again in a minute.");
+	return PAM_AUTH_ERR;
+}
+
+/* Finding 11 of issue 12: an unknown user sees what a real one sees (a
+ * code in the IdP's format, its verification URI, the same waits and the
+ * same final message) so that ssh cannot enumerate accounts; no helper
+ * runs and the IdP hears nothing. The admin still reads unknown_user. */
+static int
+unknown_user(struct attempt *a, const struct oidc_config *cfg, struct flow_slots *slots)
+{
+	struct oidc_error err = { 0 };
+	struct oidc_flow none;   /* never started: a made-up flow has no helper */
+	long long latency = 0;
+	enum oidc_reason why;
+	json_t *fake;
+	int rc;
+
+	memset(&none, 0, sizeof(none));
+	if ((rc = take_flow_slots(a, cfg, slots)) != PAM_SUCCESS)
+		return rc;
+	if ((fake = ratelimit_fake_device(cfg, &latency)) == NULL) {
+		log_attempt(a, PAM_USER_UNKNOWN, "unknown_user", "no made-up flow (out of memory)");
+		return PAM_USER_UNKNOWN;
+	}
+	/* As long as the IdP took to answer the last real flow. */
+	(void)wait_approval(&none, fake, latency, &err);
+	why = run_device_flow(a, cfg, &none, fake, &err);
+	json_decref(fake);
+	log_attempt(a, PAM_USER_UNKNOWN, "unknown_user", NULL);
+	if (why != OIDC_E_USAGE)
+		say(a, PAM_ERROR_MSG, "%s", user_message_for(why));
+	return PAM_USER_UNKNOWN;
+}
+
 static int
 authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
@@ -544,6 +623,7 @@ authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct oidc_error err = { 0 };
 	struct oidc_flow flow;
 	struct session_store st = { -1, -1 };
+	struct flow_slots slots;
 	struct passwd *pw;
 	json_t *claims = NULL, *rec = NULL;
 	const char *id_token;
@@ -553,6 +633,7 @@ authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 
 	memset(&a, 0, sizeof(a));
 	memset(&flow, 0, sizeof(flow));
+	ratelimit_init(&slots);
 	a.pamh = pamh;
 	a.t0 = ipc_now_ms();
 	a.silent = (flags & PAM_SILENT) != 0;
@@ -577,8 +658,7 @@ authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		goto out;
 	}
 	if ((pw = pam_modutil_getpwnam(pamh, a.user)) == NULL) {
-		log_attempt(&a, PAM_USER_UNKNOWN, "unknown_user", NULL);
-		rc = PAM_USER_UNKNOWN;
+		rc = unknown_user(&a, &cfg, &slots);
 		goto out;
 	}
 	uid = pw->pw_uid;
@@ -594,8 +674,10 @@ authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	if (have_store && (rc = try_reuse(&a, &cfg, &st, uid)) == PAM_SUCCESS)
 		goto out;
 
+	if ((rc = take_flow_slots(&a, &cfg, &slots)) != PAM_SUCCESS)
+		goto out;
 	flow_started = 1;
-	why = run_device_flow(&a, &cfg, &flow, &err);
+	why = run_device_flow(&a, &cfg, &flow, NULL, &err);
 	if (why != OIDC_OK)
 		goto fail;
 	id_token = json_string_value(json_object_get(flow.tokens, "id_token"));
@@ -654,6 +736,7 @@ fail:
 out:
 	if (flow_started)
 		flow_end(&flow);
+	ratelimit_release(&slots);
 	if (rec != NULL) {
 		const char *rt = json_string_value(json_object_get(rec, "refresh_token"));
 

@@ -72,6 +72,10 @@ struct oidc_config {
 	/* pinned keys (finding 2): a root-owned JWKS file, or thumbprints */
 	char *jwks_file;
 	char *jwks_pins;
+	/* concurrent device flows (0: no cap) */
+	long max_flows;
+	long max_flows_per_host;
+	long max_flows_per_user;
 };
 
 /* Compile-time defaults. */

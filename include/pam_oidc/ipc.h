@@ -16,7 +16,6 @@
 #ifndef PAM_OIDC_IPC_H
 #define PAM_OIDC_IPC_H
 
-#include <signal.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -47,7 +46,9 @@ void ipc_reader_clear(struct ipc_reader *r);
  * forever); -1: EOF, I/O error, oversized or non-JSON line (err says). */
 int ipc_read(struct ipc_reader *r, int timeout_ms, json_t **out, struct oidc_error *err);
 
-/* Writes one message and its newline; the serialised copy is wiped. */
+/* Writes one message and its newline; the serialised copy is wiped. On a
+ * socket (the helper's stdin) with MSG_NOSIGNAL: a peer that is gone is an
+ * error (EPIPE), never a SIGPIPE. */
 int ipc_write(int fd, const json_t *msg, struct oidc_error *err);
 
 /* Checks an event from the helper before anything in it is used: a known
@@ -62,17 +63,16 @@ struct helper_proc {
 	pid_t pid;
 	int to;                 /* its stdin */
 	struct ipc_reader from; /* its stdout */
-	struct sigaction saved_chld;
-	int chld_saved;
 };
 
-/* fork + execve(path) with an empty environment, stdin/stdout on pipes,
- * stderr on /dev/null, every other descriptor closed; SIGCHLD is set to
- * the default (so the caller's handler cannot reap our child) until
- * helper_finish() restores it. */
+/* fork + execve(path) with an empty environment, in a session of its own
+ * (no controlling terminal), stdin on a socket, stdout on a pipe, stderr on
+ * /dev/null, every other descriptor closed. The caller's signal
+ * dispositions are left alone. */
 int helper_spawn(const char *path, struct helper_proc *h, struct oidc_error *err);
-/* Closes its stdin, waits up to grace_ms, then kills it; reaps it (waitpid
- * retried on EINTR); restores SIGCHLD. Returns its exit status or -1. */
+/* Closes its stdin, waits up to grace_ms for it to exit, kills its whole
+ * process group (SIGKILL) and reaps it. Returns its exit status, or -1 (also
+ * when the caller's SIGCHLD handling reaped it first). */
 int helper_finish(struct helper_proc *h, int grace_ms);
 
 /* Milliseconds on CLOCK_MONOTONIC. */

@@ -26,11 +26,16 @@ prompt = auto
 [oidcgroups]
 prompt = auto
 allowed_groups = admins
+
+[oidcunknown]
+prompt = auto
+timeout = 10
 EOT
 chmod 644 "$CONF"
 ns_setup "$CONF"
 cp "$NS/pam.d/oidctest" "$NS/pam.d/oidcauto"
 cp "$NS/pam.d/oidctest" "$NS/pam.d/oidcgroups"
+cp "$NS/pam.d/oidctest" "$NS/pam.d/oidcunknown"
 
 # Module hygiene: only pam_sm_* exported, no libcurl.
 syms=$(nm -D --defined-only "$MODULE" | awk '$2 == "T" {print $3}' | sort | tr '\n' ' ')
@@ -98,8 +103,12 @@ check_log "syslog names the policy rule" "reason=policy_denied"
 pam_run groups2 oidcgroups alice alice autoapprove
 check "allowed_groups hit -> success" 0 "successfully authenticated" "$T/groups2.out"
 
-pam_run unknown oidcauto nosuchuser alice none
-check "unknown local user -> PAM_USER_UNKNOWN" 1 "User not known" "$T/unknown.out"
+# An unknown user waits out a made-up code like a real one (issue 12,
+# finding 11; tests/e2e/test_enum.sh attacks it over sshd).
+pam_run unknown oidcunknown nosuchuser alice none
+check "unknown local user -> made-up code, then PAM_USER_UNKNOWN" 1 "User not known" "$T/unknown.out"
+grep -q "enter the code: [BCDFGHJKLMNPQRSTVWXZ]\{4\}-[BCDFGHJKLMNPQRSTVWXZ]\{4\}$" "$T/unknown.out" && grep -q "expired before it was approved" "$T/unknown.out"* && t_pass "unknown user: a code in the IdP's format, the same final message" || t_fail "unknown user flow" "$(cat "$T/unknown.out"*)"
+check_log "syslog: unknown_user for the admin" "reason=unknown_user service=oidcunknown user=nosuchuser"
 pam_run badname oidcauto '../etc' alice none
 check "invalid user name -> PAM_USER_UNKNOWN" 1 "User not known" "$T/badname.out"
 check_log "syslog: invalid name not echoed" "reason=invalid_user_name service=oidcauto user=(invalid)"

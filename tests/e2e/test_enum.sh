@@ -1,0 +1,91 @@
+#!/bin/bash
+# Issue 12, finding 11: user enumeration over ssh. Through a real sshd with
+# keyboard-interactive (SSH_ASKPASS), an unknown user must see what a real
+# user sees (a code in the IdP's format, the IdP's URI, the same prompts and
+# the same "Not approved yet" loop until the timeout), not a refusal at
+# once; and no helper may start for them (no request to the IdP).
+. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/e2e/lib.sh"
+trap 'ns_cleanup; [ -s "$NS/sshd.pid" ] && kill "$(cat "$NS/sshd.pid")" 2>/dev/null; cleanup' EXIT
+E2E=$top_srcdir/tests/e2e
+
+A=$T/idpA
+ISS=$(idp_start idpA OP_INTERVAL=1) || { t_fail "start IdP" "$(cat "$A/op.log")"; t_done; }
+cat > "$T/helper-count.sh" <<EOT
+#!/bin/sh
+echo started >> $T/helper.count
+exec $HELPER
+EOT
+chmod 755 "$T/helper-count.sh"
+: > "$T/helper.count"
+CONF=$T/pam_oidc.conf
+cat > "$CONF" <<EOT
+issuer = $ISS
+client_id = pam-oidc
+scopes = openid profile email
+ca_file = $A/ca.pem
+helper = $T/helper-count.sh
+timeout = 10
+reuse = none
+EOT
+chmod 644 "$CONF"
+ns_setup "$CONF"
+
+PORT=$((20000 + RANDOM % 20000))
+ssh-keygen -q -t ed25519 -N '' -f "$NS/hostkey"
+cat > "$NS/sshd_config" <<EOT
+Port $PORT
+ListenAddress 127.0.0.1
+HostKey $NS/hostkey
+PidFile $NS/sshd.pid
+UsePAM yes
+KbdInteractiveAuthentication yes
+PasswordAuthentication no
+PubkeyAuthentication no
+AuthenticationMethods keyboard-interactive
+PermitRootLogin no
+StrictModes no
+LogLevel VERBOSE
+EOT
+ns_run /usr/sbin/sshd -D -e -f "$NS/sshd_config" > "$T/sshd.log" 2>&1 &
+for _ in $(seq 100); do grep -q "Server listening" "$T/sshd.log" && break; sleep 0.05; done
+SSH="ssh -p $PORT -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o PreferredAuthentications=keyboard-interactive -o NumberOfPasswordPrompts=1"
+
+# ssh_try NAME ACCOUNT: nobody approves; askpass.sh logs every prompt and presses Enter.
+ssh_try() {
+	log=$T/$1.askpass
+	rm -f "$log"*; : > "$log.done"   # .done: askpass.sh approves nothing
+	ASKPASS_LOG=$log ASKPASS_ACCOUNT=$2 APPROVE_SH=$IDP/approve.sh IDP_DIR=$A \
+	SSH_ASKPASS=$E2E/askpass.sh SSH_ASKPASS_REQUIRE=force DISPLAY=:0 \
+		timeout 60 setsid -w $SSH "$2@127.0.0.1" true < /dev/null > "$T/$1.out" 2> "$T/$1.err"
+	SRC=$?
+}
+# The first prompt with the user name, code and host-specific parts masked.
+shape() {
+	sed '/^---$/q' "$1" | sed -e "s/$2/USER/g" -e 's/[A-Z]\{4\}-[A-Z]\{4\}/CODE/g'
+}
+
+ssh_try real alice
+[ $SRC = 255 ] && grep -q "Permission denied" "$T/real.err" && grep -q "Not approved yet" "$T/real.askpass" &&
+	t_pass "real user, nobody approves: code, 'Not approved yet' loop, Permission denied" ||
+	t_fail "real user" "rc=$SRC $(tail -3 "$T/real.err") $(tail -5 "$T/real.askpass")"
+
+n0=$(wc -l < "$T/helper.count")
+ssh_try unknown nosuchuser
+n1=$(wc -l < "$T/helper.count")
+grep -q "enter the code: [BCDFGHJKLMNPQRSTVWXZ]\{4\}-[BCDFGHJKLMNPQRSTVWXZ]\{4\}" "$T/unknown.askpass" 2>/dev/null &&
+	t_pass "unknown user over sshd: not refused at once, shown a code in the IdP's format" ||
+	t_fail "unknown user is shown a code" "rc=$SRC prompts: $(cat "$T/unknown.askpass" 2>/dev/null | head -8) | $(last_log)"
+if [ -s "$T/unknown.askpass" ] && [ "$(shape "$T/unknown.askpass" nosuchuser)" = "$(shape "$T/real.askpass" alice)" ]; then
+	t_pass "unknown user's first prompt has the real user's shape (same lines, URI, Enter prompt)"
+else
+	t_fail "same prompt shape" "$(diff <(shape "$T/real.askpass" alice) <(shape "$T/unknown.askpass" nosuchuser))"
+fi
+[ $SRC = 255 ] && grep -q "Permission denied" "$T/unknown.err" && grep -q "Not approved yet" "$T/unknown.askpass" 2>/dev/null &&
+	t_pass "unknown user: the same 'Not approved yet' loop, then Permission denied" ||
+	t_fail "unknown user loop" "rc=$SRC $(tail -3 "$T/unknown.err")"
+[ "$n1" = "$n0" ] && t_pass "no helper started for the unknown user (no IdP request)" || t_fail "helper started for unknown user" "$n0 -> $n1"
+grep 'pam_oidc' "$T/syslog.log" | grep -q "reason=unknown_user service=sshd user=nosuchuser" &&
+	t_pass "syslog still says reason=unknown_user (sshd passes the unknown name to PAM as typed)" ||
+	t_fail "syslog unknown_user" "$(grep pam_oidc "$T/syslog.log" | tail -2)"
+t_done
