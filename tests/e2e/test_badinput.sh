@@ -23,23 +23,23 @@ dev='{"event":"device","verification_uri":"https://127.0.0.1:1/device","user_cod
 case \$mode in
 exit0) exit 0 ;;
 exit1) exit 1 ;;
-garbage) echo 'this is not json'; exec sleep 20 ;;
-notobject) echo '["event","device"]'; exec sleep 20 ;;
-huge) head -c 5000000 /dev/zero | tr '\\0' a; exec sleep 20 ;;
-unknown) echo '{"event":"shell","cmd":"id"}'; exec sleep 20 ;;
-httpuri) echo '{"event":"device","verification_uri":"http://evil.test/","user_code":"AB","expires_in":600,"interval":1}'; exec sleep 20 ;;
-longcode) printf '{"event":"device","verification_uri":"https://127.0.0.1:1/d","user_code":"%0100d","expires_in":600,"interval":1}\n' 0; exec sleep 20 ;;
-escape) echo '{"event":"device","verification_uri":"https://127.0.0.1:1/d","user_code":"\\u001b]0;pwned\\u0007\\u001b[2J","expires_in":600,"interval":1}'; exec sleep 20 ;;
+garbage) echo 'this is not json'; exec sleep 20.0417 ;;
+notobject) echo '["event","device"]'; exec sleep 20.0417 ;;
+huge) head -c 5000000 /dev/zero | tr '\\0' a; exec sleep 20.0417 ;;
+unknown) echo '{"event":"shell","cmd":"id"}'; exec sleep 20.0417 ;;
+httpuri) echo '{"event":"device","verification_uri":"http://evil.test/","user_code":"AB","expires_in":600,"interval":1}'; exec sleep 20.0417 ;;
+longcode) printf '{"event":"device","verification_uri":"https://127.0.0.1:1/d","user_code":"%0100d","expires_in":600,"interval":1}\n' 0; exec sleep 20.0417 ;;
+escape) echo '{"event":"device","verification_uri":"https://127.0.0.1:1/d","user_code":"\\u001b]0;pwned\\u0007\\u001b[2J","expires_in":600,"interval":1}'; exec sleep 20.0417 ;;
 die_at_start) kill -9 \$\$ ;;
 die_after_device) echo "\$dev"; sleep 1; kill -9 \$\$ ;;
 die_after_pending) echo "\$dev"; echo '{"event":"pending","interval":1,"polls":1}'; sleep 1; kill -9 \$\$ ;;
-close_after_device) echo "\$dev"; exec 1>&-; exec sleep 20 ;;
-hang) exec sleep 60 ;;
-hang_after_device) echo "\$dev"; exec sleep 60 ;;
-error_event) echo "\$dev"; echo '{"event":"error","code":"access_denied","message":"denied \\u001b[31m"}'; exec sleep 20 ;;
-tokens_bad_type) echo "\$dev"; echo '{"event":"tokens","id_token":42}'; exec sleep 20 ;;
-tokens_unsigned) echo "\$dev"; echo '{"event":"tokens","id_token":"eyJhbGciOiJub25lIn0.eyJpc3MiOiJodHRwczovLzEyNy4wLjAuMToxIiwic3ViIjoiYWxpY2UiLCJhdWQiOiJwYW0tb2lkYyIsImV4cCI6NDEwMjQ0NDgwMCwiaWF0IjoxNzAwMDAwMDAwLCJwcmVmZXJyZWRfdXNlcm5hbWUiOiJhbGljZSJ9."}'; exec sleep 20 ;;
-tokens_none) echo "\$dev"; echo '{"event":"tokens"}'; exec sleep 20 ;;
+close_after_device) echo "\$dev"; exec 1>&-; exec sleep 20.0417 ;;
+hang) exec sleep 60.0417 ;;
+hang_after_device) echo "\$dev"; exec sleep 60.0417 ;;
+error_event) echo "\$dev"; echo '{"event":"error","code":"access_denied","message":"denied \\u001b[31m"}'; exec sleep 20.0417 ;;
+tokens_bad_type) echo "\$dev"; echo '{"event":"tokens","id_token":42}'; exec sleep 20.0417 ;;
+tokens_unsigned) echo "\$dev"; echo '{"event":"tokens","id_token":"eyJhbGciOiJub25lIn0.eyJpc3MiOiJodHRwczovLzEyNy4wLjAuMToxIiwic3ViIjoiYWxpY2UiLCJhdWQiOiJwYW0tb2lkYyIsImV4cCI6NDEwMjQ0NDgwMCwiaWF0IjoxNzAwMDAwMDAwLCJwcmVmZXJyZWRfdXNlcm5hbWUiOiJhbGljZSJ9."}'; exec sleep 20.0417 ;;
+tokens_none) echo "\$dev"; echo '{"event":"tokens"}'; exec sleep 20.0417 ;;
 esac
 exit 2
 EOT
@@ -59,7 +59,8 @@ chmod 644 "$CONF"
 ns_setup "$CONF"
 RECS=$NS/run/pam_oidc/sessions
 
-fakes() { for p in /proc/[0-9]*; do tr '\0' ' ' < "$p/cmdline" 2>/dev/null | grep -q "^/bin/sh $FAKE\|^sleep [26]0" && echo "${p#/proc/}"; done; }
+# The fakes sleep for an odd time, so that no other suite's sleep counts.
+fakes() { for p in /proc/[0-9]*; do tr '\0' ' ' < "$p/cmdline" 2>/dev/null | grep -q "^/bin/sh $FAKE\|^sleep [26]0\.0417" && echo "${p#/proc/}"; done; }
 records() { find "$RECS" -name '*.json' 2>/dev/null | wc -l; }
 
 # helper_case MODE WANT_RC PAM_TEXT LOG_TEXT LIMIT_S

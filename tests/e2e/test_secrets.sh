@@ -71,9 +71,18 @@ if grep -qiE 'device_code|client_secret|secret=' "$T/syslog.log"; then t_fail "n
 printf '[sudo]\nreuse = none\n' >> "$CONF"
 E2E=$top_srcdir/tests/e2e
 (
+	# sudo's own helper (its parent is sudo), once it has dropped root:
+	# not one of another suite's running in parallel.
+	sudo_helper() {
+		for p in $(helper_pids); do
+			pp=$(awk '/^PPid:/ {print $2}' /proc/$p/status 2>/dev/null)
+			[ -n "$pp" ] && [ "$(readlink /proc/$pp/exe 2>/dev/null)" = "$(command -v sudo)" ] &&
+				grep -q '^Uid:.*[1-9]' /proc/$p/status 2>/dev/null && { echo "$p"; return; }
+		done
+	}
 	for _ in $(seq 400); do
-		hp=$(helper_pids | head -1)
-		if [ -n "$hp" ] && grep -q '^Uid:.*[1-9]' /proc/$hp/status 2>/dev/null; then
+		hp=$(sudo_helper)
+		if [ -n "$hp" ]; then
 			tr '\0' '\n' < /proc/$hp/environ > "$T/sudo-helper.env"
 			tr '\0' '\n' < /proc/$hp/cmdline > "$T/sudo-helper.argv"
 			awk '/^(Uid|NoNewPrivs):/ {print $1, $2}' /proc/$hp/status > "$T/sudo-helper.status"
