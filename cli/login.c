@@ -67,7 +67,7 @@ target_refused(const struct oidc_config *cfg, const char *user, struct oidc_erro
 	if (getpwnam_r(user, &pw, buf, sizeof(buf), &res) != 0)
 		res = NULL;
 	return identity_check_target(cfg, user, res != NULL, res != NULL ? res->pw_uid : 0,
-	    identity_uid_min(IDENTITY_LOGIN_DEFS), err) != 0;
+	    identity_uid_min(IDENTITY_LOGIN_DEFS), identity_uid_max(IDENTITY_LOGIN_DEFS), err) != 0;
 }
 
 static void

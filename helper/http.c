@@ -158,8 +158,23 @@ curl_code_class(CURLcode rc)
 		return HE_TLS;
 	case CURLE_UNSUPPORTED_PROTOCOL:
 		return HE_BAD_REQUEST;
-	default:
+	/* Only what the network or the server did is "unreachable" (the
+	 * password fallback of the documented stack); anything local —
+	 * out of memory, descriptors, a failed init — is internal, so a
+	 * user cannot provoke the fallback with tight rlimits. */
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_WEIRD_SERVER_REPLY:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+	case CURLE_GOT_NOTHING:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
 		return HE_UNREACHABLE;
+	default:
+		return HE_INTERNAL;
 	}
 }
 

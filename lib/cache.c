@@ -158,18 +158,35 @@ fail:
 	return -1;
 }
 
-static void
-cache_name(const char *issuer, char *name, size_t size)
+/* One entry per issuer AND per way of reaching its keys: a service
+ * section with its own jwks_uri, CA or proxy never shares keys with
+ * another (what one trusted is no proof for the other). */
+static int
+cache_name(const struct oidc_config *cfg, char *name, size_t size, struct oidc_error *err)
 {
+	const char *parts[] = { cfg->issuer, cfg->jwks_uri, cfg->ca_file, cfg->ca_path, cfg->http_proxy };
 	unsigned char md[32];
 	unsigned int mdlen = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	size_t i, o;
+	int ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
 
-	EVP_Digest(issuer, strlen(issuer), md, &mdlen, EVP_sha256(), NULL);
+	/* Each part with its length (NUL-separated, absent = empty): no two
+	 * different tuples hash the same input. */
+	for (i = 0; ok && i < sizeof(parts) / sizeof(parts[0]); i++) {
+		const char *v = parts[i] != NULL ? parts[i] : "";
+
+		ok = EVP_DigestUpdate(ctx, v, strlen(v) + 1) == 1;
+	}
+	ok = ok && EVP_DigestFinal_ex(ctx, md, &mdlen) == 1;
+	EVP_MD_CTX_free(ctx);
+	if (!ok)
+		return oidc_error_set(err, OIDC_E_NOMEM, "cannot name the cache entry (SHA-256 failed)");
 	o = (size_t)snprintf(name, size, "meta-");
 	for (i = 0; i < 16 && o + 3 < size; i++)
 		o += (size_t)snprintf(name + o, size - o, "%02x", md[i]);
 	snprintf(name + o, size - o, ".json");
+	return 0;
 }
 
 static int
@@ -192,9 +209,8 @@ cache_load(const struct oidc_config *cfg, json_t **meta, struct oidc_error *err)
 	json_t *m = NULL;
 	int dfd, r;
 
-	if ((dfd = cache_dir_open(cfg, err)) < 0)
+	if (cache_name(cfg, name, sizeof(name), err) != 0 || (dfd = cache_dir_open(cfg, err)) < 0)
 		return -1;
-	cache_name(cfg->issuer, name, sizeof(name));
 	r = store_read_file(dfd, name, CACHE_MAX_BYTES, &buf, &len, err);
 	close(dfd);
 	if (r <= 0)
@@ -225,11 +241,10 @@ cache_store(const struct oidc_config *cfg, const json_t *meta, struct oidc_error
 
 	if ((s = json_dumps(meta, JSON_COMPACT)) == NULL)
 		return oidc_error_set(err, OIDC_E_NOMEM, "out of memory");
-	if ((dfd = cache_dir_open(cfg, err)) < 0) {
+	if (cache_name(cfg, name, sizeof(name), err) != 0 || (dfd = cache_dir_open(cfg, err)) < 0) {
 		free(s);
 		return -1;
 	}
-	cache_name(cfg->issuer, name, sizeof(name));
 	r = store_write_file(dfd, name, s, strlen(s), err);
 	close(dfd);
 	free(s);

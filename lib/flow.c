@@ -47,8 +47,10 @@ static const struct {
 	/* The IdP, over verified TLS, answered something unusable (an
 	 * outage page): only the IdP itself can cause it. */
 	{ "bad_response", OIDC_E_IDP_UNAVAILABLE },
-	/* The helper died or broke the protocol (lib/flow.c helper_failed). */
-	{ "helper_failed", OIDC_E_IDP_UNAVAILABLE },
+	/* The helper died or broke the protocol (lib/flow.c helper_failed):
+	 * a user can kill it with tight rlimits, a taken-over helper can
+	 * do it on purpose. Not proof that the IdP is down. */
+	{ "helper_failed", OIDC_E_INTERNAL },
 	/* Whoever sits on the path can cause it: never a fallback. */
 	{ "tls_error", OIDC_E_CONFIG },
 	/* Discovery names another issuer: misconfigured or hijacked. */
@@ -220,7 +222,7 @@ merge_metadata(json_t **meta, int *dirty, const json_t *ev, const char *issuer)
 }
 
 /* The helper broke the protocol: err (what ipc said) becomes
- * idp_unavailable with the text pre + err's text + post, or just pre when
+ * internal_error with the text pre + err's text + post, or just pre when
  * post is NULL. Returns -1. */
 static int
 helper_failed(struct oidc_error *err, char *helper_code, size_t hcsize, const char *pre, const char *post)
@@ -230,7 +232,7 @@ helper_failed(struct oidc_error *err, char *helper_code, size_t hcsize, const ch
 	snprintf(why, sizeof(why), "%s", post != NULL ? err->text : "");
 	oidc_error_clear(err);
 	snprintf(helper_code, hcsize, "helper_failed");
-	return oidc_error_set(err, OIDC_E_IDP_UNAVAILABLE, "%s%s%s", pre, why, post != NULL ? post : "");
+	return oidc_error_set(err, OIDC_E_INTERNAL, "%s%s%s", pre, why, post != NULL ? post : "");
 }
 
 /* Reads events until one of the wanted kind, an error, EOF or timeout.
@@ -511,6 +513,7 @@ flow_verify_id_token(const struct oidc_config *cfg, int use_cache, const char *i
 	char *file = NULL;
 	const char *raw;
 	size_t flen = 0;
+	char *before = NULL;   /* the cached JWKS, when a refetch replaced it */
 	int dirty = 0, fetched = 0, refetched = 0, rc = -1;
 	long long now = (long long)time(NULL);
 	json_int_t t;
@@ -562,6 +565,10 @@ flow_verify_id_token(const struct oidc_config *cfg, int use_cache, const char *i
 		if (t != 0 && now - t < CACHE_KID_REFETCH_INTERVAL && now >= t)
 			goto out;
 		oidc_error_clear(err);
+		if ((before = strdup(raw != NULL ? raw : "")) == NULL) {
+			oidc_error_set(err, OIDC_E_NOMEM, "out of memory");
+			goto out;
+		}
 		if (fetch_jwks(cfg, &meta, &dirty, err) != 0)
 			goto out;
 		fetched = 1;
@@ -570,13 +577,19 @@ flow_verify_id_token(const struct oidc_config *cfg, int use_cache, const char *i
 out:
 	if (fetches)
 		*fetches = fetched;
-	/* Only a refetch that did not help counts against the rate limit:
-	 * every genuine rotation costs one fetch, junk at most one per
-	 * interval. */
-	if (use_cache && meta != NULL && (dirty || refetched))
-		cache_after_verify(cfg, meta, rc == 0 && dirty, refetched && rc != 0 ? (int64_t)now : 0);
+	/* Only a refetch that brought nothing new counts against the rate
+	 * limit: junk costs at most one fetch per interval, and a junk token
+	 * that happens to arrive during a real rotation (the IdP's set did
+	 * change) cannot lock the new keys out until the interval ends. */
+	if (use_cache && meta != NULL && (dirty || refetched)) {
+		const char *after = json_string_value(json_object_get(meta, "jwks"));
+		int stale = refetched && rc != 0 && before != NULL && after != NULL && strcmp(before, after) == 0;
+
+		cache_after_verify(cfg, meta, rc == 0 && dirty, stale ? (int64_t)now : 0);
+	}
 	jwks_free(set);
 	json_decref(meta);
+	free(before);
 	free(file);
 	return rc;
 }

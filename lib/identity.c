@@ -164,23 +164,26 @@ identity_map(const struct oidc_config *cfg, const json_t *claims, char *user, si
 
 int
 identity_check_target(const struct oidc_config *cfg, const char *user, int known, uid_t uid, uid_t uid_min,
-    struct oidc_error *err)
+    uid_t uid_max, struct oidc_error *err)
 {
-	if (!known || uid >= uid_min || config_list_contains(cfg->allowed_system_users, user))
+	if (!known || (uid >= uid_min && uid <= uid_max) || config_list_contains(cfg->allowed_system_users, user))
 		return 0;
 	return oidc_error_set(err, OIDC_E_POLICY,
-	    "%s (uid %lu) is a system account (below UID_MIN %lu); list it in allowed_system_users to allow it", user,
-	    (unsigned long)uid, (unsigned long)uid_min);
+	    "%s (uid %lu) is a system account (outside UID_MIN..UID_MAX %lu..%lu); list it in allowed_system_users "
+	    "to allow it", user, (unsigned long)uid, (unsigned long)uid_min, (unsigned long)uid_max);
 }
 
-uid_t
-identity_uid_min(const char *login_defs)
+/* The last valid "KEY value" line of login_defs (login.defs(5): the last
+ * one wins), within lo..hi; dflt when the file or the line is missing or
+ * unreadable — an odd value fails towards the default. */
+static uid_t
+login_defs_uid(const char *login_defs, const char *key, unsigned long lo, unsigned long hi, uid_t dflt)
 {
 	struct oidc_error ignored = { 0 };
 	char *buf = NULL, *line, *next, *end;
-	size_t len = 0;
+	size_t len = 0, klen = strlen(key);
 	unsigned long v;
-	uid_t r = IDENTITY_DEFAULT_UID_MIN;
+	uid_t r = dflt;
 
 	if (file_read_all(login_defs, MAP_MAX_BYTES, &buf, &len, &ignored) != 0)
 		return r;
@@ -188,17 +191,28 @@ identity_uid_min(const char *login_defs)
 		if ((next = strchr(line, '\n')) != NULL)
 			*next++ = '\0';
 		line += strspn(line, " \t");
-		if (strncmp(line, "UID_MIN", 7) != 0 || (line[7] != ' ' && line[7] != '\t'))
+		if (strncmp(line, key, klen) != 0 || (line[klen] != ' ' && line[klen] != '\t'))
 			continue;
-		line += 7 + strspn(line + 7, " \t");
+		line += klen + strspn(line + klen, " \t");
 		errno = 0;
 		v = strtoul(line, &end, 10);
-		/* An unreadable value keeps the default: fail towards protecting. */
-		if (errno == 0 && end != line && v > 0 && v <= 60000 && (*end == '\0' || strchr(" \t\r#", *end)))
+		if (errno == 0 && end != line && v >= lo && v <= hi && (*end == '\0' || strchr(" \t\r#", *end)))
 			r = (uid_t)v;
 	}
 	free(buf);
 	return r;
+}
+
+uid_t
+identity_uid_min(const char *login_defs)
+{
+	return login_defs_uid(login_defs, "UID_MIN", 1, IDENTITY_MAX_UID, IDENTITY_DEFAULT_UID_MIN);
+}
+
+uid_t
+identity_uid_max(const char *login_defs)
+{
+	return login_defs_uid(login_defs, "UID_MAX", 1, IDENTITY_MAX_UID, IDENTITY_DEFAULT_UID_MAX);
 }
 
 static int

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -229,6 +230,20 @@ close_from(int lowfd)
 		close((int)fd);
 }
 
+/* The helper's resource limits, whatever its caller had. */
+static const struct {
+	int resource;
+	struct rlimit lim;
+} helper_limits[] = {
+	{ RLIMIT_CPU, { RLIM_INFINITY, RLIM_INFINITY } },
+	{ RLIMIT_FSIZE, { RLIM_INFINITY, RLIM_INFINITY } },
+	{ RLIMIT_DATA, { RLIM_INFINITY, RLIM_INFINITY } },
+	{ RLIMIT_AS, { RLIM_INFINITY, RLIM_INFINITY } },
+	{ RLIMIT_STACK, { 8u * 1024u * 1024u, RLIM_INFINITY } },
+	{ RLIMIT_NOFILE, { 1024, 4096 } },
+	{ RLIMIT_NPROC, { RLIM_INFINITY, RLIM_INFINITY } },
+};
+
 int
 helper_spawn(const char *path, struct helper_proc *h, struct oidc_error *err)
 {
@@ -267,6 +282,10 @@ helper_spawn(const char *path, struct helper_proc *h, struct oidc_error *err)
 		 * and a process group of its own that helper_finish() kills. */
 		if (setsid() < 0)
 			_exit(127);
+		/* Limits a user set before running su would otherwise starve the
+		 * helper into "IdP unreachable", the password fallback. */
+		for (size_t i = 0; i < sizeof(helper_limits) / sizeof(helper_limits[0]); i++)
+			(void)setrlimit(helper_limits[i].resource, &helper_limits[i].lim);
 		sigfillset(&all);
 		sigprocmask(SIG_UNBLOCK, &all, NULL);
 		if (dup2(in[1], 0) < 0 || dup2(out[1], 1) < 0)

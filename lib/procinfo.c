@@ -97,7 +97,7 @@ procinfo_read(int64_t pid, struct proc_stat *ps)
 int
 procinfo_caller(struct proc_caller *c)
 {
-	struct proc_stat ps;
+	struct proc_stat ps, child, again;
 	int64_t pid = 0;
 
 	memset(c, 0, sizeof(*c));
@@ -110,8 +110,17 @@ procinfo_caller(struct proc_caller *c)
 		c->chain[c->n].pid = ps.pid;
 		c->chain[c->n].start = ps.start;
 		c->n++;
+		child = ps;
 		pid = ps.ppid;
 		if (pid <= 1 || c->n == PROC_MAX_DEPTH || procinfo_read(pid, &ps) != 0)
+			break;
+		/* The parent may have died after we read its pid, and the pid
+		 * gone to a process inside someone's session: what we just read
+		 * is its parent only if the child still names it now (a child
+		 * whose parent dies is moved to a reaper at once). Otherwise the
+		 * chain ends here, which can only refuse a reuse. */
+		if (procinfo_read(c->n == 1 ? 0 : child.pid, &again) != 0 || again.pid != child.pid ||
+		    again.start != child.start || again.ppid != pid)
 			break;
 	}
 	return 0;
@@ -128,4 +137,45 @@ procinfo_chain_has(const struct proc_caller *c, const struct proc_id *id)
 		if (c->chain[i].pid == id->pid && c->chain[i].start == id->start)
 			return 1;
 	return 0;
+}
+
+int
+procinfo_uid(int64_t pid, uid_t *uid)
+{
+	char path[64], buf[4096], *line;
+	unsigned long v;
+	ssize_t n;
+	size_t len = 0;
+	int fd, r = -1;
+
+	if (pid <= 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%lld/status", (long long)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return -1;
+	while (len < sizeof(buf) - 1) {
+		n = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	/* "Uid:\t<real>\t<effective>\t<saved>\t<fs>" */
+	for (line = buf; line != NULL && *line != '\0'; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		char *end;
+
+		if (strncmp(line, "Uid:", 4) != 0)
+			continue;
+		errno = 0;
+		v = strtoul(line + 4, &end, 10);
+		if (errno == 0 && end != line + 4 && v <= (unsigned long)(uid_t)-1) {
+			*uid = (uid_t)v;
+			r = 0;
+		}
+		break;
+	}
+	return r;
 }

@@ -220,12 +220,13 @@ session_create(struct session_store *st, uid_t uid, json_t *rec, char id_out[SES
 }
 
 int
-session_record_bind(json_t *rec, const struct proc_id *anchor, uint64_t tty_dev)
+session_record_bind(json_t *rec, const struct proc_id *anchor, uid_t anchor_uid, uint64_t tty_dev)
 {
 	if (anchor->pid <= 1 || anchor->start < 0 || tty_dev > (uint64_t)INT64_MAX)
 		return -1;
 	if (json_object_set_new(rec, "anchor_pid", json_integer((json_int_t)anchor->pid)) != 0 ||
 	    json_object_set_new(rec, "anchor_start", json_integer((json_int_t)anchor->start)) != 0 ||
+	    json_object_set_new(rec, "anchor_uid", json_integer((json_int_t)anchor_uid)) != 0 ||
 	    json_object_set_new(rec, "tty_dev", json_integer((json_int_t)tty_dev)) != 0)
 		return -1;
 	return 0;
@@ -522,8 +523,16 @@ session_binding_reason(const json_t *rec, const struct proc_caller *caller, enum
 	/* su alice run by bob, login and sshd (root): not alice herself. */
 	if (json_integer_value(json_object_get(rec, "uid")) != (json_int_t)caller->uid)
 		return "the invoking user is not the record's user";
-	if (!json_is_integer(pid) || !json_is_integer(start) || !json_is_integer(tty))
+	if (!json_is_integer(pid) || !json_is_integer(start) || !json_is_integer(tty) ||
+	    !json_is_integer(json_object_get(rec, "anchor_uid")))
 		return "record is not bound to a login session";
+	/* Earned by su alice in bob's session: that session, its terminal
+	 * and its background jobs are bob's (TIOCSTI, sudo -u alice), never a
+	 * place where alice's record may serve. Root's (login, sshd) or
+	 * alice's own sessions only. */
+	if (json_integer_value(json_object_get(rec, "anchor_uid")) != 0 &&
+	    json_integer_value(json_object_get(rec, "anchor_uid")) != json_integer_value(json_object_get(rec, "uid")))
+		return "record was earned in another user's session";
 	anchor.pid = (int64_t)json_integer_value(pid);
 	anchor.start = (int64_t)json_integer_value(start);
 	/* A pid alone is handed out again; a pid with its start time is not. */

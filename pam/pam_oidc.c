@@ -425,6 +425,36 @@ reuse_candidate(void *arg, uid_t uid, json_t *rec)
 
 enum recheck_result { RECHECK_OK, RECHECK_REVOKED, RECHECK_OFFLINE_GRACE, RECHECK_FAILED };
 
+/* The refresh helper is no more trusted than the login helper: an ID
+ * token in its answer is verified like a login's (keys from a fresh fetch,
+ * issued after this refresh started) and must be the same person (OIDC
+ * Core §12.2: same iss and sub). Nonzero (and logged) when refused; the
+ * record is then neither extended nor given the new refresh token. */
+static int
+refresh_answer_refused(struct attempt *a, const struct oidc_config *cfg, const json_t *rec, const json_t *tokens,
+    int64_t started, const char *id)
+{
+	const char *idt = json_string_value(json_object_get(tokens, "id_token"));
+	struct oidc_error err = { 0 };
+	json_t *claims = NULL;
+	int refused = 0;
+
+	if (idt == NULL)
+		return 0;
+	if (flow_verify_id_token(cfg, 1, idt, started, &claims, NULL, &err) != 0) {
+		refused = 1;
+	} else if (!json_equal(json_object_get(claims, "iss"), json_object_get(rec, "iss")) ||
+	    !json_equal(json_object_get(claims, "sub"), json_object_get(rec, "sub"))) {
+		oidc_error_set(&err, OIDC_E_USER_MISMATCH, "the refreshed ID token is for another iss/sub");
+		refused = 1;
+	}
+	if (refused)
+		pam_syslog(a->pamh, LOG_WARNING, "session %.8s for %s not reused: the refresh answer was refused (%s: %s)",
+		    id, a->user, oidc_reason_code(err.reason), err.text);
+	json_decref(claims);
+	return refused;
+}
+
 /* recheck: a record older than recheck is refreshed at the IdP with its
  * refresh token before reuse; invalid_grant revokes it. Serialised per uid
  * so two rechecks never spend the same (rotating) refresh token. */
@@ -462,7 +492,9 @@ recheck(struct attempt *a, const struct oidc_config *cfg, struct session_store *
 		    "(add offline_access to scopes)", id, a->user);
 		goto out;
 	}
-	if (flow_refresh(cfg, 1, rt, &tokens, &err) == 0) {
+	if (flow_refresh(cfg, 1, rt, &tokens, &err) == 0 && refresh_answer_refused(a, cfg, rec, tokens, now, id)) {
+		res = RECHECK_FAILED;
+	} else if (err.reason == OIDC_OK) {
 		const char *nrt = json_string_value(json_object_get(tokens, "refresh_token"));
 
 		json_object_set_new(rec, "checked", json_integer((json_int_t)now));
@@ -548,15 +580,17 @@ bind_to_caller_session(pam_handle_t *pamh, json_t *rec)
 	struct proc_stat self, leader;
 	struct proc_id anchor;
 	pid_t sid = getsid(0);
+	uid_t owner;
 
-	if (sid <= 1 || procinfo_read(0, &self) != 0 || procinfo_read(sid, &leader) != 0) {
+	if (sid <= 1 || procinfo_read(0, &self) != 0 || procinfo_read(sid, &leader) != 0 ||
+	    procinfo_uid(sid, &owner) != 0) {
 		pam_syslog(pamh, LOG_WARNING, "session record not bound (cannot read the session of pid %ld); it will "
 		    "not be reused", (long)getpid());
 		return;
 	}
 	anchor.pid = leader.pid;
 	anchor.start = leader.start;
-	(void)session_record_bind(rec, &anchor, self.tty);
+	(void)session_record_bind(rec, &anchor, owner, self.tty);
 }
 
 /* Finding 12 of issue 12: a device flow (real or made up) holds a slot
@@ -693,7 +727,7 @@ authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	}
 	pw = pam_modutil_getpwnam(pamh, a.mapped);
 	if (identity_check_target(&cfg, a.mapped, pw != NULL, pw != NULL ? pw->pw_uid : 0,
-	    identity_uid_min(IDENTITY_LOGIN_DEFS), &err) != 0) {
+	    identity_uid_min(IDENTITY_LOGIN_DEFS), identity_uid_max(IDENTITY_LOGIN_DEFS), &err) != 0) {
 		why = err.reason;
 		goto fail;
 	}

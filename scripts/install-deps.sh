@@ -7,7 +7,7 @@ set -eu
 PKGS="build-essential autoconf automake libtool pkg-config
 libpam0g-dev libcurl4-openssl-dev libssl-dev libjansson-dev libcmocka-dev
 libqrencode-dev openssl ca-certificates curl python3 bc
-pamtester openssh-server openssh-client expect sudo util-linux
+pamtester openssh-server openssh-client expect sudo util-linux strace
 libpam-wrapper libpamtest0-dev
 clang libclang-rt-14-dev valgrind cppcheck clang-tidy mandoc
 debhelper lintian dpkg-dev"

@@ -15,6 +15,9 @@
 #define IDENTITY_LOGIN_DEFS "/etc/login.defs"
 /* login.defs(5): UID_MIN when the file does not say. */
 #define IDENTITY_DEFAULT_UID_MIN 1000
+#define IDENTITY_DEFAULT_UID_MAX 60000
+/* Sane upper bound of a login.defs UID value (2^31 - 1). */
+#define IDENTITY_MAX_UID 2147483647UL
 
 /* 1 if name is a safe POSIX-ish login name: [A-Za-z0-9_][A-Za-z0-9_.-]*
  * (optionally ending in $), at most IDENTITY_MAX_USER bytes, never "." or
@@ -35,16 +38,19 @@ int identity_map(const struct oidc_config *cfg, const json_t *claims, char *user
 int identity_map_parse(const char *text, size_t len, const char *path, const char *value, char *user, size_t size,
     struct oidc_error *err);
 
-/* A system account (uid below uid_min, root included) is never a mapping
- * target unless allowed_system_users names it. known: the caller found
- * user in the passwd database (uid is its uid); an unknown user passes
- * here, since nothing can log into it. */
+/* A system account (uid below uid_min, root included, or above uid_max:
+ * nobody, systemd's dynamic users) is never a mapping target unless
+ * allowed_system_users names it. known: the caller found user in the
+ * passwd database (uid is its uid); an unknown user passes here, since
+ * nothing can log into it. */
 int identity_check_target(const struct oidc_config *cfg, const char *user, int known, uid_t uid, uid_t uid_min,
-    struct oidc_error *err);
+    uid_t uid_max, struct oidc_error *err);
 
-/* UID_MIN from login_defs (login.defs(5)); IDENTITY_DEFAULT_UID_MIN when
- * the file or the line is missing or unreadable. */
+/* UID_MIN and UID_MAX from login_defs (login.defs(5));
+ * IDENTITY_DEFAULT_UID_MIN/MAX when the file or the line is missing or
+ * unreadable. */
 uid_t identity_uid_min(const char *login_defs);
+uid_t identity_uid_max(const char *login_defs);
 
 /* allowed_users, allowed_groups (groups_claim), required_acr (any of),
  * required_amr (all of). Each refusal names its rule. */

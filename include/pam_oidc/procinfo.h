@@ -38,6 +38,8 @@ int procinfo_parse_stat(const char *buf, size_t len, struct proc_stat *ps);
 int procinfo_read(int64_t pid, struct proc_stat *ps);
 /* The calling process: real uid, controlling tty, parent chain. */
 int procinfo_caller(struct proc_caller *c);
+/* The real uid of a process (the first Uid: field of /proc/PID/status). */
+int procinfo_uid(int64_t pid, uid_t *uid);
 /* 1 if id (pid and start time) is the caller or one of its parents. */
 int procinfo_chain_has(const struct proc_caller *c, const struct proc_id *id);
 

@@ -17,7 +17,7 @@
 
 #define SESSION_ID_LEN 32              /* hex characters */
 #define SESSION_MAX_BYTES (64 * 1024)
-#define SESSION_FORMAT 1
+#define SESSION_FORMAT 2              /* 2: bound to a login session (issue 12) */
 
 struct session_store {
 	int top;        /* state_dir */
@@ -50,8 +50,9 @@ void session_record_free(json_t *rec);
 int session_create(struct session_store *st, uid_t uid, json_t *rec, char id_out[SESSION_ID_LEN + 1],
     struct oidc_error *err);
 /* Binds a record to the login session that earned it: the session's
- * process (pid + start time) and its terminal device (0 = none yet). */
-int session_record_bind(json_t *rec, const struct proc_id *anchor, uint64_t tty_dev);
+ * process (pid + start time), that process's real uid and its terminal
+ * device (0 = none yet). */
+int session_record_bind(json_t *rec, const struct proc_id *anchor, uid_t anchor_uid, uint64_t tty_dev);
 
 /* Atomically replaces an existing record, under the uid's lock; refuses
  * (-1, "gone") when the record was removed meanwhile, so a revocation is

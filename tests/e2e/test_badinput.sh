@@ -83,26 +83,29 @@ helper_case() {
 	fi
 }
 UNAVAIL="Authentication service cannot retrieve authentication info"
-helper_case exit0 1 "$UNAVAIL" "reason=idp_unavailable service=oidctest user=alice" 3
-helper_case exit1 1 "$UNAVAIL" "reason=idp_unavailable" 3
-helper_case die_at_start 1 "$UNAVAIL" "reason=idp_unavailable" 3
-helper_case garbage 1 "$UNAVAIL" "the helper sent an unreadable message" 3
-helper_case notobject 1 "$UNAVAIL" "reason=idp_unavailable" 3
-helper_case huge 1 "$UNAVAIL" "the helper sent an unreadable message (message longer than" 5
-helper_case unknown 1 "$UNAVAIL" "helper sent an unknown event" 3
-helper_case httpuri 1 "$UNAVAIL" "helper sent a malformed device event" 3
-helper_case longcode 1 "$UNAVAIL" "helper sent a malformed device event" 3
+# A helper that dies or breaks the protocol is not proof that the IdP is
+# down: a service error, never the password fallback (issue 12).
+SERVICE="Error in service module"
+helper_case exit0 1 "$SERVICE" "reason=internal_error service=oidctest user=alice" 3
+helper_case exit1 1 "$SERVICE" "reason=internal_error" 3
+helper_case die_at_start 1 "$SERVICE" "reason=internal_error" 3
+helper_case garbage 1 "$SERVICE" "the helper sent an unreadable message" 3
+helper_case notobject 1 "$SERVICE" "reason=internal_error" 3
+helper_case huge 1 "$SERVICE" "the helper sent an unreadable message (message longer than" 5
+helper_case unknown 1 "$SERVICE" "helper sent an unknown event" 3
+helper_case httpuri 1 "$SERVICE" "helper sent a malformed device event" 3
+helper_case longcode 1 "$SERVICE" "helper sent a malformed device event" 3
 helper_case hang 1 "$UNAVAIL" "reason=idp_unavailable" 11
-helper_case die_after_device 1 "Authentication failure\|$UNAVAIL" "result=failure" 4
-helper_case die_after_pending 1 "Authentication failure\|$UNAVAIL" "result=failure" 4
-helper_case close_after_device 1 "Authentication failure\|$UNAVAIL" "result=failure" 4
-helper_case hang_after_device 1 "Authentication failure\|$UNAVAIL" "result=failure" 12
+helper_case die_after_device 1 "$SERVICE" "reason=internal_error" 4
+helper_case die_after_pending 1 "$SERVICE" "reason=internal_error" 4
+helper_case close_after_device 1 "$SERVICE" "reason=internal_error" 4
+helper_case hang_after_device 1 "Authentication failure\|$UNAVAIL\|$SERVICE" "result=failure" 12
 helper_case error_event 1 "Authentication failure" "reason=access_denied" 3
-helper_case tokens_bad_type 1 "$UNAVAIL" "helper sent a malformed tokens event" 3
-helper_case tokens_none 1 "Authentication failure\|$UNAVAIL" "result=failure" 3
-helper_case tokens_unsigned 1 "Authentication failure\|$UNAVAIL" "result=failure" 3
+helper_case tokens_bad_type 1 "$SERVICE" "helper sent a malformed tokens event" 3
+helper_case tokens_none 1 "Authentication failure\|$UNAVAIL\|$SERVICE" "result=failure" 3
+helper_case tokens_unsigned 1 "Authentication failure\|$UNAVAIL\|$SERVICE" "result=failure" 3
 # What the IdP (through the helper) says is shown without control bytes.
-helper_case escape 1 "Authentication failure\|$UNAVAIL" "result=failure" 12
+helper_case escape 1 "Authentication failure\|$UNAVAIL\|$SERVICE" "result=failure" 12
 if grep -q "$(printf '\033')\|$(printf '\007')" "$T/escape.out" "$T/error_event.out" "$T/syslog.log"; then
 	t_fail "control bytes from the helper never reach the terminal or syslog" "found"
 else

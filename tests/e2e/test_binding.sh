@@ -165,7 +165,10 @@ if ready su; then
 fi
 wait $SU
 out_has su "READY alice /dev/pts/0" && out_has su "SU1-RC=0" && t_pass "c: bob runs su alice, alice approves on his terminal" || t_fail "su alice by bob" "$(tail -5 "$T/su.out")"
-out_has su "SUDO-IN-SU-RC=0" && t_pass "d: alice's sudo inside that su session, IdP down -> served" || t_fail "sudo inside su" "$(tail -5 "$T/su.out") | $(last_log)"
+# The record was earned in bob's session: bob's terminal and bob's jobs
+# (TIOCSTI, sudo -u alice) are no place for alice's record to serve.
+out_has su "SUDO-IN-SU-RC=1" && t_pass "attack c: alice's sudo inside su on bob's terminal, IdP down -> not served" || t_fail "sudo inside su" "$(tail -5 "$T/su.out") | $(last_log)"
+grep -q "no session reused for alice: record was earned in another user's session" "$T/syslog.log" && t_pass "syslog (debug): the record was earned in another user's session" || t_fail "anchor uid reason" "$(grep 'no session reused' "$T/syslog.log" | tail -3)"
 if ! out_has su "SU2-OK alice" && out_has su "SU2-RC=1"; then t_pass "attack c: bob's next su alice on the same terminal -> not served from her record"
 else t_fail "attack c: bob su alice again" "$(tail -5 "$T/su.out") | $(last_log)"; fi
 grep -q "no session reused for alice: the invoking user is not the record's user" "$T/syslog.log" && t_pass "syslog (debug): the invoking user is not the record's user" || t_fail "su reason" "$(grep 'no session reused' "$T/syslog.log" | tail -3)"

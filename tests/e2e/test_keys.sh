@@ -134,14 +134,29 @@ check "a genuine login: keys from one fetch, cached after the token verified, lo
 	'[ $rc = 0 ] && [ "$fetches" = 1 ] && has "$log" "reason=ok" && has "$(cache_sum)" "kids: legit;" &&
 	has "$(cache_sum)" "jwks_uri: $ISS/jwks ;"'
 
-# An unknown kid refetches; the refetched set that did not verify the token
-# is not cached: only the rate-limit stamp lands on the trusted entry.
+# An unknown kid refetches; a refetched set that did not verify the token
+# is never cached. When the IdP's set changed (a real rotation under way),
+# the junk token must not stamp the rate limit either: the next genuine
+# login with a new key would otherwise be refused for 5 minutes.
 ev "$T/fetch.ev" '{"event":"metadata","discovery":'"$DISC"',"jwks":"@other.jwks"}'
 ev "$T/login.ev" '{"event":"tokens","id_token":"'"$(token rogue "$NOW" $((NOW + 3600)))"'"}'
 attempt oidctest
-check "a failed kid refetch caches no keys, only stamps the rate limit" \
+check "junk kid during a rotation: the new set is not cached and the rate limit is not stamped" \
 	'[ $rc = 1 ] && [ "$fetches" = 1 ] && has "$(cache_sum)" "kids: legit;" &&
+	! has "$(cache_sum)" "kid_refetch"'
+ev "$T/login.ev" '{"event":"tokens","id_token":"'"$(token other "$NOW" $((NOW + 3600)))"'"}'
+attempt oidctest
+check "...so the next genuine login with the rotated key refetches, verifies and caches it" \
+	'[ $rc = 0 ] && [ "$fetches" = 1 ] && has "$(cache_sum)" "kids: other;"'
+# A refetch that brought nothing new stamps the limit on the trusted entry.
+ev "$T/login.ev" '{"event":"tokens","id_token":"'"$(token rogue "$NOW" $((NOW + 3600)))"'"}'
+attempt oidctest
+check "a failed kid refetch that brought nothing new caches no keys, only stamps the rate limit" \
+	'[ $rc = 1 ] && [ "$fetches" = 1 ] && has "$(cache_sum)" "kids: other;" &&
 	has "$(cache_sum)" "kid_refetch"'
+attempt oidctest
+check "...and the next junk token within the interval fetches nothing" \
+	'[ $rc = 1 ] && [ "$fetches" = 0 ]'
 
 # --- finding 3: replay ---------------------------------------------------
 rm -rf "$CACHE"

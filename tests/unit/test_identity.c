@@ -149,20 +149,28 @@ test_system_accounts(void **s)
 
 	(void)s;
 	base_config(&cfg);
-	assert_int_equal(identity_check_target(&cfg, "root", 1, 0, 1000, &err), -1);
+	assert_int_equal(identity_check_target(&cfg, "root", 1, 0, 1000, 60000, &err), -1);
 	assert_int_equal(err.reason, OIDC_E_POLICY);
 	assert_non_null(strstr(err.text, "allowed_system_users"));
 	oidc_error_clear(&err);
-	assert_int_equal(identity_check_target(&cfg, "daemon", 1, 1, 1000, &err), -1);
+	assert_int_equal(identity_check_target(&cfg, "daemon", 1, 1, 1000, 60000, &err), -1);
 	oidc_error_clear(&err);
-	assert_int_equal(identity_check_target(&cfg, "backup", 1, 999, 1000, &err), -1);
+	assert_int_equal(identity_check_target(&cfg, "backup", 1, 999, 1000, 60000, &err), -1);
 	oidc_error_clear(&err);
-	assert_int_equal(identity_check_target(&cfg, "alice", 1, 1000, 1000, &err), 0);
-	assert_int_equal(identity_check_target(&cfg, "ghost", 0, 0, 1000, &err), 0);
+	assert_int_equal(identity_check_target(&cfg, "alice", 1, 1000, 1000, 60000, &err), 0);
+	assert_int_equal(identity_check_target(&cfg, "ghost", 0, 0, 1000, 60000, &err), 0);
 	assert_int_equal(config_set(&cfg, "allowed_system_users", "backup root", "t", &err), 0);
-	assert_int_equal(identity_check_target(&cfg, "root", 1, 0, 1000, &err), 0);
-	assert_int_equal(identity_check_target(&cfg, "backup", 1, 999, 1000, &err), 0);
-	assert_int_equal(identity_check_target(&cfg, "daemon", 1, 1, 1000, &err), -1);
+	assert_int_equal(identity_check_target(&cfg, "root", 1, 0, 1000, 60000, &err), 0);
+	assert_int_equal(identity_check_target(&cfg, "backup", 1, 999, 1000, 60000, &err), 0);
+	assert_int_equal(identity_check_target(&cfg, "daemon", 1, 1, 1000, 60000, &err), -1);
+	oidc_error_clear(&err);
+	/* Above UID_MAX: nobody, systemd's dynamic users. */
+	assert_int_equal(identity_check_target(&cfg, "nobody", 1, 65534, 1000, 60000, &err), -1);
+	assert_non_null(strstr(err.text, "system account"));
+	oidc_error_clear(&err);
+	assert_int_equal(identity_check_target(&cfg, "dyn", 1, 61184, 1000, 60000, &err), -1);
+	oidc_error_clear(&err);
+	assert_int_equal(identity_check_target(&cfg, "bigsite", 1, 65534, 1000, 100000, &err), 0);
 	config_free(&cfg);
 }
 
@@ -176,6 +184,11 @@ test_uid_min(void **s)
 	assert_int_equal(identity_uid_min(write_file("defs2", "UID_MIN_X 5\nUID_MIN junk\n", 0644)),
 	    IDENTITY_DEFAULT_UID_MIN);
 	assert_int_equal(identity_uid_min(write_file("defs3", "#UID_MIN 5\n", 0644)), IDENTITY_DEFAULT_UID_MIN);
+	/* A site with high uids keeps them: never silently lowered to 1000. */
+	assert_int_equal(identity_uid_min(write_file("defs4", "UID_MIN 100000\nUID_MAX 200000\n", 0644)), 100000);
+	assert_int_equal(identity_uid_max(write_file("defs5", "UID_MIN 100000\nUID_MAX 200000\n", 0644)), 200000);
+	assert_int_equal(identity_uid_max("/nonexistent/login.defs"), IDENTITY_DEFAULT_UID_MAX);
+	assert_int_equal(identity_uid_max(write_file("defs6", "UID_MAX 0x10\n", 0644)), IDENTITY_DEFAULT_UID_MAX);
 }
 
 /* Finding 9: every file that decides trust, with a loose mode. */
@@ -298,7 +311,8 @@ test_helper_code_table(void **s)
 	assert_int_equal(flow_reason_for(HE_TIMEOUT, 1), OIDC_E_LOGIN_EXPIRED);
 	assert_int_equal(flow_reason_for(HE_HTTP_STATUS, 0), OIDC_E_IDP_UNAVAILABLE);
 	assert_int_equal(flow_reason_for(HE_BAD_RESPONSE, 0), OIDC_E_IDP_UNAVAILABLE);
-	assert_int_equal(flow_reason_for("helper_failed", 1), OIDC_E_IDP_UNAVAILABLE);
+	/* A helper that died or broke the protocol: a user can cause it. */
+	assert_int_equal(flow_reason_for("helper_failed", 1), OIDC_E_INTERNAL);
 	assert_int_equal(flow_reason_for(HE_TLS, 0), OIDC_E_CONFIG);
 	assert_int_equal(flow_reason_for(HE_ISSUER, 0), OIDC_E_CONFIG);
 	assert_int_equal(flow_reason_for(HE_TOO_LARGE, 0), OIDC_E_CONFIG);

@@ -78,7 +78,7 @@ new_record(const char *user, uid_t uid, const char *tty)
 	json_t *rec = session_record_new(&cfg, c, user, uid, "sudo", tty, "127.0.0.1", "rt-secret", (int64_t)time(NULL));
 	struct proc_id anchor = self_id();
 
-	assert_int_equal(session_record_bind(rec, &anchor, PTS3), 0);
+	assert_int_equal(session_record_bind(rec, &anchor, uid, PTS3), 0);
 	json_decref(c);
 	return rec;
 }
@@ -222,6 +222,13 @@ test_binding_rule(void **s)
 	json_object_del(old, "anchor_pid");
 	assert_string_equal(session_binding_reason(old, &inside, REUSE_ANY), "record is not bound to a login session");
 	json_decref(old);
+	/* Earned by su alice in bob's session (anchored to bob's shell): never
+	 * reused, even by alice inside it; root's sessions (login, sshd) are. */
+	c = caller_at(4242, PTS3, ANCHOR_PID, ANCHOR_START);
+	json_object_set_new(rec, "anchor_uid", json_integer(4243));
+	assert_string_equal(session_binding_reason(rec, &c, REUSE_ANY), "record was earned in another user's session");
+	json_object_set_new(rec, "anchor_uid", json_integer(0));
+	assert_null(session_binding_reason(rec, &c, REUSE_SAME_TTY));
 	json_decref(rec);
 }
 
