@@ -1,0 +1,200 @@
+#!/bin/bash
+# Attacks found by an outside review of issue 12 (findings 2, 6, 13), each
+# check failed on the reviewed code:
+#  - a system account above UID_MAX (nobody, 65534) is a mapping target;
+#  - a refresh helper's word is the whole recheck: its tokens event is not
+#    verified at all (an ID token signed by an unknown key, for another user,
+#    keeps the session serving, and its refresh token replaces the stored one);
+#  - the JWKS cache is keyed on the issuer alone: keys fetched for one
+#    service's own jwks_uri verify logins of every service;
+#  - one junk token (unknown kid) right after a key rotation drops the
+#    genuine new key set and stamps kid_refetch: genuine logins fail 300 s.
+. "$top_srcdir/tests/integration/lib.sh"
+E2E_PAMTESTER_ONLY=1
+. "$top_srcdir/tests/e2e/lib.sh"
+trap 'ns_cleanup; cleanup' EXIT
+
+ISS=https://127.0.0.1:1
+FORGE="node $top_srcdir/tests/e2e/forge.mjs"
+# legit: the IdP's key; evil: a taken-over helper's; rogue, other: unknown to anyone.
+for k in legit evil rogue other; do $FORGE key "$T" $k > "$T/$k.thumb" || exit 1; done
+token() { $FORGE token "$T" "$1" "$ISS" pam-oidc alice "$2" "$3"; }
+NOW=$(date +%s)
+
+# ev FILE JSON...: one event per argument; "@name" in a string is the content
+# of $T/name (a JWKS travels as a JSON string).
+ev() {
+	f=$1; shift
+	python3 - "$T" "$@" > "$f" <<'PY'
+import json, sys
+t = sys.argv[1]
+def sub(v):
+    if isinstance(v, dict): return {k: sub(x) for k, x in v.items()}
+    if isinstance(v, str) and v.startswith('@'): return open(f'{t}/{v[1:]}').read().strip()
+    return v
+for a in sys.argv[2:]: print(json.dumps(sub(json.loads(a))))
+PY
+}
+DISC='{"issuer":"'$ISS'","token_endpoint":"'$ISS'/token","device_authorization_endpoint":"'$ISS'/device","jwks_uri":"'$ISS'/jwks"}'
+LOGIN_DISC='{"issuer":"'$ISS'","token_endpoint":"'$ISS'/token","device_authorization_endpoint":"'$ISS'/device","jwks_uri":"'$ISS'/login-jwks"}'
+LIAR_DISC='{"issuer":"'$ISS'","token_endpoint":"'$ISS'/token","device_authorization_endpoint":"'$ISS'/device","jwks_uri":"https://attacker.example/jwks"}'
+python3 -c "import json,sys; a,b=(json.load(open(f)) for f in sys.argv[1:]); print(json.dumps({'keys':a['keys']+b['keys']}))" \
+	"$T/evil.jwks" "$T/legit.jwks" > "$T/both.jwks"
+
+# The helper: logs each run's operation (and whether its request names the
+# attacker's jwks_uri); a fetch answers $T/fetch.ev, or with the attacker's
+# keys when asked for the attacker's jwks_uri; a login answers $T/login.ev.
+FAKE=$T/fake-helper.sh
+cat > "$FAKE" <<EOT
+#!/bin/sh
+read -r req || exit 3
+case "\$req" in *'"op":"fetch"'*) op=fetch ;; *'"op":"login"'*) op=login ;; *'"op":"refresh"'*) op=refresh ;; *) op=other ;; esac
+case "\$req" in *attacker.example*) echo "\$op attacker_uri" >> $T/ops.log ;; *) echo "\$op" >> $T/ops.log ;; esac
+if [ \$op = fetch ]; then
+	case "\$req" in *attacker.example*) exec cat $T/fetch-attacker.ev ;; esac
+	[ -f $T/fetch.ev ] && exec cat $T/fetch.ev
+	exit 1
+fi
+[ \$op = refresh ] && exec cat $T/refresh.ev
+echo '{"event":"device","verification_uri":"https://127.0.0.1:1/device","user_code":"ABCD-EFGH","expires_in":600,"interval":1}'
+cat $T/login.ev
+# Stay until the module closes our stdin (no sleep: test_badinput.sh, which
+# may run beside us, counts leftover sleeps as its own).
+exec cat > /dev/null
+EOT
+chmod 755 "$FAKE"
+ev "$T/fetch-attacker.ev" '{"event":"metadata","jwks":"@evil.jwks"}'
+
+CONF=$T/pam_oidc.conf
+cat > "$CONF" <<EOT
+issuer = $ISS
+client_id = pam-oidc
+helper = $FAKE
+timeout = 10
+prompt = auto
+reuse = none
+
+[oidcrecheck]
+reuse = any
+recheck = 2s
+EOT
+chmod 644 "$CONF"
+ns_setup "$CONF"
+RECS=$NS/run/pam_oidc/sessions
+CACHE=$NS/run/pam_oidc/cache
+records() { find "$RECS" -name '*.json' 2>/dev/null | wc -l; }
+cache() { cat "$CACHE"/meta-*.json 2>/dev/null; }
+# "kids: legit; jwks_uri: ...; kid_refetch" of the cache entry, or nothing.
+cache_sum() {
+	python3 - "$CACHE" <<'PY' 2>/dev/null
+import glob, json, sys
+for f in glob.glob(sys.argv[1] + "/meta-*.json"):
+    m = json.load(open(f))
+    kids = " ".join(k.get("kid", "?") for k in json.loads(m.get("jwks") or "{}").get("keys", []))
+    print(f"kids: {kids}; jwks_uri: {(m.get('discovery') or {}).get('jwks_uri')} ; {' '.join(sorted(m))}")
+PY
+}
+service() { # NAME ARGS: a service whose module line carries ARGS
+	printf 'auth required %s config=%s %s\naccount required pam_permit.so\n' "$MODULE" "$CONF" "$2" > "$NS/pam.d/$1"
+}
+
+# attempt SERVICE: one pamtester login as alice; sets rc, log, out, fetches, n0.
+attempt() {
+	n0=$(records)
+	: > "$T/ops.log"
+	ns_run $SAN_ENV pamtester -I tty=pts/5 "$1" alice authenticate < /dev/null > "$T/out" 2>&1
+	rc=$?
+	log=$(last_log)
+	out=$(tr '\n' ' ' < "$T/out")
+	fetches=$(grep -c '^fetch' "$T/ops.log")
+}
+has() { case "$1" in *"$2"*) true ;; *) false ;; esac; }
+check() { # NAME CONDITION...: CONDITION is evaluated
+	name=$1; shift
+	if eval "$*"; then t_pass "$name"
+	else t_fail "$name" "rc=$rc fetches=$fetches records=$(records)/$n0 log='$log' out='$out' cache='$(cache_sum)'"; fi
+}
+
+
+# --- finding 6: a system account above UID_MAX -------------------------------
+rm -rf "$CACHE"
+ev "$T/fetch.ev" '{"event":"metadata","discovery":'"$DISC"',"jwks":"@legit.jwks"}'
+ev "$T/login.ev" '{"event":"tokens","id_token":"'"$(token legit "$NOW" $((NOW + 3600)))"'"}'
+attempt oidctest
+check "control: alice (uid $ALICE_UID) signs in" '[ $rc = 0 ]'
+# A person at the IdP whose preferred_username is "nobody" (uid 65534, a
+# system account that login.defs' UID_MIN..UID_MAX does not cover).
+NOBODY_TOKEN=$($FORGE token "$T" legit "$ISS" pam-oidc nobody "$NOW" $((NOW + 3600)))
+ev "$T/login.ev" '{"event":"tokens","id_token":"'"$NOBODY_TOKEN"'"}'
+n0=$(records); : > "$T/ops.log"
+ns_run $SAN_ENV pamtester -I tty=pts/5 oidctest nobody authenticate < /dev/null > "$T/out" 2>&1
+rc=$?; log=$(last_log); out=$(tr '\n' ' ' < "$T/out"); fetches=$(grep -c '^fetch' "$T/ops.log")
+check "nobody (uid 65534 > UID_MAX) is a system account: never a mapping target unless listed" '[ $rc != 0 ]'
+
+# --- finding 2's rule applied to a refresh: the recheck ----------------------
+cp "$NS/pam.d/oidctest" "$NS/pam.d/oidcrecheck"
+rm -rf "$RECS"   # earlier records (no refresh token) would serve first
+# alice signs in with a refresh token (as su/sudo run: real uid alice,
+# effective uid 0, inside one session process); the record is due for
+# recheck after 2 s. The refresh helper then answers with an ID token signed
+# by a key nobody trusts, issued by another issuer, for another user: the
+# module must not count that as a successful recheck.
+ev "$T/login.ev" '{"event":"tokens","id_token":"'"$(token legit "$(date +%s)" $((NOW + 3600)))"'","refresh_token":"rt-1"}'
+EVIL=$($FORGE token "$T" evil "https://attacker.example" someone-else mallory 1 4102444800)
+ev "$T/refresh-forged.ev" '{"event":"tokens","id_token":"'"$EVIL"'","refresh_token":"rt-attacker"}'
+ev "$T/refresh-bare.ev" '{"event":"tokens"}'
+AS_ALICE="python3 -c 'import os,sys; os.setresuid($ALICE_UID,0,0); os.execvp(sys.argv[1], sys.argv[1:])'"
+# The fake helper is a script: /bin/sh drops to the real uid (alice).
+: > "$T/ops.log"; chmod 666 "$T/ops.log"
+ns_run sh -c "
+	$AS_ALICE pamtester oidcrecheck alice authenticate < /dev/null > $T/r1.out 2>&1; echo \$? > $T/r1.rc
+	sleep 3; cp $T/refresh-forged.ev $T/refresh.ev
+	$AS_ALICE pamtester oidcrecheck alice authenticate < /dev/null > $T/r2.out 2>&1; echo \$? > $T/r2.rc
+	sleep 3; cp $T/refresh-bare.ev $T/refresh.ev
+	$AS_ALICE pamtester oidcrecheck alice authenticate < /dev/null > $T/r3.out 2>&1; echo \$? > $T/r3.rc
+"
+ops=$(tr '\n' ' ' < "$T/ops.log")
+echo "ops: $ops" >&2; for i in 1 2 3; do echo "r$i rc=$(cat $T/r$i.rc): $(tr '\n' ' ' < $T/r$i.out)" >&2; done
+grep pam_oidc "$T/syslog.log" | tail -4 | cut -c1-300 >&2
+rc=$(cat "$T/r1.rc"); log=$(last_log); out=$(cat $T/r1.out)
+check "recheck set-up: alice signs in with a refresh token" '[ $rc = 0 ]'
+rc=$(cat "$T/r2.rc")
+check "a refresh answered with a forged ID token (unknown key, other iss/aud/user) is not a successful recheck" \
+	'! { [ $rc = 0 ] && [ "$ops" = "login refresh refresh " ]; }'
+rc=$(cat "$T/r3.rc")
+check "(info) a refresh answered with a bare tokens event: the helper alone decides the grant stands" \
+	'! { [ $rc = 0 ] && [ "$ops" = "login refresh refresh " ]; }'
+echo "refresh tokens now in the store: $(grep -h -o "\"refresh_token\":\"[^\"]*\"" "$RECS"/*/*.json 2>/dev/null | sort -u | tr "\n" " ")" >&2
+# --- the JWKS cache is keyed on the issuer alone ------------------------------
+# Service oidclab points jwks_uri (a per-service key) at another key set (a
+# lab/staging endpoint, or one reached under another ca_file); its keys, once
+# a lab token verified, then serve every other service of the same issuer.
+rm -rf "$CACHE"
+service oidclab "jwks_uri=https://attacker.example/jwks token_endpoint=$ISS/token device_authorization_endpoint=$ISS/device"
+ev "$T/fetch.ev" '{"event":"metadata","discovery":'"$DISC"',"jwks":"@legit.jwks"}'
+ev "$T/login.ev" '{"event":"tokens","id_token":"'"$(token evil "$(date +%s)" $((NOW + 3600)))"'"}'
+attempt oidclab
+check "set-up: oidclab (its own jwks_uri) accepts a token of its own key set" '[ $rc = 0 ]'
+ev "$T/login.ev" '{"event":"tokens","id_token":"'"$(token evil "$(date +%s)" $((NOW + 3600)))"'"}'
+attempt oidctest
+check "oidctest (discovery, the IdP's keys) does not accept keys cached for another service's jwks_uri" \
+	'[ $rc != 0 ]'
+# --- kid_refetch: one junk token at a key rotation locks everyone out --------
+# The cache holds the IdP's key (legit); the IdP rotates to "other". A
+# taken-over login helper sends a token with an unknown kid: the module
+# refetches (a fresh, honest helper: it gets "other"), the junk does not
+# verify, so the genuine new set is dropped and the rate limit stamped. The
+# next genuine login (signed with "other") cannot refetch for 300 s.
+rm -rf "$CACHE"
+ev "$T/fetch.ev" '{"event":"metadata","discovery":'"$DISC"',"jwks":"@legit.jwks"}'
+ev "$T/login.ev" '{"event":"tokens","id_token":"'"$(token legit "$(date +%s)" $((NOW + 3600)))"'"}'
+attempt oidctest
+check "rotation set-up: the IdP's key cached" '[ $rc = 0 ] && has "$(cache_sum)" "kids: legit;"'
+ev "$T/fetch.ev" '{"event":"metadata","discovery":'"$DISC"',"jwks":"@other.jwks"}'
+ev "$T/login.ev" '{"event":"tokens","id_token":"'"$(token rogue "$(date +%s)" $((NOW + 3600)))"'"}'
+attempt oidctest
+check "rotation: the junk token is refused (one refetch)" '[ $rc != 0 ] && [ "$fetches" = 1 ]'
+ev "$T/login.ev" '{"event":"tokens","id_token":"'"$(token other "$(date +%s)" $((NOW + 3600)))"'"}'
+attempt oidctest
+check "after a rotation, a genuine login with the new key is not locked out by an earlier junk token" '[ $rc = 0 ]'
+t_done
