@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "pam_oidc/alg.h"
 #include "pam_oidc/config.h"
@@ -176,8 +177,8 @@ config_parse_duration(const char *s, long *out)
 	return 0;
 }
 
-int
-config_list_contains(const char *list, const char *item)
+static int
+list_find(const char *list, const char *item, int icase)
 {
 	size_t n = strlen(item), len;
 	const char *p = list;
@@ -187,11 +188,23 @@ config_list_contains(const char *list, const char *item)
 	while (*p != '\0') {
 		p += strspn(p, ", \t");
 		len = strcspn(p, ", \t");
-		if (len == n && memcmp(p, item, n) == 0)
+		if (len == n && (icase ? strncasecmp(p, item, n) : memcmp(p, item, n)) == 0)
 			return 1;
 		p += len;
 	}
 	return 0;
+}
+
+int
+config_list_contains(const char *list, const char *item)
+{
+	return list_find(list, item, 0);
+}
+
+int
+config_list_contains_icase(const char *list, const char *item)
+{
+	return list_find(list, item, 1);
 }
 
 /* Printable text in valid UTF-8: no control characters reach a log line,

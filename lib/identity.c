@@ -91,25 +91,6 @@ map_lookup(const char *path, const char *value, char *user, size_t size, struct 
 	return r;
 }
 
-/* allowed_domains membership; DNS names compare without case. */
-static int
-domain_allowed(const char *list, const char *domain)
-{
-	size_t n = strlen(domain), len;
-	const char *p = list;
-
-	if (list == NULL || n == 0)
-		return 0;
-	while (*p != '\0') {
-		p += strspn(p, ", \t");
-		len = strcspn(p, ", \t");
-		if (len == n && strncasecmp(p, domain, n) == 0)
-			return 1;
-		p += len;
-	}
-	return 0;
-}
-
 int
 identity_map(const struct oidc_config *cfg, const json_t *claims, char *user, size_t size,
     struct oidc_error *err)
@@ -137,7 +118,7 @@ identity_map(const struct oidc_config *cfg, const json_t *claims, char *user, si
 	}
 	if (cfg->username_strip_domain) {
 		/* Without the domain, root@anywhere.example is just root. */
-		if ((at = strrchr(value, '@')) == NULL || !domain_allowed(cfg->allowed_domains, at + 1)) {
+		if ((at = strrchr(value, '@')) == NULL || !config_list_contains_icase(cfg->allowed_domains, at + 1)) {
 			flow_sanitize(shown, sizeof(shown), value);
 			return oidc_error_set(err, OIDC_E_USER_MISMATCH,
 			    "claim \"%s\" value \"%s\" is not in allowed_domains", cfg->username_claim, shown);

@@ -64,34 +64,47 @@ procinfo_parse_stat(const char *buf, size_t len, struct proc_stat *ps)
 	return 0;
 }
 
-int
-procinfo_read(int64_t pid, struct proc_stat *ps)
+/* The start of /proc/<pid>/<name> (pid 0: self), NUL-terminated; its
+ * length, or -1. */
+static ssize_t
+proc_file(int64_t pid, const char *name, char *buf, size_t size)
 {
-	char path[64], buf[1024];
+	char path[64];
 	ssize_t n;
 	size_t len = 0;
-	int fd, r = -1;
+	int fd;
 
-	if (pid < 0)
+	if (pid < 0 || size == 0)
 		return -1;
 	if (pid == 0)
-		snprintf(path, sizeof(path), "/proc/self/stat");
+		snprintf(path, sizeof(path), "/proc/self/%s", name);
 	else
-		snprintf(path, sizeof(path), "/proc/%lld/stat", (long long)pid);
+		snprintf(path, sizeof(path), "/proc/%lld/%s", (long long)pid, name);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
 		return -1;
-	while (len < sizeof(buf) - 1) {
-		n = read(fd, buf + len, sizeof(buf) - 1 - len);
+	while (len < size - 1) {
+		n = read(fd, buf + len, size - 1 - len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
 		len += (size_t)n;
 	}
-	if (len > 0 && len < sizeof(buf) - 1)
-		r = procinfo_parse_stat(buf, len, ps);
 	close(fd);
-	return r;
+	buf[len] = '\0';
+	return (ssize_t)len;
+}
+
+int
+procinfo_read(int64_t pid, struct proc_stat *ps)
+{
+	char buf[1024];
+	ssize_t len = proc_file(pid, "stat", buf, sizeof(buf));
+
+	/* A full buffer may be a truncated line: refuse it. */
+	if (len <= 0 || (size_t)len >= sizeof(buf) - 1)
+		return -1;
+	return procinfo_parse_stat(buf, (size_t)len, ps);
 }
 
 int
@@ -142,40 +155,23 @@ procinfo_chain_has(const struct proc_caller *c, const struct proc_id *id)
 int
 procinfo_uid(int64_t pid, uid_t *uid)
 {
-	char path[64], buf[4096], *line;
+	char buf[4096], *line, *next, *end;
 	unsigned long v;
-	ssize_t n;
-	size_t len = 0;
-	int fd, r = -1;
 
-	if (pid <= 0)
+	if (pid <= 0 || proc_file(pid, "status", buf, sizeof(buf)) <= 0)
 		return -1;
-	snprintf(path, sizeof(path), "/proc/%lld/status", (long long)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
-		return -1;
-	while (len < sizeof(buf) - 1) {
-		n = read(fd, buf + len, sizeof(buf) - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	buf[len] = '\0';
 	/* "Uid:\t<real>\t<effective>\t<saved>\t<fs>" */
-	for (line = buf; line != NULL && *line != '\0'; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
-		char *end;
-
+	for (line = buf; line != NULL; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			next++;
 		if (strncmp(line, "Uid:", 4) != 0)
 			continue;
 		errno = 0;
 		v = strtoul(line + 4, &end, 10);
-		if (errno == 0 && end != line + 4 && v <= (unsigned long)(uid_t)-1) {
-			*uid = (uid_t)v;
-			r = 0;
-		}
-		break;
+		if (errno != 0 || end == line + 4 || v > (unsigned long)(uid_t)-1)
+			return -1;
+		*uid = (uid_t)v;
+		return 0;
 	}
-	return r;
+	return -1;
 }

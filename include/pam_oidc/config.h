@@ -116,5 +116,7 @@ int config_parse_duration(const char *s, long *out);
 
 /* Whitespace/comma separated list membership, exact match. */
 int config_list_contains(const char *list, const char *item);
+/* The same, ignoring ASCII case (DNS names). */
+int config_list_contains_icase(const char *list, const char *item);
 
 #endif
