@@ -112,11 +112,17 @@ EOT
 		echo "try $try: pid $M is now: $(ps -o pid=,ppid=,args= -p "$M")" >&2
 		if [ "$(ps -o ppid= -p "$M" 2>/dev/null | tr -d ' ')" = "$SHPID" ]; then got=$try; break; fi
 	done
-	[ -n "$got" ] && t_pass "pid $M now belongs to a job of alice's ssh session (try $got): $(ps -o pid=,ppid=,args= -p "$M")" || t_fail "pid reuse" "$(ps -o pid,ppid,args -p "$M")"
+	# Other processes on a busy machine (make -j2 check runs two suites at
+	# once) may win pid M first: then the race was not set up, and the
+	# verdict below would prove nothing, so it is skipped, never passed.
+	[ -n "$got" ] && t_pass "pid $M now belongs to a job of alice's ssh session (try $got): $(ps -o pid=,ppid=,args= -p "$M")" ||
+		t_skip "pid reuse" "another process took pid $M each time: $(ps -o pid=,ppid=,args= -p "$M")"
 	kill "$STRACE"; wait "$STRACE" 2>/dev/null
 	for _ in $(seq 150); do [ -e "/proc/$C" ] || break; sleep 0.1; done
 	cat "$W/mal.out" >&2; grep 'pam_oidc' "$T/syslog.log" | tail -3 >&2
-	if tr -d '\r' < "$W/mal.out" | grep -qx 0; then
+	if [ -z "$got" ]; then
+		t_skip "stale parent pid" "the race could not be arranged on this run"
+	elif tr -d '\r' < "$W/mal.out" | grep -qx 0; then
 		t_fail "a stale parent pid let an alice-uid process outside her ssh session use the session's record" "$(grep 'reason=session_reuse' "$T/syslog.log" | tail -1)"
 	else
 		t_pass "refused: $(cat "$W/mal.out" | tr '\n' ' ')"

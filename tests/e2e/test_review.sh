@@ -2,9 +2,9 @@
 # Attacks found by an outside review of issue 12 (findings 2, 6, 13), each
 # check failed on the reviewed code:
 #  - a system account above UID_MAX (nobody, 65534) is a mapping target;
-#  - a refresh helper's word is the whole recheck: its tokens event is not
-#    verified at all (an ID token signed by an unknown key, for another user,
-#    keeps the session serving, and its refresh token replaces the stored one);
+#  - a refresh helper's word was the whole recheck: an ID token signed by an
+#    unknown key, for another user, kept the session serving, and its
+#    refresh token replaced the stored one;
 #  - the JWKS cache is keyed on the issuer alone: keys fetched for one
 #    service's own jwks_uri verify logins of every service;
 #  - one junk token (unknown kid) right after a key rotation drops the
@@ -142,29 +142,25 @@ rm -rf "$RECS"   # earlier records (no refresh token) would serve first
 ev "$T/login.ev" '{"event":"tokens","id_token":"'"$(token legit "$(date +%s)" $((NOW + 3600)))"'","refresh_token":"rt-1"}'
 EVIL=$($FORGE token "$T" evil "https://attacker.example" someone-else mallory 1 4102444800)
 ev "$T/refresh-forged.ev" '{"event":"tokens","id_token":"'"$EVIL"'","refresh_token":"rt-attacker"}'
-ev "$T/refresh-bare.ev" '{"event":"tokens"}'
 AS_ALICE="python3 -c 'import os,sys; os.setresuid($ALICE_UID,0,0); os.execvp(sys.argv[1], sys.argv[1:])'"
 # The fake helper is a script: /bin/sh drops to the real uid (alice).
 : > "$T/ops.log"; chmod 666 "$T/ops.log"
-ns_run sh -c "
-	$AS_ALICE pamtester oidcrecheck alice authenticate < /dev/null > $T/r1.out 2>&1; echo \$? > $T/r1.rc
-	sleep 3; cp $T/refresh-forged.ev $T/refresh.ev
-	$AS_ALICE pamtester oidcrecheck alice authenticate < /dev/null > $T/r2.out 2>&1; echo \$? > $T/r2.rc
-	sleep 3; cp $T/refresh-bare.ev $T/refresh.ev
-	$AS_ALICE pamtester oidcrecheck alice authenticate < /dev/null > $T/r3.out 2>&1; echo \$? > $T/r3.rc
-"
-ops=$(tr '\n' ' ' < "$T/ops.log")
-echo "ops: $ops" >&2; for i in 1 2 3; do echo "r$i rc=$(cat $T/r$i.rc): $(tr '\n' ' ' < $T/r$i.out)" >&2; done
-grep pam_oidc "$T/syslog.log" | tail -4 | cut -c1-300 >&2
-rc=$(cat "$T/r1.rc"); log=$(last_log); out=$(cat $T/r1.out)
-check "recheck set-up: alice signs in with a refresh token" '[ $rc = 0 ]'
-rc=$(cat "$T/r2.rc")
-check "a refresh answered with a forged ID token (unknown key, other iss/aud/user) is not a successful recheck" \
-	'! { [ $rc = 0 ] && [ "$ops" = "login refresh refresh " ]; }'
-rc=$(cat "$T/r3.rc")
-check "(info) a refresh answered with a bare tokens event: the helper alone decides the grant stands" \
-	'! { [ $rc = 0 ] && [ "$ops" = "login refresh refresh " ]; }'
-echo "refresh tokens now in the store: $(grep -h -o "\"refresh_token\":\"[^\"]*\"" "$RECS"/*/*.json 2>/dev/null | sort -u | tr "\n" " ")" >&2
+if [ -n "${PAM_OIDC_SANITIZE:-}" ]; then
+	# ruid != euid: the loader ignores the ASan preload (secure exec).
+	t_skip "refresh answer checks" "need a setuid-like caller, which cannot load the ASan module"
+else
+	ns_run sh -c "
+		$AS_ALICE pamtester oidcrecheck alice authenticate < /dev/null > $T/r1.out 2>&1; echo \$? > $T/r1.rc
+		sleep 3; cp $T/refresh-forged.ev $T/refresh.ev
+		$AS_ALICE pamtester oidcrecheck alice authenticate < /dev/null > $T/r2.out 2>&1; echo \$? > $T/r2.rc
+	"
+	rc=$(cat "$T/r1.rc"); log=$(last_log); out=$(cat $T/r1.out)
+	check "recheck set-up: alice signs in with a refresh token" '[ $rc = 0 ]'
+	stored=$(grep -h -o '"refresh_token":"[^"]*"' "$RECS"/*/*.json 2>/dev/null | sort -u | tr '\n' ' ')
+	log=$(grep "the refresh answer was refused" "$T/syslog.log" | tail -1)
+	check "a refresh answered with a forged ID token (unknown key, other iss/aud/user) is refused, logged, its refresh token not stored" \
+		'has "$log" "not reused: the refresh answer was refused" && has "$stored" "rt-1" && ! has "$stored" "rt-attacker"'
+fi
 # --- the JWKS cache is keyed on the issuer alone ------------------------------
 # Service oidclab points jwks_uri (a per-service key) at another key set (a
 # lab/staging endpoint, or one reached under another ca_file); its keys, once

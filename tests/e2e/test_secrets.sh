@@ -73,11 +73,17 @@ E2E=$top_srcdir/tests/e2e
 (
 	# sudo's own helper (its parent is sudo), once it has dropped root:
 	# not one of another suite's running in parallel.
+	# Shell builtins only: a fork per process would make one scan slower
+	# than the helper's whole life on a busy machine.
+	SUDO_BIN=$(command -v sudo)
 	sudo_helper() {
-		for p in $(helper_pids); do
-			pp=$(awk '/^PPid:/ {print $2}' /proc/$p/status 2>/dev/null)
-			[ -n "$pp" ] && [ "$(readlink /proc/$pp/exe 2>/dev/null)" = "$(command -v sudo)" ] &&
-				grep -q '^Uid:.*[1-9]' /proc/$p/status 2>/dev/null && { echo "$p"; return; }
+		for p in /proc/[0-9]*; do
+			[ "$p/exe" -ef "$HELPER" ] || continue
+			pp= uid=
+			while read -r k v _; do
+				case $k in PPid:) pp=$v ;; Uid:) uid=$v ;; esac
+			done < "$p/status" 2>/dev/null
+			[ -n "$pp" ] && [ "${uid:-0}" != 0 ] && [ "/proc/$pp/exe" -ef "$SUDO_BIN" ] && { echo "${p#/proc/}"; return; }
 		done
 	}
 	for _ in $(seq 400); do

@@ -301,6 +301,47 @@ test_read_from_checked_descriptor(void **s)
 	unlink(good);
 }
 
+/* A safe file in an unsafe folder is not safe: the folder's writer can
+ * swap it (review of finding 9). Sticky folders (/tmp) are fine. */
+static void
+test_trusted_parents(void **s)
+{
+	struct oidc_error err = { 0 };
+	char loose[400], file[450], link[450];
+	int fd = -1;
+
+	(void)s;
+	snprintf(loose, sizeof(loose), "%s/loose", dir);
+	snprintf(file, sizeof(file), "%s/loose/map", dir);
+	snprintf(link, sizeof(link), "%s/maplink", dir);
+	assert_int_equal(mkdir(loose, 0755), 0);
+	assert_int_equal(chmod(loose, 0777), 0);
+	write_file("loose/map", "carol alice\n", 0644);
+	assert_int_equal(trusted_open(file, "map_file", TRUST_FILE, &fd, &err), -1);
+	assert_non_null(strstr(err.text, "is in the folder"));
+	assert_non_null(strstr(err.text, "/loose, which must be owned by root"));
+	oidc_error_clear(&err);
+	/* Reached through a link from a safe folder: the real folder counts. */
+	assert_int_equal(symlink(file, link), 0);
+	assert_int_equal(trusted_open(link, "map_file", TRUST_FILE, &fd, &err), -1);
+	assert_non_null(strstr(err.text, "is in the folder"));
+	oidc_error_clear(&err);
+	assert_int_equal(chmod(loose, 01777), 0);
+	assert_int_equal(trusted_open(file, "map_file", TRUST_FILE, &fd, &err), 0);
+	close(fd);
+	if (geteuid() == 0) {
+		assert_int_equal(chmod(loose, 0755), 0);
+		assert_int_equal(chown(loose, 4242, 4242), 0);
+		assert_int_equal(trusted_open(link, "map_file", TRUST_FILE, &fd, &err), -1);
+		assert_non_null(strstr(err.text, "is in the folder"));
+		oidc_error_clear(&err);
+		assert_int_equal(chown(loose, 0, 0), 0);
+	}
+	unlink(link);
+	unlink(file);
+	rmdir(loose);
+}
+
 /* Finding 10: only reachability is "unavailable" (the password fallback). */
 static void
 test_helper_code_table(void **s)
@@ -351,7 +392,7 @@ static int
 teardown(void **s)
 {
 	static const char *const names[] = { "map", "ca.pem", "notdir", "secret", "theirs", "defs1", "defs2",
-		"defs3", "conf", "evil" };
+		"defs3", "defs4", "defs5", "defs6", "conf", "evil" };
 	char p[512];
 	size_t i;
 
@@ -374,6 +415,7 @@ main(void)
 		cmocka_unit_test(test_uid_min),
 		cmocka_unit_test(test_trusted_files),
 		cmocka_unit_test(test_read_from_checked_descriptor),
+		cmocka_unit_test(test_trusted_parents),
 		cmocka_unit_test(test_helper_code_table),
 		cmocka_unit_test(test_default_helper_user),
 	};
