@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -65,7 +66,13 @@ static void
 host_name(const char *rhost, char *out, size_t size)
 {
 	struct in6_addr a6;
+	char addr[INET6_ADDRSTRLEN + 1];
 
+	/* fe80::1%eth0: the zone id names our interface, not the client. */
+	if (strchr(rhost, '%') != NULL && strcspn(rhost, "%") < sizeof(addr)) {
+		snprintf(addr, sizeof(addr), "%.*s", (int)strcspn(rhost, "%"), rhost);
+		rhost = addr;
+	}
 	if (inet_pton(AF_INET6, rhost, &a6) == 1 && !IN6_IS_ADDR_V4MAPPED(&a6)) {
 		memset(a6.s6_addr + 8, 0, 8);
 		hashed_name("host-", a6.s6_addr, sizeof(a6.s6_addr), out, size);
@@ -121,6 +128,39 @@ take_one(int dfd, const char *prefix, long cap, int *fdp, char *name, size_t nsi
 	return 1;
 }
 
+/* Slots of callers that died without releasing them (sshd kills its PAM
+ * child with SIGTERM when the client hangs up) are files nobody holds: any
+ * file we can lock is no one's and goes, so the folder never grows past
+ * the live flows. The same unlink-while-locked rule as a release. */
+static void
+sweep(int dfd)
+{
+	struct dirent *de;
+	struct stat st, now;
+	DIR *d;
+	int dup = fcntl(dfd, F_DUPFD_CLOEXEC, 0), fd;
+
+	if (dup < 0 || (d = fdopendir(dup)) == NULL) {
+		if (dup >= 0)
+			close(dup);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, "total.", 6) != 0 && strncmp(de->d_name, "host-", 5) != 0 &&
+		    strncmp(de->d_name, "user-", 5) != 0)
+			continue;
+		fd = openat(dfd, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+		if (fd < 0)
+			continue;
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && flock(fd, LOCK_EX | LOCK_NB) == 0 &&
+		    fstatat(dfd, de->d_name, &now, AT_SYMLINK_NOFOLLOW) == 0 && now.st_ino == st.st_ino &&
+		    now.st_dev == st.st_dev)
+			unlinkat(dfd, de->d_name, 0);
+		close(fd);
+	}
+	closedir(d);
+}
+
 int
 ratelimit_take(const struct oidc_config *cfg, const char *rhost, const char *user, struct flow_slots *s,
     enum ratelimit_cap *full, struct oidc_error *err)
@@ -134,10 +174,12 @@ ratelimit_take(const struct oidc_config *cfg, const char *rhost, const char *use
 	 * caller (a test, pamtester as a user) has no state to share. */
 	if (geteuid() != 0)
 		return 0;
+	/* The caps guard the pre-authentication surface (sshd). Local callers
+	 * (su, sudo, console) are never counted, so that no remote flood can
+	 * lock a person out of their own terminal. */
 	if (rhost == NULL || rhost[0] == '\0')
-		cap[RATELIMIT_HOST] = 0;   /* local: su, sudo, console */
-	else
-		host_name(rhost, prefix[RATELIMIT_HOST], sizeof(prefix[0]));
+		return 0;
+	host_name(rhost, prefix[RATELIMIT_HOST], sizeof(prefix[0]));
 	hashed_name("user-", user, strlen(user), prefix[RATELIMIT_USER], sizeof(prefix[0]));
 	snprintf(prefix[RATELIMIT_TOTAL], sizeof(prefix[0]), "total");
 	if ((top = state_dir_open(cfg->state_dir, err)) < 0)
@@ -146,6 +188,7 @@ ratelimit_take(const struct oidc_config *cfg, const char *rhost, const char *use
 	close(top);
 	if (s->dirfd < 0)
 		return -1;
+	sweep(s->dirfd);
 	for (int i = 0; i < RATELIMIT_NCAPS; i++) {
 		if (cap[i] <= 0)
 			continue;
@@ -291,7 +334,9 @@ ratelimit_fake_device(const struct oidc_config *cfg, long long *latency_ms)
 		}
 	}
 	code[i] = '\0';
-	if (json_is_true(json_object_get(rec, "complete")) && asprintf(&complete, "%s?user_code=%s", uri, code) < 0)
+	/* Nothing remembered: most IdPs send the complete link, so show one. */
+	if ((rec == NULL || json_is_true(json_object_get(rec, "complete"))) &&
+	    asprintf(&complete, "%s?user_code=%s", uri, code) < 0)
 		complete = NULL;
 	dev = json_pack("{s:s, s:s, s:I, s:I}", "verification_uri", uri, "user_code", code, "interval", interval,
 	    "expires_in", (json_int_t)cfg->timeout);

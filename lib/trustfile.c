@@ -38,6 +38,49 @@ check_fd(const char *path, const char *name, enum trust_kind kind, int fd, struc
 	return 0;
 }
 
+/* A file is only as safe as the folders above it: whoever can write one of
+ * them can swap what is below (sshd's StrictModes walks them too). Each
+ * folder of the resolved path must be owned by root (or us) and not
+ * writable by group or others, unless it is sticky (/tmp): there only an
+ * entry's owner may rename it, and the entry below is checked in turn. The
+ * resolved path must still name the file we opened. */
+static int
+check_parents(const char *path, const char *name, int fd, struct oidc_error *err)
+{
+	struct stat fst, st;
+	uid_t me = geteuid();
+	char *real = realpath(path, NULL), *slash;
+	int r = -1;
+
+	if (real == NULL)
+		return oidc_error_set(err, OIDC_E_CONFIG, "cannot resolve %s: %s", name, strerror(errno));
+	if (fstat(fd, &fst) != 0 || stat(real, &st) != 0 || st.st_dev != fst.st_dev || st.st_ino != fst.st_ino) {
+		oidc_error_set(err, OIDC_E_CONFIG, "%s changed while it was checked", name);
+		goto out;
+	}
+	while ((slash = strrchr(real, '/')) != NULL) {
+		/* The parent of /x is /. */
+		slash[slash == real ? 1 : 0] = '\0';
+		if (stat(real, &st) != 0 || !S_ISDIR(st.st_mode)) {
+			oidc_error_set(err, OIDC_E_CONFIG, "%s: cannot check the folder %s", name, real);
+			goto out;
+		}
+		if ((st.st_uid != 0 && st.st_uid != me) ||
+		    ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))) {
+			oidc_error_set(err, OIDC_E_CONFIG,
+			    "%s is in the folder %s, which must be owned by root and not writable by group or others", name,
+			    real);
+			goto out;
+		}
+		if (slash == real)
+			break;
+	}
+	r = 0;
+out:
+	free(real);
+	return r;
+}
+
 int
 trusted_open(const char *path, const char *what, enum trust_kind kind, int *fd, struct oidc_error *err)
 {
@@ -49,7 +92,7 @@ trusted_open(const char *path, const char *what, enum trust_kind kind, int *fd, 
 	snprintf(name, sizeof(name), "%s%s%s", what, what[0] != '\0' ? " " : "", path);
 	if ((f = open(path, flags)) < 0)
 		return oidc_error_set(err, OIDC_E_CONFIG, "cannot open %s: %s", name, strerror(errno));
-	if (check_fd(path, name, kind, f, err) != 0) {
+	if (check_fd(path, name, kind, f, err) != 0 || check_parents(path, name, f, err) != 0) {
 		close(f);
 		return -1;
 	}

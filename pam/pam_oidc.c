@@ -44,6 +44,7 @@ struct attempt {
 	char sub[256];
 	char session[SESSION_ID_LEN + 1];
 	long long t0;
+	long long device_latency_ms;   /* how long the IdP took to give a code */
 	int silent;
 	int debug;
 };
@@ -266,7 +267,7 @@ run_device_flow(struct attempt *a, const struct oidc_config *cfg, struct oidc_fl
 		if (flow_login_start(f, cfg, err) != 0)
 			return err->reason;
 		dev = f->device;
-		ratelimit_remember_device(cfg, dev, ipc_now_ms() - t);
+		a->device_latency_ms = ipc_now_ms() - t;
 	}
 	interval = (long)json_integer_value(json_object_get(dev, "interval"));
 	if (interval <= 0)
@@ -754,6 +755,10 @@ authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 			pam_syslog(pamh, LOG_ERR, "cannot pass session %.8s on in the PAM environment", a.session);
 		}
 	}
+	/* What made-up flows for unknown users imitate (finding 11): only
+	 * from a flow whose token verified, so a taken-over helper cannot
+	 * choose the link shown to the next person who mistypes a name. */
+	ratelimit_remember_device(&cfg, flow.device, a.device_latency_ms);
 	if (!a.silent)
 		say(&a, PAM_TEXT_INFO, "Signed in as %s.", a.mapped);
 	log_attempt(&a, PAM_SUCCESS, "ok", NULL);
