@@ -50,6 +50,9 @@ cp /etc/passwd /etc/shadow /etc/group /etc/sudoers "$NS/etc/" 2>/dev/null
 echo "alice:x:4242:4242:Alice Demo:$NS/home/alice:/bin/sh" >> "$NS/etc/passwd"
 echo "alice:*:19000:0:99999:7:::" >> "$NS/etc/shadow"
 echo "alice:x:4242:" >> "$NS/etc/group"
+# The helper's own system user (the Debian package creates it).
+echo "_pam_oidc:x:4249:4249:pam_oidc helper:/nonexistent:/usr/sbin/nologin" >> "$NS/etc/passwd"
+echo "_pam_oidc:x:4249:" >> "$NS/etc/group"
 touch "$NS/etc/sudoers"
 python3 "$top/tests/e2e/syslogd.py" "$NS/devlog" "$T/syslog.log" &
 SYSLOG_PID=$!
@@ -100,16 +103,26 @@ sed 's/^auth .*$/auth required '"$(printf '%s' "$MODULE" | sed 's/[\/&]/\\&/g')"
 	"$NS/pam.d/sshd" > "$NS/pam.d/sudo"
 step "pam-oidc sessions — the revocable record the login left in /run/pam_oidc"
 ns "$CLI" sessions | sed 's/^/    /'
-step "The identity provider goes away; sudo on the same terminal re-authenticates from the record"
+# alice's own sudo inside the login session that earned the record: the
+# real uid is hers and the effective uid root, as for the setuid sudo.
+as_alice() { ns setpriv --ruid=4242 --euid=0 "$@"; }
+step "The identity provider goes away; alice's sudo in the same login session re-authenticates from the record"
 "$IDP/stop.sh" "$T/idp"
 t0=$(date +%s%N)
-ns pamtester -I tty=ssh sudo alice authenticate 2>&1 | sed 's/^/    /'
+as_alice pamtester sudo alice authenticate > "$T/reuse.out" 2>&1; reuse=$?
+sed 's/^/    /' "$T/reuse.out"
 echo "    ($(( ($(date +%s%N) - t0) / 1000000 )) ms, no browser, no network)"
+grep pam_oidc "$T/syslog.log" | tail -1 | sed 's/^/    /'
+[ $reuse = 0 ] || { echo "demo: the record did not serve alice's sudo" >&2; exit 1; }
+step "Someone else at the terminal (root's login, another user's su alice) is never served from it"
+ns pamtester sudo alice authenticate 2>&1 | sed 's/^/    /'
 grep pam_oidc "$T/syslog.log" | tail -1 | sed 's/^/    /'
 step "pam-oidc revoke --user alice — takes effect on the very next PAM call"
 ns "$CLI" revoke --user alice | sed 's/^/    /'
-ns pamtester -I tty=ssh sudo alice authenticate 2>&1 | sed 's/^/    /'
+if as_alice pamtester sudo alice authenticate 2>&1 | sed 's/^/    /'; [ "${PIPESTATUS[0]}" = 0 ]; then
+	echo "demo: a revoked record still served" >&2; exit 1
+fi
 grep pam_oidc "$T/syslog.log" | tail -1 | sed 's/^/    /'
 echo
-echo "demo complete: device-flow login, session record, instant reuse, revocation."
+echo "demo complete: device-flow login, session record, instant reuse in the same session, revocation."
 exit 0
