@@ -98,3 +98,29 @@ wait_for() {
 	done
 	return 1
 }
+
+# sshd_start: sshd in the private world on a random loopback port, PAM and
+# keyboard-interactive only (test-infra.md); sets PORT, SSHD_PID and SSH
+# (the client command line). Its log is $T/sshd.log.
+sshd_start() {
+	PORT=$((20000 + RANDOM % 20000))
+	ssh-keygen -q -t ed25519 -N '' -f "$NS/hostkey"
+	cat > "$NS/sshd_config" <<EOT
+Port $PORT
+ListenAddress 127.0.0.1
+HostKey $NS/hostkey
+PidFile $NS/sshd.pid
+UsePAM yes
+KbdInteractiveAuthentication yes
+PasswordAuthentication no
+PubkeyAuthentication no
+AuthenticationMethods keyboard-interactive
+PermitRootLogin no
+StrictModes no
+LogLevel VERBOSE
+EOT
+	ns_run /usr/sbin/sshd -D -e -f "$NS/sshd_config" > "$T/sshd.log" 2>&1 &
+	SSHD_PID=$!
+	for _ in $(seq 100); do grep -q "Server listening" "$T/sshd.log" && break; sleep 0.05; done
+	SSH="ssh -p $PORT -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o PreferredAuthentications=keyboard-interactive -o NumberOfPasswordPrompts=1"
+}

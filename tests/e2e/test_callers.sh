@@ -23,26 +23,7 @@ chmod 644 "$CONF"
 ns_setup "$CONF"
 
 # --- sshd ------------------------------------------------------------------
-PORT=$((20000 + RANDOM % 20000))
-ssh-keygen -q -t ed25519 -N '' -f "$NS/hostkey"
-cat > "$NS/sshd_config" <<EOT
-Port $PORT
-ListenAddress 127.0.0.1
-HostKey $NS/hostkey
-PidFile $NS/sshd.pid
-UsePAM yes
-KbdInteractiveAuthentication yes
-PasswordAuthentication no
-PubkeyAuthentication no
-AuthenticationMethods keyboard-interactive
-PermitRootLogin no
-StrictModes no
-LogLevel VERBOSE
-EOT
-ns_run /usr/sbin/sshd -D -e -f "$NS/sshd_config" > "$T/sshd.log" 2>&1 &
-SSHD_PID=$!
-for _ in $(seq 100); do grep -q "Server listening" "$T/sshd.log" && break; sleep 0.05; done
-SSH="ssh -p $PORT -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o PreferredAuthentications=keyboard-interactive -o NumberOfPasswordPrompts=1"
+sshd_start
 
 ssh_askpass() { # account mode
 	rm -f "$T/askpass.log"*
