@@ -5,59 +5,7 @@
 # or no ID token at all. Keys come only from a fetch in a helper of its own,
 # nothing is cached before a token verifies against it, a token issued before
 # the attempt started is a replay, and jwks_file / jwks_pins pin the keys.
-. "$top_srcdir/tests/integration/lib.sh"
-E2E_PAMTESTER_ONLY=1
-. "$top_srcdir/tests/e2e/lib.sh"
-trap 'ns_cleanup; cleanup' EXIT
-
-ISS=https://127.0.0.1:1
-FORGE="node $top_srcdir/tests/e2e/forge.mjs"
-# legit: the IdP's key; evil: a taken-over helper's; rogue, other: unknown to anyone.
-for k in legit evil rogue other; do $FORGE key "$T" $k > "$T/$k.thumb" || exit 1; done
-token() { $FORGE token "$T" "$1" "$ISS" pam-oidc alice "$2" "$3"; }
-NOW=$(date +%s)
-
-# ev FILE JSON...: one event per argument; "@name" in a string is the content
-# of $T/name (a JWKS travels as a JSON string).
-ev() {
-	f=$1; shift
-	python3 - "$T" "$@" > "$f" <<'PY'
-import json, sys
-t = sys.argv[1]
-def sub(v):
-    if isinstance(v, dict): return {k: sub(x) for k, x in v.items()}
-    if isinstance(v, str) and v.startswith('@'): return open(f'{t}/{v[1:]}').read().strip()
-    return v
-for a in sys.argv[2:]: print(json.dumps(sub(json.loads(a))))
-PY
-}
-DISC='{"issuer":"'$ISS'","token_endpoint":"'$ISS'/token","device_authorization_endpoint":"'$ISS'/device","jwks_uri":"'$ISS'/jwks"}'
-LOGIN_DISC='{"issuer":"'$ISS'","token_endpoint":"'$ISS'/token","device_authorization_endpoint":"'$ISS'/device","jwks_uri":"'$ISS'/login-jwks"}'
-LIAR_DISC='{"issuer":"'$ISS'","token_endpoint":"'$ISS'/token","device_authorization_endpoint":"'$ISS'/device","jwks_uri":"https://attacker.example/jwks"}'
-python3 -c "import json,sys; a,b=(json.load(open(f)) for f in sys.argv[1:]); print(json.dumps({'keys':a['keys']+b['keys']}))" \
-	"$T/evil.jwks" "$T/legit.jwks" > "$T/both.jwks"
-
-# The helper: logs each run's operation (and whether its request names the
-# attacker's jwks_uri); a fetch answers $T/fetch.ev, or with the attacker's
-# keys when asked for the attacker's jwks_uri; a login answers $T/login.ev.
-FAKE=$T/fake-helper.sh
-cat > "$FAKE" <<EOT
-#!/bin/sh
-read -r req || exit 3
-case "\$req" in *'"op":"fetch"'*) op=fetch ;; *'"op":"login"'*) op=login ;; *) op=other ;; esac
-case "\$req" in *attacker.example*) echo "\$op attacker_uri" >> $T/ops.log ;; *) echo "\$op" >> $T/ops.log ;; esac
-if [ \$op = fetch ]; then
-	case "\$req" in *attacker.example*) exec cat $T/fetch-attacker.ev ;; esac
-	[ -f $T/fetch.ev ] && exec cat $T/fetch.ev
-	exit 1
-fi
-echo '{"event":"device","verification_uri":"https://127.0.0.1:1/device","user_code":"ABCD-EFGH","expires_in":600,"interval":1}'
-cat $T/login.ev
-# Stay until the module closes our stdin (no sleep: test_badinput.sh, which
-# may run beside us, counts leftover sleeps as its own).
-exec cat > /dev/null
-EOT
-chmod 755 "$FAKE"
+. "$top_srcdir/tests/e2e/liar-lib.sh"
 ev "$T/fetch-attacker.ev" '{"event":"metadata","jwks":"@evil.jwks"}'
 
 CONF=$T/pam_oidc.conf
