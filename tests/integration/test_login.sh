@@ -90,9 +90,11 @@ approve "$A" "$code" alice
 wait $hp; exec 3>&-
 RT=$(sed -n 's/.*"refresh_token":"\([^"]*\)".*/\1/p' "$T/rt.out")
 curl -sf --cacert "$A/ca.pem" "$ISS/jwks" > "$T/jwks.json"
+# stdin stays open 6 s: closing it cancels, and under valgrind on a busy
+# machine a refresh can take longer than 3 s.
 refresh() {
 	printf '{"op":"refresh","issuer":"%s","client_id":"pam-oidc","ca_file":"%s","helper_user":"nobody","timeout":20,"refresh_token":"%s"}\n' \
-		"$ISS" "$A/ca.pem" "$RT" | ( cat; sleep 3 ) | timeout 10 "$HELPER" | grep -v '"event":"metadata"' | head -1 > "$T/refresh.out"
+		"$ISS" "$A/ca.pem" "$RT" | ( cat; sleep 6 ) | timeout 15 "$HELPER" | grep -v '"event":"metadata"' | head -1 > "$T/refresh.out"
 }
 if [ -n "$RT" ]; then
 	refresh
