@@ -61,7 +61,7 @@ log_attempt(const struct attempt *a, int pam_rc, const char *reason, const char 
 	    a->session[0] ? a->session : "-", ipc_now_ms() - a->t0, detail ? " detail=" : "", detail ? detail : "");
 }
 
-/* STYLE.md §5: exact PAM codes, so admins can write
+/* HACKING.md, house style 5: exact PAM codes, so admins can write
  * auth [success=done authinfo_unavail=ignore default=die] pam_oidc.so
  * Only a real failure to reach the IdP is PAM_AUTHINFO_UNAVAIL (the
  * helper's codes are sorted in lib/flow.c flow_reason_for): anything else

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Functions the product code must not call (STYLE.md): unbounded copies,
+# Functions the product code must not call (HACKING.md): unbounded copies,
 # unchecked conversions, shell-running calls, non-reentrant lookups.
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 2

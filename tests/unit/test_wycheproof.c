@@ -174,8 +174,9 @@ main(void)
 
 	vector_dir = getenv("WYCHEPROOF_DIR");
 	if (vector_dir == NULL || access(vector_dir, R_OK) != 0) {
-		/* Only a build outside the project checkout (e.g. distcheck) may
-		 * lack the vectors; CI sets WYCHEPROOF_REQUIRED. */
+		/* The vectors are vendored (tests/vectors/wycheproof): missing
+		 * only if WYCHEPROOF_DIR points elsewhere; CI sets
+		 * WYCHEPROOF_REQUIRED. */
 		fprintf(stderr, "Wycheproof vectors not found at %s\n", vector_dir ? vector_dir : "(unset)");
 		return getenv("WYCHEPROOF_REQUIRED") != NULL ? 1 : 77;
 	}
