@@ -1,0 +1,209 @@
+/* Driving the helper (lib/flow.c) with fake helpers that say exactly what
+ * each case needs: what the trusted side accepts from a login helper, and
+ * what every kind of failure becomes (issue 12: findings 2, 7, 10). */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "pam_oidc/flow.h"
+
+static char dir[] = "/tmp/pam_oidc_flowtest.XXXXXX";
+static char helper[300], state[300];
+
+#define DEVICE "{\"event\":\"device\",\"verification_uri\":\"https://idp.example.test/device\"," \
+	"\"user_code\":\"BCDF-GHJK\",\"expires_in\":600,\"interval\":1}"
+
+/* A helper that reads its request, then prints lines and stays until
+ * its stdin closes (as the real one does). */
+static void
+fake_helper(const char *lines)
+{
+	FILE *f = fopen(helper, "w");
+
+	assert_non_null(f);
+	/* The shell keeps stdout open while it waits for stdin to close. */
+	fprintf(f, "#!/bin/sh\nread -r req\ncat <<'EOF'\n%sEOF\nwhile read -r line; do :; done\n", lines);
+	fclose(f);
+	assert_int_equal(chmod(helper, 0755), 0);
+}
+
+/* A helper that reads its request and exits without a word. */
+static void
+dying_helper(void)
+{
+	FILE *f = fopen(helper, "w");
+
+	assert_non_null(f);
+	fputs("#!/bin/sh\nread -r req\nexit 0\n", f);
+	fclose(f);
+	assert_int_equal(chmod(helper, 0755), 0);
+}
+
+static void
+base_config(struct oidc_config *cfg)
+{
+	struct oidc_error err = { 0 };
+
+	assert_int_equal(config_init(cfg), 0);
+	assert_int_equal(config_set(cfg, "issuer", "https://idp.example.test", "t", &err), 0);
+	assert_int_equal(config_set(cfg, "client_id", "pam-oidc", "t", &err), 0);
+	assert_int_equal(config_set(cfg, "state_dir", state, "t", &err), 0);
+	assert_int_equal(config_set(cfg, "helper", helper, "t", &err), 0);
+	assert_int_equal(config_set(cfg, "timeout", "10", "t", &err), 0);
+	assert_int_equal(config_set(cfg, "connect_timeout", "1", "t", &err), 0);
+}
+
+/* One login with the current fake helper: the reason it ended with
+ * (OIDC_OK when the tokens arrived), and the tokens event if any. */
+static enum oidc_reason
+login(json_t **tokens)
+{
+	struct oidc_config cfg;
+	struct oidc_error err = { 0 };
+	struct oidc_flow f;
+	enum oidc_reason r = OIDC_OK;
+
+	base_config(&cfg);
+	if (flow_login_start(&f, &cfg, &err) != 0) {
+		r = err.reason;
+	} else {
+		switch (flow_login_wait(&f, 5000, &err)) {
+		case FLOW_DONE:
+			if (tokens != NULL) {
+				*tokens = f.tokens;
+				f.tokens = NULL;
+			}
+			break;
+		case FLOW_PENDING:
+			r = OIDC_E_LOGIN_EXPIRED;
+			break;
+		default:
+			r = err.reason;
+		}
+	}
+	flow_end(&f);
+	config_free(&cfg);
+	return r;
+}
+
+static void
+test_tokens_arrive(void **s)
+{
+	json_t *tokens = NULL;
+
+	(void)s;
+	fake_helper(DEVICE "\n{\"event\":\"pending\",\"interval\":1,\"polls\":1}\n"
+		"{\"event\":\"tokens\",\"id_token\":\"a.b.c\"}\n");
+	assert_int_equal(login(&tokens), OIDC_OK);
+	assert_string_equal(json_string_value(json_object_get(tokens, "id_token")), "a.b.c");
+	flow_tokens_free(tokens);
+}
+
+/* Finding 2: keys come only from a fetch in a helper of its own. */
+static void
+test_keys_in_a_login_are_a_violation(void **s)
+{
+	char path[400];
+	DIR *d;
+
+	(void)s;
+	fake_helper("{\"event\":\"metadata\",\"jwks\":\"{\\\"keys\\\":[]}\"}\n" DEVICE "\n"
+		"{\"event\":\"tokens\",\"id_token\":\"a.b.c\"}\n");
+	assert_int_equal(login(NULL), OIDC_E_HELPER_PROTOCOL);
+	fake_helper(DEVICE "\n{\"event\":\"metadata\",\"jwks\":\"{\\\"keys\\\":[]}\"}\n");
+	assert_int_equal(login(NULL), OIDC_E_HELPER_PROTOCOL);
+	/* A login's discovery is dropped, and nothing is cached. */
+	fake_helper("{\"event\":\"metadata\",\"discovery\":{\"jwks_uri\":\"https://attacker.example/jwks\"}}\n" DEVICE
+		"\n{\"event\":\"tokens\",\"id_token\":\"a.b.c\"}\n");
+	assert_int_equal(login(NULL), OIDC_OK);
+	snprintf(path, sizeof(path), "%s/cache", state);
+	if ((d = opendir(path)) != NULL) {
+		struct dirent *de;
+
+		while ((de = readdir(d)) != NULL)
+			assert_true(de->d_name[0] == '.');
+		closedir(d);
+	}
+}
+
+/* Finding 7: a login without an ID token. */
+static void
+test_login_needs_an_id_token(void **s)
+{
+	(void)s;
+	fake_helper(DEVICE "\n{\"event\":\"tokens\",\"refresh_token\":\"r\"}\n");
+	assert_int_equal(login(NULL), OIDC_E_HELPER_PROTOCOL);
+}
+
+/* Finding 10: only reachability is "unavailable" (the password fallback). */
+static void
+test_failures(void **s)
+{
+	(void)s;
+	fake_helper("{\"event\":\"error\",\"code\":\"idp_unreachable\",\"message\":\"down\"}\n");
+	assert_int_equal(login(NULL), OIDC_E_IDP_UNAVAILABLE);
+	fake_helper("{\"event\":\"error\",\"code\":\"tls_error\",\"message\":\"bad cert\"}\n");
+	assert_int_equal(login(NULL), OIDC_E_CONFIG);
+	fake_helper("{\"event\":\"error\",\"code\":\"never_heard_of_it\",\"message\":\"x\"}\n");
+	assert_int_equal(login(NULL), OIDC_E_INTERNAL);
+	fake_helper(DEVICE "\n{\"event\":\"error\",\"code\":\"access_denied\",\"message\":\"no\"}\n");
+	assert_int_equal(login(NULL), OIDC_E_DENIED);
+	/* Dies, or says something that is not the protocol. */
+	dying_helper();
+	assert_int_equal(login(NULL), OIDC_E_INTERNAL);
+	fake_helper("this is not json\n");
+	assert_int_equal(login(NULL), OIDC_E_INTERNAL);
+	fake_helper("{\"event\":\"shell\",\"cmd\":\"id\"}\n");
+	assert_int_equal(login(NULL), OIDC_E_INTERNAL);
+	/* The code is shown, then nobody approves in time. */
+	fake_helper(DEVICE "\n");
+	assert_int_equal(login(NULL), OIDC_E_LOGIN_EXPIRED);
+}
+
+static int
+setup(void **s)
+{
+	(void)s;
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	snprintf(helper, sizeof(helper), "%s/helper", dir);
+	snprintf(state, sizeof(state), "%s/state", dir);
+	return 0;
+}
+
+static int
+teardown(void **s)
+{
+	char path[400];
+
+	(void)s;
+	unlink(helper);
+	snprintf(path, sizeof(path), "%s/cache", state);
+	rmdir(path);
+	rmdir(state);
+	return rmdir(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tokens_arrive),
+		cmocka_unit_test(test_keys_in_a_login_are_a_violation),
+		cmocka_unit_test(test_login_needs_an_id_token),
+		cmocka_unit_test(test_failures),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
