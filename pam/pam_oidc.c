@@ -469,7 +469,7 @@ recheck(struct attempt *a, const struct oidc_config *cfg, struct session_store *
 	enum recheck_result res = RECHECK_FAILED;
 	char id[SESSION_ID_LEN + 1];
 	const char *rt;
-	int lock;
+	int lock, refreshed;
 
 	/* A copy: the record is replaced by a fresh load below. */
 	snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(rec, "id")));
@@ -493,9 +493,10 @@ recheck(struct attempt *a, const struct oidc_config *cfg, struct session_store *
 		    "(add offline_access to scopes)", id, a->user);
 		goto out;
 	}
-	if (flow_refresh(cfg, 1, rt, &tokens, &err) == 0 && refresh_answer_refused(a, cfg, rec, tokens, now, id)) {
+	refreshed = flow_refresh(cfg, 1, rt, &tokens, &err) == 0;
+	if (refreshed && refresh_answer_refused(a, cfg, rec, tokens, now, id)) {
 		res = RECHECK_FAILED;
-	} else if (err.reason == OIDC_OK) {
+	} else if (refreshed) {
 		const char *nrt = json_string_value(json_object_get(tokens, "refresh_token"));
 
 		json_object_set_new(rec, "checked", json_integer((json_int_t)now));
