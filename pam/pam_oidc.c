@@ -19,12 +19,13 @@
 #include <security/pam_modutil.h>
 
 #include "pam_oidc/config.h"
+#include "pam_oidc/device.h"
 #include "pam_oidc/flow.h"
 #include "pam_oidc/identity.h"
 #include "pam_oidc/procinfo.h"
-#include "pam_oidc/qr.h"
 #include "pam_oidc/ratelimit.h"
 #include "pam_oidc/session.h"
+#include "pam_oidc/verdict.h"
 
 #define PAM_VISIBLE __attribute__((visibility("default")))
 #define MAX_MSGS 48
@@ -182,57 +183,6 @@ say(struct attempt *a, int style, const char *fmt, ...)
 	pam_prompt(a->pamh, style, NULL, "%s", buf);
 }
 
-/* Builds the lines shown with the device code. Returns the count; each
- * line is malloc'd. */
-static int
-device_lines(struct attempt *a, const struct oidc_config *cfg, const json_t *dev, char **lines, int max)
-{
-	char uri[2100], complete[2100], code[80], host[256] = "this host";
-	int n = 0;
-
-	flow_sanitize(uri, sizeof(uri), json_string_value(json_object_get(dev, "verification_uri")));
-	flow_sanitize(complete, sizeof(complete), json_string_value(json_object_get(dev, "verification_uri_complete")));
-	flow_sanitize(code, sizeof(code), json_string_value(json_object_get(dev, "user_code")));
-	if (gethostname(host, sizeof(host) - 1) != 0)
-		snprintf(host, sizeof(host), "this host");
-	host[sizeof(host) - 1] = '\0';
-	/* What is asking, so a person can spot a phishing relay. */
-	if (!a->silent && asprintf(&lines[n], "Sign-in requested for %s on %s (service %s%s%s)", a->user, host,
-	    a->service, a->rhost ? ", from " : "", a->rhost ? a->rhost : "") > 0)
-		n++;
-	if (asprintf(&lines[n], "To sign in, open %s", uri) > 0)
-		n++;
-	if (asprintf(&lines[n], "and enter the code: %s", code) > 0)
-		n++;
-	if (complete[0] != '\0' && asprintf(&lines[n], "(or open %s)", complete) > 0)
-		n++;
-	if (cfg->qr && !a->silent && n < max) {
-		char *q = qr_render(complete[0] ? complete : uri);
-
-		if (q != NULL) {
-			/* One message per QR row keeps each under PAM_MAX_MSG_SIZE. */
-			char *row = q, *nl;
-
-			while (n < max - 1 && row != NULL && *row != '\0') {
-				if ((nl = strchr(row, '\n')) != NULL)
-					*nl = '\0';
-				if ((lines[n] = strdup(row)) != NULL)
-					n++;
-				row = nl ? nl + 1 : NULL;
-			}
-			free(q);
-		}
-	}
-	return n;
-}
-
-static void
-free_lines(char **lines, int n)
-{
-	for (int i = 0; i < n; i++)
-		free(lines[i]);
-}
-
 /* Waits for the approval as flow_login_wait() does; the made-up flow of
  * an unknown user (fake) just takes the same time. */
 static enum flow_state
@@ -272,24 +222,24 @@ run_device_flow(struct attempt *a, const struct oidc_config *cfg, struct oidc_fl
 	interval = (long)json_integer_value(json_object_get(dev, "interval"));
 	if (interval <= 0)
 		interval = 5;
-	n = device_lines(a, cfg, dev, lines, MAX_MSGS - 1);
+	{
+		struct device_who who = { a->user, a->service, a->rhost };
+
+		n = device_lines(dev, a->silent ? NULL : &who, cfg->qr && !a->silent, lines, MAX_MSGS - 2);
+	}
 	if (cfg->prompt == PROMPT_AUTO) {
 		/* sudo, su and login show info at once: just wait. */
 		rc = converse(a, lines, n, NULL, NULL);
-		free_lines(lines, n);
+		device_lines_free(lines, n);
 		if (rc != PAM_SUCCESS)
 			return oidc_error_set(err, OIDC_E_USAGE, "conversation failed"), OIDC_E_USAGE;
 		st = wait_approval(f, fake, deadline - ipc_now_ms() > 0 ? deadline - ipc_now_ms() : 0, err);
-		if (st == FLOW_DONE)
-			return OIDC_OK;
-		if (st == FLOW_PENDING)
-			oidc_error_set(err, OIDC_E_LOGIN_EXPIRED, "not approved within %ld s", cfg->timeout);
-		return err->reason;
+		return device_outcome(st, cfg, err);
 	}
 	/* sshd shows info text only together with a prompt (test-infra.md):
 	 * the code and the Enter prompt travel in one conversation call. */
 	rc = converse(a, lines, n, enter_prompt, &ans);
-	free_lines(lines, n);
+	device_lines_free(lines, n);
 	for (;;) {
 		long long left;
 
@@ -308,20 +258,18 @@ run_device_flow(struct attempt *a, const struct oidc_config *cfg, struct oidc_fl
 		if (st == FLOW_FAILED)
 			return err->reason;
 		left = deadline - ipc_now_ms();
-		if (left <= 0) {
-			oidc_error_set(err, OIDC_E_LOGIN_EXPIRED, "not approved within %ld s", cfg->timeout);
-			return OIDC_E_LOGIN_EXPIRED;
-		}
+		if (left <= 0)
+			return device_outcome(FLOW_PENDING, cfg, err);
 		{
 			char code[80], *msg = NULL;
 
-			flow_sanitize(code, sizeof(code), json_string_value(json_object_get(dev, "user_code")));
+			device_user_code(dev, code, sizeof(code));
 			n = 0;
 			if (asprintf(&msg, "Not approved yet (%lld s left). Approve code %s, then press Enter.",
 			    left / 1000, code) > 0)
 				lines[n++] = msg;
 			rc = converse(a, lines, n, enter_prompt, &ans);
-			free_lines(lines, n);
+			device_lines_free(lines, n);
 		}
 	}
 }
@@ -650,6 +598,18 @@ unknown_user(struct attempt *a, const struct oidc_config *cfg, struct flow_slots
 	return PAM_USER_UNKNOWN;
 }
 
+/* verdict_lookup_fn over pam_modutil_getpwnam (reentrant per pamh). */
+static int
+passwd_lookup(void *ctx, const char *user, uid_t *uid)
+{
+	const struct passwd *pw = pam_modutil_getpwnam((pam_handle_t *)ctx, user);
+
+	if (pw == NULL)
+		return 0;
+	*uid = pw->pw_uid;
+	return 1;
+}
+
 static int
 authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
@@ -660,14 +620,16 @@ authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct session_store st = { -1, -1 };
 	struct flow_slots slots;
 	struct passwd *pw;
-	json_t *claims = NULL, *rec = NULL;
-	const char *id_token;
+	struct verdict_input vin;
+	struct verdict v;
+	json_t *rec = NULL;
 	enum oidc_reason why;
 	uid_t uid;
 	int rc, flow_started = 0, have_store;
 
 	memset(&a, 0, sizeof(a));
 	memset(&flow, 0, sizeof(flow));
+	memset(&v, 0, sizeof(v));
 	ratelimit_init(&slots);
 	a.pamh = pamh;
 	a.t0 = ipc_now_ms();
@@ -715,34 +677,20 @@ authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	why = run_device_flow(&a, &cfg, &flow, NULL, &err);
 	if (why != OIDC_OK)
 		goto fail;
-	id_token = json_string_value(json_object_get(flow.tokens, "id_token"));
-	if (flow_verify_id_token(&cfg, geteuid() == 0, id_token, flow.started, &claims, NULL, &err) != 0) {
-		why = err.reason;
+	vin.tokens = flow.tokens;
+	vin.use_cache = geteuid() == 0;
+	vin.min_iat = flow.started;
+	vin.user = a.user;
+	vin.lookup = passwd_lookup;
+	vin.lookup_ctx = pamh;
+	why = verdict_decide(&cfg, &vin, &v, &err);
+	snprintf(a.iss, sizeof(a.iss), "%s", v.iss);
+	snprintf(a.sub, sizeof(a.sub), "%s", v.sub);
+	snprintf(a.mapped, sizeof(a.mapped), "%s", v.mapped);
+	if (why != OIDC_OK)
 		goto fail;
-	}
-	snprintf(a.iss, sizeof(a.iss), "%s", json_string_value(json_object_get(claims, "iss")));
-	flow_sanitize(a.sub, sizeof(a.sub), json_string_value(json_object_get(claims, "sub")));
-	if (identity_map(&cfg, claims, a.mapped, sizeof(a.mapped), &err) != 0) {
-		why = err.reason == OIDC_E_CONFIG ? OIDC_E_CONFIG : OIDC_E_USER_MISMATCH;
-		goto fail;
-	}
-	pw = pam_modutil_getpwnam(pamh, a.mapped);
-	if (identity_check_target(&cfg, a.mapped, pw != NULL, pw != NULL ? pw->pw_uid : 0,
-	    identity_uid_min(IDENTITY_LOGIN_DEFS), identity_uid_max(IDENTITY_LOGIN_DEFS), &err) != 0) {
-		why = err.reason;
-		goto fail;
-	}
-	if (strcmp(a.mapped, a.user) != 0) {
-		oidc_error_set(&err, OIDC_E_USER_MISMATCH, "the token is for %s, the login is for %s", a.mapped, a.user);
-		why = OIDC_E_USER_MISMATCH;
-		goto fail;
-	}
-	if (identity_check_policy(&cfg, claims, a.mapped, &err) != 0) {
-		why = err.reason;
-		goto fail;
-	}
 	if (have_store) {
-		rec = session_record_new(&cfg, claims, a.user, uid, a.service, a.tty, a.rhost,
+		rec = session_record_new(&cfg, v.claims, a.user, uid, a.service, a.tty, a.rhost,
 		    json_string_value(json_object_get(flow.tokens, "refresh_token")), (int64_t)time(NULL));
 		if (rec != NULL)
 			bind_to_caller_session(pamh, rec);
@@ -783,7 +731,7 @@ out:
 			explicit_bzero((char *)rt, strlen(rt));
 		json_decref(rec);
 	}
-	json_decref(claims);
+	verdict_free(&v);
 	session_store_close(&st);
 	config_free(&cfg);
 	return rc;
