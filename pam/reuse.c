@@ -52,7 +52,7 @@ recheck(struct attempt *a, const struct oidc_config *cfg, struct session_store *
     int64_t now)
 {
 	struct session_ctx sctx = { module_syslog_warn, a->pamh };
-	struct oidc_error err = { 0 };
+	struct oidc_error err = { 0 }, refused = { 0 };
 	json_t *rec = *recp, *fresh = NULL, *tokens = NULL;
 	enum reuse_recheck res = RECHECK_FAILED;
 	char id[SESSION_ID_LEN + 1];
@@ -81,11 +81,14 @@ recheck(struct attempt *a, const struct oidc_config *cfg, struct session_store *
 		    "(add offline_access to scopes)", id, a->user);
 		goto out;
 	}
-	(void)flow_refresh(cfg, 1, rt, &tokens, &err);
-	if (err.reason == OIDC_OK && reuse_refresh_answer_check(cfg, rec, tokens, now, &err) != 0) {
+	/* err may hold a note (an unreadable cache) even when the refresh
+	 * went through: the answer is checked whenever there is one. */
+	if (flow_refresh(cfg, 1, rt, &tokens, &err) == 0 &&
+	    reuse_refresh_answer_check(cfg, rec, tokens, now, &refused) != 0) {
 		/* The record is neither extended nor given the new refresh token. */
 		pam_syslog(a->pamh, LOG_WARNING,
-		    "session %.8s for %s not reused: the refresh answer was refused (%s: %s)", id, a->user, oidc_reason_code(err.reason), err.text);
+		    "session %.8s for %s not reused: the refresh answer was refused (%s: %s)", id, a->user,
+		    oidc_reason_code(refused.reason), refused.text);
 		goto out;
 	}
 	switch ((res = reuse_recheck_outcome(cfg, err.reason))) {
