@@ -10,10 +10,11 @@
 
 #include "cli.h"
 #include "pam_oidc/config.h"
+#include "pam_oidc/device.h"
 #include "pam_oidc/flow.h"
 #include "pam_oidc/identity.h"
 #include "pam_oidc/jsonutil.h"
-#include "pam_oidc/qr.h"
+#include "pam_oidc/verdict.h"
 
 int
 cli_load_config(const char *path, const char *service, struct oidc_config *cfg)
@@ -34,6 +35,9 @@ cli_load_config(const char *path, const char *service, struct oidc_config *cfg)
 }
 
 /* Exit codes of pam-oidc login (pam-oidc(8)). */
+/* Enough for the device lines and a QR code of a 512-byte URI. */
+#define DEVICE_MAX_LINES 128
+
 enum { LOGIN_OK = 0, LOGIN_REJECTED = 1, LOGIN_USAGE = 2, LOGIN_UNAVAILABLE = 3 };
 
 static int
@@ -56,18 +60,43 @@ exit_for(enum oidc_reason r)
 	}
 }
 
-/* The module's rule for system accounts (identity_check_target), with the
- * CLI's own passwd lookup. */
+/* verdict_lookup_fn over getpwnam_r (the module uses pam_modutil_getpwnam). */
 static int
-target_refused(const struct oidc_config *cfg, const char *user, struct oidc_error *err)
+passwd_lookup(void *ctx, const char *user, uid_t *uid)
 {
 	struct passwd pw, *res = NULL;
 	char buf[4096];
 
-	if (getpwnam_r(user, &pw, buf, sizeof(buf), &res) != 0)
-		res = NULL;
-	return identity_check_target(cfg, user, res != NULL, res != NULL ? res->pw_uid : 0,
-	    identity_uid_min(IDENTITY_LOGIN_DEFS), identity_uid_max(IDENTITY_LOGIN_DEFS), err) != 0;
+	(void)ctx;
+	if (getpwnam_r(user, &pw, buf, sizeof(buf), &res) != 0 || res == NULL)
+		return 0;
+	*uid = res->pw_uid;
+	return 1;
+}
+
+/* What the person reads on stderr for each refusing stage of the verdict;
+ * the last line is the reason= code the module logs for the same input. */
+static void
+report_refusal(const struct verdict *v, const struct oidc_error *err)
+{
+	const char *code = oidc_reason_code(v->reason);
+
+	switch (v->stage) {
+	case VERDICT_VERIFY:
+		fprintf(stderr, "pam-oidc: ID token rejected: %s: %s\n", code, err->text);
+		break;
+	case VERDICT_MAP:
+		fprintf(stderr, "pam-oidc: no local user: %s: %s\n", code, err->text);
+		break;
+	case VERDICT_TARGET:
+	case VERDICT_POLICY:
+		fprintf(stderr, "pam-oidc: policy refuses %s: %s\n", v->mapped, err->text);
+		break;
+	default:
+		fprintf(stderr, "pam-oidc: %s\n", err->text);
+		break;
+	}
+	fprintf(stderr, "pam-oidc: reason=%s\n", code);
 }
 
 static void
@@ -96,11 +125,11 @@ cmd_login(int argc, char **argv)
 	struct oidc_config cfg;
 	struct oidc_error err = { 0 };
 	struct oidc_flow flow;
-	json_t *claims = NULL;
-	char user[IDENTITY_MAX_USER + 1], uri[2100], complete[2100], code[80];
-	const char *id_token;
+	struct verdict_input vin;
+	struct verdict v;
+	char *lines[DEVICE_MAX_LINES];
 	enum flow_state st;
-	int c, rc = LOGIN_USAGE, fetches = 0;
+	int c, n, rc = LOGIN_USAGE;
 	long long t_approve;
 
 	optind = 1;
@@ -117,74 +146,57 @@ cmd_login(int argc, char **argv)
 		login_usage(stderr);
 		return LOGIN_USAGE;
 	}
+	memset(&v, 0, sizeof(v));
 	if (cli_load_config(path, service, &cfg) != 0)
 		return LOGIN_USAGE;
 	if (flow_login_start(&flow, &cfg, &err) != 0) {
-		fprintf(stderr, "pam-oidc: sign-in could not start: %s: %s\n", oidc_reason_code(err.reason), err.text);
+		fprintf(stderr, "pam-oidc: sign-in could not start: %s: %s\npam-oidc: reason=%s\n",
+		    oidc_reason_code(err.reason), err.text, oidc_reason_code(err.reason));
 		rc = exit_for(err.reason);
 		goto out;
 	}
-	flow_sanitize(uri, sizeof(uri), json_string_value(json_object_get(flow.device, "verification_uri")));
-	flow_sanitize(complete, sizeof(complete),
-	    json_string_value(json_object_get(flow.device, "verification_uri_complete")));
-	flow_sanitize(code, sizeof(code), json_string_value(json_object_get(flow.device, "user_code")));
-	printf("To sign in, open %s\nand enter the code: %s\n", uri, code);
-	if (complete[0] != '\0')
-		printf("(or open %s)\n", complete);
-	if (cfg.qr && isatty(STDOUT_FILENO)) {
-		char *q = qr_render(complete[0] ? complete : uri);
-
-		if (q != NULL) {
-			fputs(q, stdout);
-			free(q);
-		}
-	}
+	n = device_lines(flow.device, NULL, cfg.qr && isatty(STDOUT_FILENO), lines, DEVICE_MAX_LINES);
+	for (int i = 0; i < n; i++)
+		printf("%s\n", lines[i]);
+	device_lines_free(lines, n);
 	printf("Waiting for approval (the code expires in %lld s)...\n",
 	    (long long)json_integer_value(json_object_get(flow.device, "expires_in")));
 	fflush(stdout);
 	st = flow_login_wait(&flow, (int)cfg.timeout * 1000, &err);
-	if (st != FLOW_DONE) {
-		if (st == FLOW_PENDING)
-			oidc_error_set(&err, OIDC_E_LOGIN_EXPIRED, "not approved within %ld s", cfg.timeout);
-		fprintf(stderr, "pam-oidc: sign-in failed: %s: %s\n", oidc_reason_code(err.reason), err.text);
+	if (device_outcome(st, &cfg, &err) != OIDC_OK) {
+		fprintf(stderr, "pam-oidc: sign-in failed: %s: %s\npam-oidc: reason=%s\n", oidc_reason_code(err.reason),
+		    err.text, oidc_reason_code(err.reason));
 		rc = exit_for(err.reason);
 		goto out;
 	}
 	t_approve = ipc_now_ms();
-	id_token = json_string_value(json_object_get(flow.tokens, "id_token"));
-	if (flow_verify_id_token(&cfg, flow.use_cache, id_token, flow.started, &claims, &fetches, &err) != 0) {
-		fprintf(stderr, "pam-oidc: ID token rejected: %s: %s\n", oidc_reason_code(err.reason), err.text);
-		rc = exit_for(err.reason);
+	vin.tokens = flow.tokens;
+	vin.use_cache = flow.use_cache;
+	vin.min_iat = flow.started;
+	vin.user = want_user;
+	vin.lookup = passwd_lookup;
+	vin.lookup_ctx = NULL;
+	if (verdict_decide(&cfg, &vin, &v, &err) != OIDC_OK && v.stage <= VERDICT_TARGET) {
+		report_refusal(&v, &err);
+		rc = exit_for(v.reason);
 		goto out;
 	}
-	if (identity_map(&cfg, claims, user, sizeof(user), &err) != 0) {
-		fprintf(stderr, "pam-oidc: no local user: %s: %s\n", oidc_reason_code(err.reason), err.text);
-		rc = LOGIN_REJECTED;
-		goto out;
-	}
-	if (target_refused(&cfg, user, &err)) {
-		fprintf(stderr, "pam-oidc: policy refuses %s: %s\n", user, err.text);
-		rc = LOGIN_REJECTED;
-		goto out;
-	}
-	json_dumpf(claims, stdout, JSON_INDENT(2));
+	/* The claims are shown once they verified and map to a permitted
+	 * account, even when the user or the policy then refuses. */
+	json_dumpf(v.claims, stdout, JSON_INDENT(2));
 	printf("\nVerified: issuer %s, subject %s, local user %s (%d JWKS fetch%s, verified in %lld ms)\n",
-	    cfg.issuer, json_string_value(json_object_get(claims, "sub")), user, fetches, fetches == 1 ? "" : "es",
-	    ipc_now_ms() - t_approve);
-	if (want_user != NULL && strcmp(want_user, user) != 0) {
-		fprintf(stderr, "pam-oidc: the token maps to %s, not %s\n", user, want_user);
-		rc = LOGIN_REJECTED;
-		goto out;
-	}
-	if (identity_check_policy(&cfg, claims, user, &err) != 0) {
-		fprintf(stderr, "pam-oidc: policy refuses %s: %s\n", user, err.text);
-		rc = LOGIN_REJECTED;
+	    cfg.issuer, json_string_value(json_object_get(v.claims, "sub")), v.mapped, v.fetches,
+	    v.fetches == 1 ? "" : "es", ipc_now_ms() - t_approve);
+	if (v.reason != OIDC_OK) {
+		fflush(stdout);
+		report_refusal(&v, &err);
+		rc = exit_for(v.reason);
 		goto out;
 	}
 	rc = LOGIN_OK;
 out:
 	flow_end(&flow);
-	json_decref(claims);
+	verdict_free(&v);
 	config_free(&cfg);
 	return rc;
 }

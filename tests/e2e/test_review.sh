@@ -96,7 +96,9 @@ if [ -n "${PAM_OIDC_SANITIZE:-}" ]; then
 	# ruid != euid: the loader ignores the ASan preload (secure exec).
 	t_skip "refresh answer checks" "need a setuid-like caller, which cannot load the ASan module"
 else
-	ns_run sh -c "
+	# A session of its own whose leader (this sh) lives through both
+	# attempts: the record is bound to it, whatever ran the test suite.
+	ns_run setsid -w sh -c "
 		$AS_ALICE pamtester oidcrecheck alice authenticate < /dev/null > $T/r1.out 2>&1; echo \$? > $T/r1.rc
 		sleep 3; cp $T/refresh-forged.ev $T/refresh.ev
 		$AS_ALICE pamtester oidcrecheck alice authenticate < /dev/null > $T/r2.out 2>&1; echo \$? > $T/r2.rc

@@ -1,0 +1,232 @@
+/* The conversation with the person: the device-code lines, the wait for
+ * the approval (with sshd, an Enter prompt), the caps on concurrent device
+ * flows and the made-up flow an unknown user sees (finding 11, issue 12). */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+
+#include "module.h"
+#include "pam_oidc/device.h"
+
+/* One conversation call: the info lines, then (optionally) a prompt. */
+int
+prompt_converse(struct attempt *a, char **lines, int nlines, const char *prompt, char **answer)
+{
+	const struct pam_message *pmsg[MAX_MSGS];
+	struct pam_message msgs[MAX_MSGS];
+	struct pam_response *resp = NULL;
+	const struct pam_conv *conv = NULL;
+	int i, n = 0, rc;
+
+	if (pam_get_item(a->pamh, PAM_CONV, (const void **)&conv) != PAM_SUCCESS || conv == NULL ||
+	    conv->conv == NULL)
+		return PAM_CONV_ERR;
+	for (i = 0; i < nlines && n < MAX_MSGS - 1; i++) {
+		msgs[n].msg_style = PAM_TEXT_INFO;
+		msgs[n].msg = lines[i];
+		n++;
+	}
+	if (prompt != NULL) {
+		msgs[n].msg_style = PAM_PROMPT_ECHO_OFF;
+		msgs[n].msg = prompt;
+		n++;
+	}
+	if (n == 0)
+		return PAM_SUCCESS;
+	for (i = 0; i < n; i++)
+		pmsg[i] = &msgs[i];
+	rc = conv->conv(n, pmsg, &resp, conv->appdata_ptr);
+	if (resp != NULL) {
+		for (i = 0; i < n; i++) {
+			if (resp[i].resp == NULL)
+				continue;
+			if (answer != NULL && i == n - 1 && prompt != NULL) {
+				*answer = resp[i].resp;
+			} else {
+				explicit_bzero(resp[i].resp, strlen(resp[i].resp));
+				free(resp[i].resp);
+			}
+		}
+		free(resp);
+	}
+	return rc;
+}
+
+static void
+free_answer(char *ans)
+{
+	if (ans != NULL) {
+		explicit_bzero(ans, strlen(ans));
+		free(ans);
+	}
+}
+
+void
+prompt_say(struct attempt *a, int style, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	if (a->silent && style == PAM_TEXT_INFO)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	pam_prompt(a->pamh, style, NULL, "%s", buf);
+}
+
+/* Waits for the approval as flow_login_wait() does; the made-up flow of
+ * an unknown user (fake) just takes the same time. */
+enum flow_state
+prompt_wait_approval(struct oidc_flow *f, const json_t *fake, long long ms, struct oidc_error *err)
+{
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+
+	if (fake == NULL)
+		return flow_login_wait(f, (int)ms, err);
+	while (ms > 0 && nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+	return FLOW_PENDING;
+}
+
+/* The device flow with the person: returns OIDC_OK with f->tokens set.
+ * With fake (an unknown user, finding 11 of issue 12), the same lines,
+ * prompts and waits, with no helper and no request to the IdP. */
+enum oidc_reason
+prompt_device_flow(struct attempt *a, const struct oidc_config *cfg, struct oidc_flow *f, const json_t *fake,
+    struct oidc_error *err)
+{
+	static const char enter_prompt[] = "Press Enter after you have approved the sign-in: ";
+	long long deadline = a->t0 + cfg->timeout * 1000, t = ipc_now_ms();
+	const json_t *dev = fake;
+	char *lines[MAX_MSGS];
+	char *ans = NULL;
+	enum flow_state st;
+	long interval;
+	int n, rc;
+
+	if (fake == NULL) {
+		if (flow_login_start(f, cfg, err) != 0)
+			return err->reason;
+		dev = f->device;
+		a->device_latency_ms = ipc_now_ms() - t;
+	}
+	interval = (long)json_integer_value(json_object_get(dev, "interval"));
+	if (interval <= 0)
+		interval = 5;
+	{
+		struct device_who who = { a->user, a->service, a->rhost };
+
+		n = device_lines(dev, a->silent ? NULL : &who, cfg->qr && !a->silent, lines, MAX_MSGS - 2);
+	}
+	if (cfg->prompt == PROMPT_AUTO) {
+		/* sudo, su and login show info at once: just wait. */
+		rc = prompt_converse(a, lines, n, NULL, NULL);
+		device_lines_free(lines, n);
+		if (rc != PAM_SUCCESS)
+			return oidc_error_set(err, OIDC_E_USAGE, "conversation failed"), OIDC_E_USAGE;
+		st = prompt_wait_approval(f, fake, deadline - ipc_now_ms() > 0 ? deadline - ipc_now_ms() : 0, err);
+		return device_outcome(st, cfg, err);
+	}
+	/* sshd shows info text only together with a prompt (test-infra.md):
+	 * the code and the Enter prompt travel in one conversation call. */
+	rc = prompt_converse(a, lines, n, enter_prompt, &ans);
+	device_lines_free(lines, n);
+	for (;;) {
+		long long left;
+
+		free_answer(ans);
+		ans = NULL;
+		if (rc != PAM_SUCCESS) {
+			oidc_error_set(err, OIDC_E_USAGE, "conversation failed (%s)", pam_strerror(a->pamh, rc));
+			return OIDC_E_USAGE;
+		}
+		/* The IdP is polled on its interval; give it one more poll. */
+		left = deadline - ipc_now_ms();
+		st = prompt_wait_approval(f, fake,
+		    left <= 0 ? 0 : (left < (interval + 1) * 1000 ? left : (interval + 1) * 1000), err);
+		if (st == FLOW_DONE)
+			return OIDC_OK;
+		if (st == FLOW_FAILED)
+			return err->reason;
+		left = deadline - ipc_now_ms();
+		if (left <= 0)
+			return device_outcome(FLOW_PENDING, cfg, err);
+		{
+			char code[80], *msg = NULL;
+
+			device_user_code(dev, code, sizeof(code));
+			n = 0;
+			if (asprintf(&msg, "Not approved yet (%lld s left). Approve code %s, then press Enter.",
+			    left / 1000, code) > 0)
+				lines[n++] = msg;
+			rc = prompt_converse(a, lines, n, enter_prompt, &ans);
+			device_lines_free(lines, n);
+		}
+	}
+}
+
+/* Finding 12 of issue 12: a device flow (real or made up) holds a slot
+ * under each cap until it ends; over a cap it is refused at once. */
+int
+prompt_take_flow_slots(struct attempt *a, const struct oidc_config *cfg, struct flow_slots *slots)
+{
+	struct oidc_error err = { 0 };
+	enum ratelimit_cap full = RATELIMIT_TOTAL;
+	char detail[128];
+	int r = ratelimit_take(cfg, a->rhost, a->user, slots, &full, &err);
+
+	if (r == 0)
+		return PAM_SUCCESS;
+	if (r < 0) {
+		attempt_log(a, PAM_SERVICE_ERR, oidc_reason_code(err.reason), err.text);
+		prompt_say(a, PAM_ERROR_MSG, "%s", module_user_message(err.reason));
+		return PAM_SERVICE_ERR;
+	}
+	snprintf(detail, sizeof(detail), "%s=%ld reached (concurrent device flows, pam_oidc.conf(5))",
+	    ratelimit_cap_key(full), full == RATELIMIT_HOST ? cfg->max_flows_per_host :
+	    full == RATELIMIT_USER ? cfg->max_flows_per_user : cfg->max_flows);
+	attempt_log(a, PAM_AUTH_ERR, "too_many_flows", detail);
+	prompt_say(a, PAM_ERROR_MSG, "Too many sign-ins are in progress; try again in a minute.");
+	return PAM_AUTH_ERR;
+}
+
+/* Finding 11 of issue 12: an unknown user sees what a real one sees (a
+ * code in the IdP's format, its verification URI, the same waits and the
+ * same final message) so that ssh cannot enumerate accounts; no helper
+ * runs and the IdP hears nothing. The admin still reads unknown_user. */
+int
+prompt_unknown_user(struct attempt *a, const struct oidc_config *cfg, struct flow_slots *slots)
+{
+	struct oidc_error err = { 0 };
+	struct oidc_flow none;   /* never started: a made-up flow has no helper */
+	long long latency = 0;
+	enum oidc_reason why;
+	json_t *fake;
+	int rc;
+
+	memset(&none, 0, sizeof(none));
+	if ((rc = prompt_take_flow_slots(a, cfg, slots)) != PAM_SUCCESS)
+		return rc;
+	if ((fake = ratelimit_fake_device(cfg, &latency)) == NULL) {
+		attempt_log(a, PAM_USER_UNKNOWN, "unknown_user", "no made-up flow (out of memory)");
+		return PAM_USER_UNKNOWN;
+	}
+	/* As long as the IdP took to answer the last real flow. */
+	(void)prompt_wait_approval(&none, fake, latency, &err);
+	why = prompt_device_flow(a, cfg, &none, fake, &err);
+	json_decref(fake);
+	attempt_log(a, PAM_USER_UNKNOWN, "unknown_user", NULL);
+	if (why != OIDC_E_USAGE)
+		prompt_say(a, PAM_ERROR_MSG, "%s", module_user_message(why));
+	return PAM_USER_UNKNOWN;
+}
+

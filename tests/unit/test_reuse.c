@@ -1,0 +1,176 @@
+/* The reuse and recheck decision (lib/reuse.c) without a PAM handle:
+ * which record serves, when a recheck is due, and what its answer means. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "pam_oidc/reuse.h"
+#include "pam_oidc/session.h"
+
+static struct oidc_config cfg;
+
+#define ANCHOR_PID 4242
+#define ANCHOR_START 777
+#define PTS3 0x8803
+
+/* A record for user earned at auth_time, bound to session (ANCHOR_PID,
+ * ANCHOR_START) on pts/3. */
+static json_t *
+record(const char *user, int64_t auth_time, int64_t checked)
+{
+	json_t *c = json_pack("{s:s, s:s, s:I}", "iss", "https://idp.example.test", "sub", user, "auth_time",
+	    (json_int_t)auth_time);
+	json_t *rec = session_record_new(&cfg, c, user, 1000, "sudo", "pts/3", "127.0.0.1", "rt", (int64_t)time(NULL));
+	struct proc_id anchor = { ANCHOR_PID, ANCHOR_START };
+
+	assert_non_null(rec);
+	assert_int_equal(session_record_bind(rec, &anchor, 1000, PTS3), 0);
+	json_object_set_new(rec, "auth_time", json_integer((json_int_t)auth_time));
+	json_object_set_new(rec, "checked", json_integer((json_int_t)checked));
+	json_decref(c);
+	return rec;
+}
+
+/* Real uid 1000 on pts/3, a child of the recorded session process. */
+static const struct proc_caller inside = {
+	1000, PTS3, 3, { { 5000, 900000 }, { ANCHOR_PID, ANCHOR_START }, { 2, 1 } }
+};
+
+static void
+test_most_recent_usable_wins(void **state)
+{
+	int64_t now = (int64_t)time(NULL);
+	struct reuse_search rs = { &cfg, "alice", "sudo", &inside, now, NULL, NULL };
+	json_t *older = record("alice", now - 100, now), *newer = record("alice", now - 10, now);
+	json_t *bob = record("bob", now - 1, now);
+
+	(void)state;
+	assert_int_equal(reuse_consider(&rs, 1000, older), 0);
+	assert_ptr_equal(rs.best, older);
+	assert_int_equal(reuse_consider(&rs, 1000, newer), 0);
+	assert_ptr_equal(rs.best, newer);
+	/* An older one seen later does not displace it. */
+	assert_int_equal(reuse_consider(&rs, 1000, older), 0);
+	assert_ptr_equal(rs.best, newer);
+	/* Another user's record never serves, and says why. */
+	assert_int_equal(reuse_consider(&rs, 1000, bob), 0);
+	assert_ptr_equal(rs.best, newer);
+	assert_string_equal(rs.last_reason, "record is for another user");
+	session_record_free(rs.best);
+	session_record_free(older);
+	session_record_free(newer);
+	session_record_free(bob);
+}
+
+static void
+test_outside_the_session_never_serves(void **state)
+{
+	int64_t now = (int64_t)time(NULL);
+	struct proc_caller elsewhere = { 1000, PTS3, 2, { { 5000, 900000 }, { 2, 1 } } };
+	struct reuse_search rs = { &cfg, "alice", "sudo", &elsewhere, now, NULL, NULL };
+	json_t *rec = record("alice", now, now);
+
+	(void)state;
+	assert_int_equal(reuse_consider(&rs, 1000, rec), 0);
+	assert_null(rs.best);
+	assert_non_null(rs.last_reason);
+	/* sshd never reuses by default. */
+	rs.caller = &inside;
+	rs.service = "sshd";
+	assert_int_equal(reuse_consider(&rs, 1000, rec), 0);
+	assert_null(rs.best);
+	session_record_free(rec);
+}
+
+static void
+test_recheck_due(void **state)
+{
+	int64_t now = (int64_t)time(NULL);
+	json_t *fresh = record("alice", now, now - 10), *old = record("alice", now, now - 3600);
+
+	(void)state;
+	cfg.recheck = 0;
+	assert_int_equal(reuse_recheck_due(&cfg, old, now), 0);
+	cfg.recheck = 600;
+	assert_int_equal(reuse_recheck_due(&cfg, fresh, now), 0);
+	assert_int_equal(reuse_recheck_due(&cfg, old, now), 1);
+	assert_int_equal(reuse_recheck_due(&cfg, fresh, now - 10 + 600), 1);
+	cfg.recheck = 0;
+	session_record_free(fresh);
+	session_record_free(old);
+}
+
+static void
+test_recheck_outcome(void **state)
+{
+	(void)state;
+	cfg.offline = OFFLINE_DENY;
+	assert_int_equal(reuse_recheck_outcome(&cfg, OIDC_OK), RECHECK_OK);
+	assert_int_equal(reuse_recheck_outcome(&cfg, OIDC_E_INVALID_GRANT), RECHECK_REVOKED);
+	assert_int_equal(reuse_recheck_outcome(&cfg, OIDC_E_IDP_UNAVAILABLE), RECHECK_FAILED);
+	assert_int_equal(reuse_recheck_outcome(&cfg, OIDC_E_INTERNAL), RECHECK_FAILED);
+	cfg.offline = OFFLINE_GRACE;
+	assert_int_equal(reuse_recheck_outcome(&cfg, OIDC_E_IDP_UNAVAILABLE), RECHECK_OFFLINE_GRACE);
+	/* A revoked grant is revoked even in offline grace. */
+	assert_int_equal(reuse_recheck_outcome(&cfg, OIDC_E_INVALID_GRANT), RECHECK_REVOKED);
+	cfg.offline = OFFLINE_DENY;
+}
+
+static void
+test_refresh_answer(void **state)
+{
+	json_t *rec = record("alice", (int64_t)time(NULL), 0);
+	json_t *none = json_pack("{s:s}", "refresh_token", "x"), *junk = json_pack("{s:s}", "id_token", "not.a.jws");
+	struct oidc_error err = { 0 };
+
+	(void)state;
+	/* No ID token in the answer: nothing to check. */
+	assert_int_equal(reuse_refresh_answer_check(&cfg, rec, none, 0, &err), 0);
+	/* One that does not verify is refused, with the reason. */
+	assert_int_equal(reuse_refresh_answer_check(&cfg, rec, junk, 0, &err), -1);
+	assert_int_not_equal(err.reason, OIDC_OK);
+	json_decref(none);
+	json_decref(junk);
+	session_record_free(rec);
+}
+
+static int
+setup(void **s)
+{
+	(void)s;
+	if (config_init(&cfg) != 0)
+		return -1;
+	cfg.issuer = strdup("https://idp.example.test");
+	cfg.client_id = strdup("pam-oidc");
+	return 0;
+}
+
+static int
+teardown(void **s)
+{
+	(void)s;
+	config_free(&cfg);
+	return 0;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_most_recent_usable_wins),
+		cmocka_unit_test(test_outside_the_session_never_serves),
+		cmocka_unit_test(test_recheck_due),
+		cmocka_unit_test(test_recheck_outcome),
+		cmocka_unit_test(test_refresh_answer),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
