@@ -37,7 +37,8 @@ run_both() {
 	ns_run $SAN_ENV pamtester -I tty=pts/5 oidctest "$user" authenticate < /dev/null > "$T/pam.out" 2>&1
 	prc=$?
 	log=$(last_log)
-	ns_run $SAN_ENV "$CLI" login --config "$CONF" --user "$user" < /dev/null > "$T/cli.out" 2> "$T/cli.err"
+	# No $SAN_ENV: in the sanitizer build the CLI carries its own runtime.
+	ns_run "$CLI" login --config "$CONF" --user "$user" < /dev/null > "$T/cli.out" 2> "$T/cli.err"
 	crc=$?
 	cli_reason=$(sed -n 's/^pam-oidc: reason=//p' "$T/cli.err" | tail -1)
 	pam_reason=$(printf '%s\n' "$log" | sed -n 's/.* reason=\([a-z_]*\) .*/\1/p')
@@ -56,7 +57,7 @@ good=$(token legit "$NOW" $((NOW + 3600)))
 ev "$T/login.ev" '{"event":"metadata","discovery":'"$DISC"'}' '{"event":"tokens","id_token":"'"$good"'"}'
 ns_run $SAN_ENV pamtester -I tty=pts/5 oidctest alice authenticate < /dev/null > "$T/pam.out" 2>&1
 prc=$?
-ns_run $SAN_ENV "$CLI" login --config "$CONF" --user alice < /dev/null > "$T/cli.out" 2> "$T/cli.err"
+ns_run "$CLI" login --config "$CONF" --user alice < /dev/null > "$T/cli.out" 2> "$T/cli.err"
 crc=$?
 if [ $prc = 0 ] && [ $crc = 0 ] && grep -q "reason=ok" <<< "$(last_log)" && grep -q "local user alice" "$T/cli.out"; then
 	t_pass "control: a genuine token admits alice in the module and in the CLI"
