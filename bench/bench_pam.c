@@ -22,6 +22,7 @@
 #include <security/pam_appl.h>
 
 #include "pam_oidc/config.h"
+#include "pam_oidc/procinfo.h"
 #include "pam_oidc/session.h"
 
 #define ROUNDS 5
@@ -107,7 +108,14 @@ fill_store(int total, uid_t self)
 	struct oidc_error err = { 0 };
 	char id[SESSION_ID_LEN + 1];
 	json_t *claims = json_pack("{s:s, s:s, s:[s]}", "iss", "https://idp.bench.test", "sub", "s", "groups", "users");
+	struct proc_stat leader;
+	struct proc_id anchor = { 0, 0 };
+	uid_t anchor_uid = 0;
 
+	if (procinfo_read(getsid(0), &leader) == 0 && procinfo_uid(leader.pid, &anchor_uid) == 0) {
+		anchor.pid = leader.pid;
+		anchor.start = leader.start;
+	}
 	config_init(&cfg);
 	cfg.issuer = strdup("https://idp.bench.test");
 	if (session_store_open(state, &st, &err) != 0) {
@@ -119,6 +127,10 @@ fill_store(int total, uid_t self)
 		const char *name = have == 0 ? user : "someone";
 		json_t *rec = session_record_new(&cfg, claims, name, uid, "bench", "pts/bench", NULL, NULL, (int64_t)time(NULL));
 
+		/* Bound, as a real login's record is, to this login session
+		 * (the bench and its children run inside it). */
+		if (anchor.pid > 1)
+			(void)session_record_bind(rec, &anchor, anchor_uid, 0);
 		if (session_create(&st, uid, rec, id, &err) != 0) {
 			fprintf(stderr, "bench: %s\n", err.text);
 			exit(1);

@@ -48,6 +48,8 @@ scopes = openid profile email
 ca_file = $W/idp/ca.pem
 helper = $build/helper/pam_oidc_helper
 state_dir = $W/state-login
+# The host has no _pam_oidc user (the package creates it): nobody here.
+helper_user = nobody
 EOT
 chmod 644 "$W/login.conf"
 count() { awk -v m="$1" -v p="$2" '$2 == m && $3 == p { n++ } END { print n + 0 }' "$W/idp/requests.log"; }
