@@ -55,3 +55,39 @@ cat $T/login.ev
 exec cat > /dev/null
 EOT
 chmod 755 "$FAKE"
+
+# What the suites look at and how they run one attempt (they write $CONF).
+RECS=$NS/run/pam_oidc/sessions
+CACHE=$NS/run/pam_oidc/cache
+records() { find "$RECS" -name '*.json' 2>/dev/null | wc -l; }
+cache() { cat "$CACHE"/meta-*.json 2>/dev/null; }
+# "kids: legit; jwks_uri: ...; kid_refetch" of the cache entry, or nothing.
+cache_sum() {
+	python3 - "$CACHE" <<'PY' 2>/dev/null
+import glob, json, sys
+for f in glob.glob(sys.argv[1] + "/meta-*.json"):
+    m = json.load(open(f))
+    kids = " ".join(k.get("kid", "?") for k in json.loads(m.get("jwks") or "{}").get("keys", []))
+    print(f"kids: {kids}; jwks_uri: {(m.get('discovery') or {}).get('jwks_uri')} ; {' '.join(sorted(m))}")
+PY
+}
+service() { # NAME ARGS: a service whose module line carries ARGS
+	printf 'auth required %s config=%s %s\naccount required pam_permit.so\n' "$MODULE" "$CONF" "$2" > "$NS/pam.d/$1"
+}
+
+# attempt SERVICE: one pamtester login as alice; sets rc, log, out, fetches, n0.
+attempt() {
+	n0=$(records)
+	: > "$T/ops.log"
+	ns_run $SAN_ENV pamtester -I tty=pts/5 "$1" alice authenticate < /dev/null > "$T/out" 2>&1
+	rc=$?
+	log=$(last_log)
+	out=$(tr '\n' ' ' < "$T/out")
+	fetches=$(grep -c '^fetch' "$T/ops.log")
+}
+has() { case "$1" in *"$2"*) true ;; *) false ;; esac; }
+check() { # NAME CONDITION...: CONDITION is evaluated
+	name=$1; shift
+	if eval "$*"; then t_pass "$name"
+	else t_fail "$name" "rc=$rc fetches=$fetches records=$(records)/$n0 log='$log' out='$out' cache='$(cache_sum)'"; fi
+}
