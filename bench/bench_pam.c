@@ -21,9 +21,9 @@
 
 #include <security/pam_appl.h>
 
-#include "pam_oidc/config.h"
-#include "pam_oidc/procinfo.h"
-#include "pam_oidc/session.h"
+#include "core/conf.h"
+#include "util/procinfo.h"
+#include "core/session.h"
 
 #define ROUNDS 5
 

@@ -12,10 +12,11 @@
 #include <openssl/ec.h>
 #include <openssl/rsa.h>
 
-#include "pam_oidc/b64url.h"
-#include "pam_oidc/idtoken.h"
-#include "pam_oidc/jsonutil.h"
-#include "pam_oidc/jws.h"
+#include "jose/b64url.h"
+#include "jose/idtoken.h"
+#include "util/jsonutil.h"
+#include "jose/jws.h"
+#include "util/fileio.h"
 
 #define ROUNDS 7
 

@@ -9,12 +9,14 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "pam_oidc/config.h"
-#include "pam_oidc/device.h"
-#include "pam_oidc/flow.h"
-#include "pam_oidc/identity.h"
-#include "pam_oidc/jsonutil.h"
-#include "pam_oidc/verdict.h"
+#include "core/conf.h"
+#include "core/device.h"
+#include "core/flow.h"
+#include "core/identity.h"
+#include "util/jsonutil.h"
+#include "core/verdict.h"
+#include "util/clock.h"
+#include "util/fileio.h"
 
 int
 cli_load_config(const char *path, const char *service, struct oidc_config *cfg)
@@ -169,7 +171,7 @@ cmd_login(int argc, char **argv)
 		rc = exit_for(err.reason);
 		goto out;
 	}
-	t_approve = ipc_now_ms();
+	t_approve = clock_now_ms();
 	vin.tokens = flow.tokens;
 	vin.use_cache = flow.use_cache;
 	vin.min_iat = flow.started;
@@ -186,7 +188,7 @@ cmd_login(int argc, char **argv)
 	json_dumpf(v.claims, stdout, JSON_INDENT(2));
 	printf("\nVerified: issuer %s, subject %s, local user %s (%d JWKS fetch%s, verified in %lld ms)\n",
 	    cfg.issuer, json_string_value(json_object_get(v.claims, "sub")), v.mapped, v.fetches,
-	    v.fetches == 1 ? "" : "es", ipc_now_ms() - t_approve);
+	    v.fetches == 1 ? "" : "es", clock_now_ms() - t_approve);
 	if (v.reason != OIDC_OK) {
 		fflush(stdout);
 		report_refusal(&v, &err);

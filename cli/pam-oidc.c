@@ -12,9 +12,10 @@
 #include <jansson.h>
 
 #include "cli.h"
-#include "pam_oidc/idtoken.h"
-#include "pam_oidc/jsonutil.h"
-#include "pam_oidc/jws.h"
+#include "jose/idtoken.h"
+#include "util/jsonutil.h"
+#include "jose/jws.h"
+#include "util/fileio.h"
 
 int
 cli_parse_long(const char *s, long min, long max, long *out)

@@ -11,9 +11,9 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "pam_oidc/config.h"
-#include "pam_oidc/identity.h"
-#include "pam_oidc/session.h"
+#include "core/conf.h"
+#include "core/identity.h"
+#include "core/session.h"
 
 static void stderr_warn(void *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -3,8 +3,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pam_oidc/idtoken.h"
-#include "pam_oidc/jsonutil.h"
+#include "jose/idtoken.h"
+#include "util/jsonutil.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "pam_oidc/ipc.h"
+#include "ipc/ipc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

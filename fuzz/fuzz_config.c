@@ -4,7 +4,7 @@
 
 #include <stdlib.h>
 
-#include "pam_oidc/config.h"
+#include "core/conf.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -2,7 +2,7 @@
 #include "fuzz_common.h"
 
 #include "oauth_parse.h"
-#include "pam_oidc/jsonutil.h"
+#include "util/jsonutil.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -3,7 +3,7 @@
 #include "fuzz_common.h"
 
 #include "oauth_parse.h"
-#include "pam_oidc/jsonutil.h"
+#include "util/jsonutil.h"
 
 #define ISSUER "https://op.test"
 

@@ -2,7 +2,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pam_oidc/jwk.h"
+#include "jose/jwk.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

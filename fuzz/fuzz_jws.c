@@ -5,8 +5,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "pam_oidc/idtoken.h"
-#include "pam_oidc/jws.h"
+#include "jose/idtoken.h"
+#include "jose/jws.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

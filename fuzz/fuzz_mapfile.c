@@ -2,7 +2,7 @@
  * looked up, the rest is the file. */
 #include "fuzz_common.h"
 
-#include "pam_oidc/identity.h"
+#include "core/identity.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -2,9 +2,9 @@
  * then judged for reuse against a service's policy. */
 #include "fuzz_common.h"
 
-#include "pam_oidc/config.h"
-#include "pam_oidc/jsonutil.h"
-#include "pam_oidc/session.h"
+#include "core/conf.h"
+#include "util/jsonutil.h"
+#include "core/session.h"
 
 #define ID "00112233445566778899aabbccddeeff"
 

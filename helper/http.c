@@ -7,8 +7,10 @@
 #include <string.h>
 
 #include "helper.h"
-#include "pam_oidc/ipc.h"
-#include "pam_oidc/jsonutil.h"
+#include "ipc/ipc.h"
+#include "util/jsonutil.h"
+#include "util/clock.h"
+#include "util/fileio.h"
 
 static size_t
 on_body(char *data, size_t size, size_t nmemb, void *arg)
@@ -47,7 +49,7 @@ on_progress(void *arg, curl_off_t dlt, curl_off_t dln, curl_off_t ult, curl_off_
 	struct http *h = arg;
 
 	/* Abort transfers promptly once the caller has gone. */
-	return helper_cancelled() || ipc_now_ms() > h->deadline_ms;
+	return helper_cancelled() || clock_now_ms() > h->deadline_ms;
 }
 
 int
@@ -68,7 +70,7 @@ http_init(struct http *h, const json_t *req, struct helper_err *e)
 		ctimeout = 5;
 	if (maxresp < 4096 || maxresp > 16 * 1024 * 1024)
 		maxresp = 1024 * 1024;
-	h->deadline_ms = ipc_now_ms() + timeout * 1000;
+	h->deadline_ms = clock_now_ms() + timeout * 1000;
 	h->connect_timeout = (long)ctimeout;
 	h->max_response = (size_t)maxresp;
 	if ((h->curl = c = curl_easy_init()) == NULL)
@@ -181,7 +183,7 @@ curl_code_class(CURLcode rc)
 int
 http_perform(struct http *h, const struct http_req *req, long *status, struct helper_err *e)
 {
-	long long left = h->deadline_ms - ipc_now_ms();
+	long long left = h->deadline_ms - clock_now_ms();
 	CURLcode rc;
 	char *userpwd = NULL;
 

@@ -7,7 +7,8 @@
 #include <string.h>
 
 #include "helper.h"
-#include "pam_oidc/ipc.h"
+#include "ipc/ipc.h"
+#include "util/clock.h"
 
 #define DEVICE_GRANT "urn:ietf:params:oauth:grant-type:device_code"
 #define MAX_POLL_FAILURES 3
@@ -229,7 +230,7 @@ op_login(struct http *h, const json_t *req, struct helper_err *e)
 	}
 	json_decref(dev);
 	dev = NULL;
-	expiry = ipc_now_ms() + (long long)expires_in * 1000;
+	expiry = clock_now_ms() + (long long)expires_in * 1000;
 
 	/* §3.4-3.5: poll the token endpoint. */
 	form_free(form);
@@ -245,7 +246,7 @@ op_login(struct http *h, const json_t *req, struct helper_err *e)
 	r.basic_user = ca.user;     /* confidential clients authenticate every poll */
 	r.basic_pass = ca.pass;
 	for (;;) {
-		long long now = ipc_now_ms(), next = now + interval * 1000;
+		long long now = clock_now_ms(), next = now + interval * 1000;
 
 		if (next > h->deadline_ms || next > expiry) {
 			if (expiry <= h->deadline_ms)

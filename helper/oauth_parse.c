@@ -10,8 +10,7 @@
 #include <string.h>
 
 #include "oauth_parse.h"
-#include "pam_oidc/flow.h"
-#include "pam_oidc/jsonutil.h"
+#include "util/jsonutil.h"
 
 void
 helper_err_record(struct helper_err *e, const char *code, const char *fmt, ...)
@@ -55,7 +54,7 @@ oauth_check_request(const json_t *req, struct helper_err *e)
 		if (i == n) {
 			char shown[64];
 
-			flow_sanitize(shown, sizeof(shown), key);
+			text_sanitize(shown, sizeof(shown), key);
 			return herr(e, HE_BAD_REQUEST, "request has an unknown member \"%s\"", shown);
 		}
 		if (request_members[i].type == 's' && !json_string_ok(v, 0, SIZE_MAX))
@@ -90,7 +89,7 @@ oauth_check_discovery(const json_t *d, const char *issuer, struct helper_err *e)
 	    strcmp(json_string_value(iss), issuer) != 0) {
 		char got[256];
 
-		flow_sanitize(got, sizeof(got), json_string_value(iss));
+		text_sanitize(got, sizeof(got), json_string_value(iss));
 		return herr(e, HE_ISSUER, "discovery document names issuer \"%s\", configured is \"%s\"", got, issuer);
 	}
 	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++)
@@ -161,7 +160,7 @@ oauth_error(const json_t *resp, long status, const char *what, struct helper_err
 	const char *code = json_string_value(json_object_get(resp, "error"));
 	char desc[256], c[64];
 
-	flow_sanitize(desc, sizeof(desc), json_string_value(json_object_get(resp, "error_description")));
+	text_sanitize(desc, sizeof(desc), json_string_value(json_object_get(resp, "error_description")));
 	if (code == NULL)
 		return herr(e, HE_HTTP_STATUS, "%s answered HTTP %ld", what, status);
 	if (strcmp(code, "access_denied") == 0)
@@ -172,7 +171,7 @@ oauth_error(const json_t *resp, long status, const char *what, struct helper_err
 		return herr(e, HE_INVALID_GRANT, "%s: invalid_grant (%s)", what, desc);
 	if (strcmp(code, "invalid_client") == 0 || strcmp(code, "unauthorized_client") == 0)
 		return herr(e, HE_INVALID_CLIENT, "%s: %s: check client_id and client secret (%s)", what, code, desc);
-	flow_sanitize(c, sizeof(c), code);
+	text_sanitize(c, sizeof(c), code);
 	return herr(e, HE_OAUTH, "%s: %s (%s)", what, c, desc);
 }
 

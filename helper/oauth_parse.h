@@ -9,8 +9,8 @@
 
 #include <jansson.h>
 
-#include "pam_oidc/error.h"
-#include "pam_oidc/ipc.h"
+#include "util/error.h"
+#include "ipc/ipc.h"
 
 /* Stable error codes sent in "error" events. */
 #define HE_UNREACHABLE "idp_unreachable"

@@ -1,5 +1,5 @@
 /* pam_oidc_helper: reads one request on stdin, talks to the identity
- * provider, writes events on stdout (include/pam_oidc/ipc.h). It never
+ * provider, writes events on stdout (lib/ipc/ipc.h). It never
  * writes a file and never decides trust. Started as root, it drops to
  * helper_user (and sets no_new_privs) before its first network call. */
 #include "config.h"
@@ -19,7 +19,8 @@
 #include <unistd.h>
 
 #include "helper.h"
-#include "pam_oidc/ipc.h"
+#include "ipc/ipc.h"
+#include "util/clock.h"
 
 /* Set by a closed stdin (the caller's cancel) or by SIGTERM/SIGINT: the
  * operation then stops at its next check (a sleep wakes at once, a
@@ -48,10 +49,10 @@ int
 helper_sleep(long long ms)
 {
 	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
-	long long end = ipc_now_ms() + ms, left;
+	long long end = clock_now_ms() + ms, left;
 	int rc;
 
-	while (!cancelled && (left = end - ipc_now_ms()) > 0) {
+	while (!cancelled && (left = end - clock_now_ms()) > 0) {
 		rc = poll(&p, 1, (int)(left > 1000 ? 1000 : left));
 		if (rc > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR)))
 			cancelled = 1;

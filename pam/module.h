@@ -8,12 +8,12 @@
 
 #include <security/pam_modules.h>
 
-#include "pam_oidc/config.h"
-#include "pam_oidc/error.h"
-#include "pam_oidc/flow.h"
-#include "pam_oidc/identity.h"
-#include "pam_oidc/ratelimit.h"
-#include "pam_oidc/session.h"
+#include "core/conf.h"
+#include "util/error.h"
+#include "core/flow.h"
+#include "core/identity.h"
+#include "core/ratelimit.h"
+#include "core/session.h"
 
 #define MAX_MSGS 48
 /* Carries the record id from authenticate to open_session: sshd runs them

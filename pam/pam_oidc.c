@@ -3,7 +3,7 @@
  * Trust decisions live here; the network lives in pam_oidc_helper. Each
  * pam_sm_* entry point is a thin wrapper around a worker: authenticate()
  * here, the session and account stages in stages.c. The conversation is
- * prompt.c, session reuse reuse.c; what decides a token is lib/verdict.c. */
+ * prompt.c, session reuse reuse.c; what decides a token is lib/core/verdict.c. */
 #include "config.h"
 
 #include <pwd.h>
@@ -19,7 +19,8 @@
 #include <security/pam_modutil.h>
 
 #include "module.h"
-#include "pam_oidc/verdict.h"
+#include "core/verdict.h"
+#include "util/clock.h"
 
 #define PAM_VISIBLE __attribute__((visibility("default")))
 
@@ -32,13 +33,13 @@ attempt_log(const struct attempt *a, int pam_rc, const char *reason, const char 
 	    pam_rc == PAM_SUCCESS ? "success" : "failure", reason, a->service ? a->service : "-",
 	    a->user ? a->user : "-", a->mapped[0] ? a->mapped : "-", a->iss[0] ? a->iss : "-",
 	    a->sub[0] ? a->sub : "-", a->rhost ? a->rhost : "-", a->tty ? a->tty : "-",
-	    a->session[0] ? a->session : "-", ipc_now_ms() - a->t0, detail ? " detail=" : "", detail ? detail : "");
+	    a->session[0] ? a->session : "-", clock_now_ms() - a->t0, detail ? " detail=" : "", detail ? detail : "");
 }
 
 /* HACKING.md, house style 5: exact PAM codes, so admins can write
  * auth [success=done authinfo_unavail=ignore default=die] pam_oidc.so
  * Only a real failure to reach the IdP is PAM_AUTHINFO_UNAVAIL (the
- * helper's codes are sorted in lib/flow.c flow_reason_for): anything else
+ * helper's codes are sorted in lib/core/flow.c flow_reason_for): anything else
  * must not open the password fallback. */
 int
 module_pam_code(enum oidc_reason r)
@@ -162,7 +163,7 @@ authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	memset(&v, 0, sizeof(v));
 	ratelimit_init(&slots);
 	a.pamh = pamh;
-	a.t0 = ipc_now_ms();
+	a.t0 = clock_now_ms();
 	a.silent = (flags & PAM_SILENT) != 0;
 	(void)pam_get_item(pamh, PAM_SERVICE, (const void **)&a.service);
 	(void)pam_get_item(pamh, PAM_RHOST, (const void **)&a.rhost);

@@ -14,7 +14,8 @@
 #include <security/pam_modules.h>
 
 #include "module.h"
-#include "pam_oidc/device.h"
+#include "core/device.h"
+#include "util/clock.h"
 
 /* One conversation call: the info lines, then (optionally) a prompt. */
 int
@@ -105,7 +106,7 @@ prompt_device_flow(struct attempt *a, const struct oidc_config *cfg, struct oidc
     struct oidc_error *err)
 {
 	static const char enter_prompt[] = "Press Enter after you have approved the sign-in: ";
-	long long deadline = a->t0 + cfg->timeout * 1000, t = ipc_now_ms();
+	long long deadline = a->t0 + cfg->timeout * 1000, t = clock_now_ms();
 	const json_t *dev = fake;
 	char *lines[MAX_MSGS];
 	char *ans = NULL;
@@ -117,7 +118,7 @@ prompt_device_flow(struct attempt *a, const struct oidc_config *cfg, struct oidc
 		if (flow_login_start(f, cfg, err) != 0)
 			return err->reason;
 		dev = f->device;
-		a->device_latency_ms = ipc_now_ms() - t;
+		a->device_latency_ms = clock_now_ms() - t;
 	}
 	interval = (long)json_integer_value(json_object_get(dev, "interval"));
 	if (interval <= 0)
@@ -133,7 +134,7 @@ prompt_device_flow(struct attempt *a, const struct oidc_config *cfg, struct oidc
 		device_lines_free(lines, n);
 		if (rc != PAM_SUCCESS)
 			return oidc_error_set(err, OIDC_E_USAGE, "conversation failed"), OIDC_E_USAGE;
-		st = prompt_wait_approval(f, fake, deadline - ipc_now_ms() > 0 ? deadline - ipc_now_ms() : 0, err);
+		st = prompt_wait_approval(f, fake, deadline - clock_now_ms() > 0 ? deadline - clock_now_ms() : 0, err);
 		return device_outcome(st, cfg, err);
 	}
 	/* sshd shows info text only together with a prompt (test-infra.md):
@@ -150,14 +151,14 @@ prompt_device_flow(struct attempt *a, const struct oidc_config *cfg, struct oidc
 			return OIDC_E_USAGE;
 		}
 		/* The IdP is polled on its interval; give it one more poll. */
-		left = deadline - ipc_now_ms();
+		left = deadline - clock_now_ms();
 		st = prompt_wait_approval(f, fake,
 		    left <= 0 ? 0 : (left < (interval + 1) * 1000 ? left : (interval + 1) * 1000), err);
 		if (st == FLOW_DONE)
 			return OIDC_OK;
 		if (st == FLOW_FAILED)
 			return err->reason;
-		left = deadline - ipc_now_ms();
+		left = deadline - clock_now_ms();
 		if (left <= 0)
 			return device_outcome(FLOW_PENDING, cfg, err);
 		{

@@ -1,7 +1,7 @@
 /* Session reuse with a PAM handle: the store, the search over the
  * user's records, the recheck under the uid's lock, and the binding of a
  * new record. What is decided (which record, what a recheck means) is
- * lib/reuse.c, testable without a pamh. */
+ * lib/core/reuse.c, testable without a pamh. */
 #include "config.h"
 
 #include <stdio.h>
@@ -14,8 +14,9 @@
 #include <security/pam_modules.h>
 
 #include "module.h"
-#include "pam_oidc/procinfo.h"
-#include "pam_oidc/reuse.h"
+#include "util/procinfo.h"
+#include "core/reuse.h"
+#include "util/text.h"
 
 /* Opens the session store, or logs why it cannot be used (an unsafe store
  * is never trusted: the login then runs the device flow and records
@@ -161,7 +162,7 @@ reuse_try(struct attempt *a, const struct oidc_config *cfg, struct session_store
 	snprintf(a->session, sizeof(a->session), "%s", json_string_value(json_object_get(rs.best, "id")));
 	snprintf(a->mapped, sizeof(a->mapped), "%s", a->user);
 	snprintf(a->iss, sizeof(a->iss), "%s", json_string_value(json_object_get(rs.best, "iss")));
-	flow_sanitize(a->sub, sizeof(a->sub), json_string_value(json_object_get(rs.best, "sub")));
+	text_sanitize(a->sub, sizeof(a->sub), json_string_value(json_object_get(rs.best, "sub")));
 	if (module_set_session_env(a->pamh, a->session) != PAM_SUCCESS)
 		goto out;
 	attempt_log(a, PAM_SUCCESS, reason, NULL);

@@ -14,7 +14,7 @@
 #include <security/pam_modutil.h>
 
 #include "module.h"
-#include "pam_oidc/procinfo.h"
+#include "util/procinfo.h"
 
 /* The record this PAM transaction authenticated with (or NULL). */
 static json_t *

@@ -11,12 +11,12 @@ srcdir=$1; fixtures=$2; seconds=${FUZZ_SECONDS:-60}
 CLANG=${CLANG:-clang}
 out=fuzz/run; mkdir -p "$out"
 cflags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-I$srcdir/include -I$srcdir/fuzz -I$srcdir/helper -I."
+	-I$srcdir/lib -I$srcdir/fuzz -I$srcdir/helper -I."
 libs="$(pkg-config --libs libcrypto jansson) -lm"
 if grep -q '^#define HAVE_QRENCODE 1' config.h 2>/dev/null; then
 	libs="$libs $(pkg-config --libs libqrencode)"
 fi
-libsrc="$(ls "$srcdir"/lib/*.c) $srcdir/helper/oauth_parse.c"
+libsrc="$(ls "$srcdir"/lib/*/*.c) $srcdir/helper/oauth_parse.c"
 targets=${FUZZ_TARGETS:-"jws jwks claims discovery device token helper_request helper_events config mapfile session"}
 
 # The working corpus (which grows) starts from the committed seeds, the

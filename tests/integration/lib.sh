@@ -42,7 +42,7 @@ BAD_PID=
 cleanup() {
 	for d in "$T"/idp*; do [ -d "$d" ] && "$IDP/stop.sh" "$d"; done
 	[ -n "$BAD_PID" ] && kill "$BAD_PID" 2>/dev/null
-	rm -rf "$T"
+	[ -n "${KEEP_T:-}" ] || rm -rf "$T"
 }
 trap cleanup EXIT
 

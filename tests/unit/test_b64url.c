@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "pam_oidc/b64url.h"
+#include "jose/b64url.h"
 
 static int
 dec(const char *in, unsigned char **out, size_t *len)

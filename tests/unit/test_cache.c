@@ -1,4 +1,4 @@
-/* The discovery + JWKS cache on its own (lib/cache.c): what it keeps, what
+/* The discovery + JWKS cache on its own (lib/core/cache.c): what it keeps, what
  * it refuses, and that an entry serves only the configuration that made it
  * (issue 12: keys reached through another jwks_uri, CA or proxy are no
  * proof for this one). */
@@ -17,8 +17,8 @@
 
 #include <cmocka.h>
 
-#include "pam_oidc/cache.h"
-#include "pam_oidc/config.h"
+#include "core/cache.h"
+#include "core/conf.h"
 
 static char dir[] = "/tmp/pam_oidc_cachetest.XXXXXX";
 static char state[300];

@@ -14,8 +14,8 @@
 
 #include <cmocka.h>
 
-#include "pam_oidc/config.h"
-#include "pam_oidc/identity.h"
+#include "core/conf.h"
+#include "core/identity.h"
 
 static char dir[] = "/tmp/pam_oidc_cfgtest.XXXXXX";
 static char path[256];

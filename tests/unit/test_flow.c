@@ -1,4 +1,4 @@
-/* Driving the helper (lib/flow.c) with fake helpers that say exactly what
+/* Driving the helper (lib/core/flow.c) with fake helpers that say exactly what
  * each case needs: what the trusted side accepts from a login helper, and
  * what every kind of failure becomes (issue 12: findings 2, 7, 10). */
 #include "config.h"
@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "pam_oidc/flow.h"
+#include "core/flow.h"
 
 static char dir[] = "/tmp/pam_oidc_flowtest.XXXXXX";
 static char helper[300], state[300];

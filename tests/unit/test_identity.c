@@ -18,11 +18,12 @@
 #include <cmocka.h>
 
 #include "oauth_parse.h"
-#include "pam_oidc/config.h"
-#include "pam_oidc/flow.h"
-#include "pam_oidc/identity.h"
-#include "pam_oidc/jsonutil.h"
-#include "pam_oidc/trustfile.h"
+#include "core/conf.h"
+#include "core/flow.h"
+#include "core/identity.h"
+#include "util/jsonutil.h"
+#include "store/trustfile.h"
+#include "util/fileio.h"
 
 static char dir[] = "/tmp/pam_oidc_idtest.XXXXXX";
 

@@ -13,8 +13,9 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "pam_oidc/idtoken.h"
-#include "pam_oidc/jsonutil.h"
+#include "jose/idtoken.h"
+#include "util/jsonutil.h"
+#include "util/fileio.h"
 
 struct fixture_case {
 	char name[96];

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "pam_oidc/jwk.h"
+#include "jose/jwk.h"
 
 static json_t *fixture_jwks;
 static char path_buf[4096];

@@ -11,8 +11,8 @@
 
 #include <cmocka.h>
 
-#include "pam_oidc/idtoken.h"
-#include "pam_oidc/jws.h"
+#include "jose/idtoken.h"
+#include "jose/jws.h"
 
 #define JOE_PAYLOAD "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFt" \
 	"cGxlLmNvbS9pc19yb290Ijp0cnVlfQ"

@@ -12,9 +12,9 @@
 #include <cmocka.h>
 
 #include "oauth_parse.h"
-#include "pam_oidc/identity.h"
-#include "pam_oidc/ipc.h"
-#include "pam_oidc/jsonutil.h"
+#include "core/identity.h"
+#include "ipc/ipc.h"
+#include "util/jsonutil.h"
 
 static json_t *
 parse(const char *text)

@@ -1,4 +1,4 @@
-/* The reuse and recheck decision (lib/reuse.c) without a PAM handle:
+/* The reuse and recheck decision (lib/core/reuse.c) without a PAM handle:
  * which record serves, when a recheck is due, and what its answer means. */
 #include "config.h"
 
@@ -12,8 +12,8 @@
 
 #include <cmocka.h>
 
-#include "pam_oidc/reuse.h"
-#include "pam_oidc/session.h"
+#include "core/reuse.h"
+#include "core/session.h"
 
 static struct oidc_config cfg;
 

@@ -19,9 +19,9 @@
 
 #include <cmocka.h>
 
-#include "pam_oidc/cache.h"
-#include "pam_oidc/procinfo.h"
-#include "pam_oidc/session.h"
+#include "core/cache.h"
+#include "util/procinfo.h"
+#include "core/session.h"
 
 static char dir[] = "/tmp/pam_oidc_sesstest.XXXXXX";
 static char state[300];

@@ -23,7 +23,7 @@
 
 #include <cmocka.h>
 
-#include "pam_oidc/ipc.h"
+#include "ipc/spawn.h"
 
 static char dir[64];
 

@@ -16,7 +16,8 @@
 #include <jansson.h>
 #include <openssl/x509.h>
 
-#include "pam_oidc/jws.h"
+#include "jose/jws.h"
+#include "jose/internal.h"
 
 struct vector_file {
 	const char *name;

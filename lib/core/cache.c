@@ -1,0 +1,103 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "core/cache.h"
+#include "store/store.h"
+#include "util/jsonutil.h"
+
+/* One entry per issuer AND per way of reaching its keys: a service
+ * section with its own jwks_uri, CA or proxy never shares keys with
+ * another (what one trusted is no proof for the other). */
+static int
+cache_name(const struct oidc_config *cfg, char *name, size_t size, struct oidc_error *err)
+{
+	const char *parts[] = { cfg->issuer, cfg->jwks_uri, cfg->ca_file, cfg->ca_path, cfg->http_proxy };
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	size_t i, o;
+	int ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
+
+	/* Each part with its length (NUL-separated, absent = empty): no two
+	 * different tuples hash the same input. */
+	for (i = 0; ok && i < sizeof(parts) / sizeof(parts[0]); i++) {
+		const char *v = parts[i] != NULL ? parts[i] : "";
+
+		ok = EVP_DigestUpdate(ctx, v, strlen(v) + 1) == 1;
+	}
+	ok = ok && EVP_DigestFinal_ex(ctx, md, &mdlen) == 1;
+	EVP_MD_CTX_free(ctx);
+	if (!ok)
+		return oidc_error_set(err, OIDC_E_NOMEM, "cannot name the cache entry (SHA-256 failed)");
+	o = (size_t)snprintf(name, size, "meta-");
+	for (i = 0; i < 16 && o + 3 < size; i++)
+		o += (size_t)snprintf(name + o, size - o, "%02x", md[i]);
+	snprintf(name + o, size - o, ".json");
+	return 0;
+}
+
+static int
+cache_dir_open(const struct oidc_config *cfg, struct oidc_error *err)
+{
+	return store_dir_open_sub(cfg->state_dir, "cache", err);
+}
+
+int
+cache_load(const struct oidc_config *cfg, json_t **meta, struct oidc_error *err)
+{
+	char name[64], *buf = NULL;
+	size_t len = 0;
+	json_t *m = NULL;
+	int dfd, r;
+
+	if (cache_name(cfg, name, sizeof(name), err) != 0 || (dfd = cache_dir_open(cfg, err)) < 0)
+		return -1;
+	r = store_read_file(dfd, name, CACHE_MAX_BYTES, &buf, &len, err);
+	close(dfd);
+	if (r <= 0)
+		return r;
+	/* With configured endpoints there is no discovery: an entry with
+	 * only its JWKS is complete. */
+	if (json_parse_strict(buf, len, &m, err) != 0 || !json_is_object(m) ||
+	    !json_is_string(json_object_get(m, "issuer")) ||
+	    strcmp(json_string_value(json_object_get(m, "issuer")), cfg->issuer) != 0 ||
+	    !json_is_string(json_object_get(m, "jwks")) ||
+	    (json_object_get(m, "discovery") != NULL && !json_is_object(json_object_get(m, "discovery")))) {
+		/* A damaged cache is not an attack on us: just refetch. */
+		json_decref(m);
+		free(buf);
+		oidc_error_clear(err);
+		return 0;
+	}
+	free(buf);
+	*meta = m;
+	return 1;
+}
+
+int
+cache_store(const struct oidc_config *cfg, const json_t *meta, struct oidc_error *err)
+{
+	char name[64], *s;
+	int dfd, r;
+
+	if ((s = json_dumps(meta, JSON_COMPACT)) == NULL)
+		return oidc_error_set(err, OIDC_E_NOMEM, "out of memory");
+	if (cache_name(cfg, name, sizeof(name), err) != 0 || (dfd = cache_dir_open(cfg, err)) < 0) {
+		free(s);
+		return -1;
+	}
+	r = store_write_file(dfd, name, s, strlen(s), err);
+	close(dfd);
+	free(s);
+	return r;
+}

@@ -1,0 +1,605 @@
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/cache.h"
+#include "core/flow.h"
+#include "jose/idtoken.h"
+#include "util/jsonutil.h"
+#include "jose/jwk.h"
+#include "store/trustfile.h"
+#include "util/clock.h"
+
+#define SECRET_MAX 4096
+
+/* What each helper error code (helper/oauth_parse.h HE_*) means for the
+ * login. Only a genuine failure to reach the IdP is "unavailable": the
+ * documented stack turns that into a password fallback, so anything a
+ * network attacker can cause (a TLS failure) or that is our own fault must
+ * be a service error instead. */
+static const struct {
+	const char *code;
+	enum oidc_reason reason;
+} helper_codes[] = {
+	/* Nothing answered: the network or the IdP is down. */
+	{ "idp_unreachable", OIDC_E_IDP_UNAVAILABLE },
+	/* Slow or silent IdP (after the code was shown: nobody approved). */
+	{ "timeout", OIDC_E_IDP_UNAVAILABLE },
+	/* The IdP, over verified TLS, answered with an error status. */
+	{ "http_status", OIDC_E_IDP_UNAVAILABLE },
+	/* The IdP, over verified TLS, answered something unusable (an
+	 * outage page): only the IdP itself can cause it. */
+	{ "bad_response", OIDC_E_IDP_UNAVAILABLE },
+	/* The helper died or broke the protocol (lib/core/flow.c helper_failed):
+	 * a user can kill it with tight rlimits, a taken-over helper can
+	 * do it on purpose. Not proof that the IdP is down. */
+	{ "helper_failed", OIDC_E_INTERNAL },
+	/* Whoever sits on the path can cause it: never a fallback. */
+	{ "tls_error", OIDC_E_CONFIG },
+	/* Discovery names another issuer: misconfigured or hijacked. */
+	{ "issuer_mismatch", OIDC_E_CONFIG },
+	/* An answer over max_response_bytes: the admin must raise it. */
+	{ "too_large", OIDC_E_CONFIG },
+	/* The IdP does not accept our client_id or secret. */
+	{ "invalid_client", OIDC_E_CONFIG },
+	/* Another OAuth error (invalid_scope, unauthorized_client, ...). */
+	{ "oauth_error", OIDC_E_CONFIG },
+	/* We sent the helper something it refused: our bug. */
+	{ "bad_request", OIDC_E_INTERNAL },
+	/* The helper cannot run (e.g. helper_user missing): our side. */
+	{ "internal_error", OIDC_E_INTERNAL },
+	/* We never cancel a flow we still read from. */
+	{ "cancelled", OIDC_E_INTERNAL },
+	/* The person's answer at the IdP. */
+	{ "access_denied", OIDC_E_DENIED },
+	{ "expired_token", OIDC_E_LOGIN_EXPIRED },
+	/* A refresh token the IdP no longer honours. */
+	{ "invalid_grant", OIDC_E_INVALID_GRANT },
+};
+
+enum oidc_reason
+flow_reason_for(const char *code, int device_seen)
+{
+	size_t i;
+
+	if (code == NULL)
+		return OIDC_E_INTERNAL;
+	if (strcmp(code, "timeout") == 0 && device_seen)
+		return OIDC_E_LOGIN_EXPIRED;
+	for (i = 0; i < sizeof(helper_codes) / sizeof(helper_codes[0]); i++)
+		if (strcmp(code, helper_codes[i].code) == 0)
+			return helper_codes[i].reason;
+	/* A code we do not know is not proof that the IdP is down. */
+	return OIDC_E_INTERNAL;
+}
+
+/* client_secret_file: owned by root (or us), readable by nobody else, and
+ * read from the descriptor that was checked. */
+static int
+read_secret(const char *path, char **out, struct oidc_error *err)
+{
+	char *buf = NULL;
+	size_t len = 0;
+
+	if (trusted_read(path, "client_secret_file", TRUST_SECRET, SECRET_MAX, &buf, &len, err) != 0)
+		return -1;
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r' || buf[len - 1] == ' '))
+		buf[--len] = '\0';
+	if (len == 0) {
+		free(buf);
+		return oidc_error_set(err, OIDC_E_CONFIG, "client_secret_file %s is empty", path);
+	}
+	*out = buf;
+	return 0;
+}
+
+static void
+wipe_string_members(json_t *obj)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(obj, key, v) {
+		if (json_is_string(v)) {
+			const char *s = json_string_value(v);
+
+			explicit_bzero((char *)s, strlen(s));
+		}
+	}
+}
+
+void
+flow_tokens_free(json_t *tokens)
+{
+	if (tokens == NULL)
+		return;
+	wipe_string_members(tokens);
+	json_decref(tokens);
+}
+
+static json_t *
+build_request(const struct oidc_config *cfg, const char *op, const json_t *meta, struct oidc_error *err)
+{
+	json_t *req;
+	char *secret = NULL;
+
+	req = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:s}", "op", op, "issuer", cfg->issuer,
+	    "client_id", cfg->client_id, "scope", cfg->scopes, "connect_timeout", (json_int_t)cfg->connect_timeout,
+	    "timeout", (json_int_t)cfg->timeout, "max_response", (json_int_t)cfg->max_response_bytes,
+	    "helper_user", cfg->helper_user);
+	if (req == NULL) {
+		oidc_error_set(err, OIDC_E_NOMEM, "out of memory");
+		return NULL;
+	}
+	if (cfg->ca_file)
+		json_object_set_new(req, "ca_file", json_string(cfg->ca_file));
+	if (cfg->ca_path)
+		json_object_set_new(req, "ca_path", json_string(cfg->ca_path));
+	if (cfg->http_proxy)
+		json_object_set_new(req, "proxy", json_string(cfg->http_proxy));
+	{
+		static const char *const eps[] = { "device_authorization_endpoint", "token_endpoint", "jwks_uri" };
+		const char *explicit[] = { cfg->device_authorization_endpoint, cfg->token_endpoint, cfg->jwks_uri };
+		const json_t *disc = meta ? json_object_get(meta, "discovery") : NULL;
+
+		for (size_t i = 0; i < 3; i++) {
+			const char *v = explicit[i];
+
+			if (v == NULL && disc != NULL)
+				v = json_string_value(json_object_get(disc, eps[i]));
+			if (v != NULL)
+				json_object_set_new(req, eps[i], json_string(v));
+		}
+	}
+	if (cfg->client_secret_file != NULL) {
+		if (read_secret(cfg->client_secret_file, &secret, err) != 0) {
+			json_decref(req);
+			return NULL;
+		}
+		json_object_set_new(req, "client_secret", json_string(secret));
+		explicit_bzero(secret, strlen(secret));
+		free(secret);
+	}
+	return req;
+}
+
+static void
+request_free(json_t *req)
+{
+	if (req != NULL)
+		wipe_string_members(req);
+	json_decref(req);
+}
+
+static int
+spawn_with(struct helper_proc *hp, const struct oidc_config *cfg, json_t *req, struct oidc_error *err)
+{
+	int rc;
+
+	if (helper_spawn(cfg->helper, hp, err) != 0)
+		return -1;
+	rc = ipc_write(hp->to, req, err);
+	if (rc != 0)
+		helper_finish(hp, 0);
+	return rc;
+}
+
+static void
+merge_metadata(json_t **meta, int *dirty, const json_t *ev, const char *issuer)
+{
+	const json_t *disc = json_object_get(ev, "discovery"), *jwks = json_object_get(ev, "jwks");
+
+	if (!json_is_object(disc) && !json_is_string(jwks))
+		return;
+	if (*meta == NULL)
+		*meta = json_pack("{s:s}", "issuer", issuer);
+	if (*meta == NULL)
+		return;
+	if (json_is_object(disc))
+		json_object_set(*meta, "discovery", (json_t *)disc);
+	if (json_is_string(jwks)) {
+		json_object_set(*meta, "jwks", (json_t *)jwks);
+		json_object_set_new(*meta, "fetched", json_integer((json_int_t)time(NULL)));
+	}
+	*dirty = 1;
+}
+
+/* The helper broke the protocol: err (what ipc said) becomes
+ * internal_error with the text pre + err's text + post, or just pre when
+ * post is NULL. Returns -1. */
+static int
+helper_failed(struct oidc_error *err, char *helper_code, size_t hcsize, const char *pre, const char *post)
+{
+	char why[sizeof(err->text)];
+
+	snprintf(why, sizeof(why), "%s", post != NULL ? err->text : "");
+	oidc_error_clear(err);
+	snprintf(helper_code, hcsize, "helper_failed");
+	return oidc_error_set(err, OIDC_E_INTERNAL, "%s%s%s", pre, why, post != NULL ? post : "");
+}
+
+/* Reads events until one of the wanted kind, an error, EOF or timeout.
+ * A metadata event that is not the wanted kind (a login's or a refresh's
+ * discovery) is dropped: only a fetch, in a helper of its own, is trusted
+ * for keys and their address. Keys in any other operation are a protocol
+ * violation. Returns 1 with *ev, 0 on timeout, -1 on failure (err set,
+ * helper_code filled from an error event). */
+static int
+next_event(struct helper_proc *hp, int timeout_ms, const char *op, const char *want, const char *also,
+    char *helper_code, size_t hcsize, json_t **ev, struct oidc_error *err)
+{
+	long long deadline = clock_now_ms() + timeout_ms;
+	json_t *m = NULL;
+	const char *kind;
+	int rc;
+
+	for (;;) {
+		long long left = deadline - clock_now_ms();
+
+		if (left < 0)
+			left = 0;
+		rc = ipc_read(&hp->from, (int)left, &m, err);
+		if (rc == 0)
+			return 0;
+		if (rc < 0) {
+			if (err->reason == OIDC_E_IO)
+				return helper_failed(err, helper_code, hcsize, "the helper stopped without an answer",
+				    NULL);
+			return helper_failed(err, helper_code, hcsize, "the helper sent an unreadable message (", ")");
+		}
+		if ((kind = ipc_event_check(m, err)) == NULL) {
+			json_decref(m);
+			return helper_failed(err, helper_code, hcsize, "", "; giving up");
+		}
+		if (strcmp(op, "fetch") != 0 && json_object_get(m, "jwks") != NULL) {
+			/* A helper that parses a login's network input may be
+			 * someone else's: keys it offers would sign its own tokens. */
+			json_decref(m);
+			return oidc_error_set(err, OIDC_E_HELPER_PROTOCOL,
+			    "the helper sent a JWKS during a %s (keys come only from a fetch); attempt ended", op);
+		}
+		if (strcmp(kind, want) == 0 || (also != NULL && strcmp(kind, also) == 0)) {
+			*ev = m;
+			return 1;
+		} else if (strcmp(kind, "error") == 0) {
+			char msg[200];
+
+			text_sanitize(helper_code, hcsize, json_string_value(json_object_get(m, "code")));
+			text_sanitize(msg, sizeof(msg), json_string_value(json_object_get(m, "message")));
+			oidc_error_set(err, flow_reason_for(helper_code, 0), "%s: %s", helper_code, msg);
+			json_decref(m);
+			return -1;
+		}
+		json_decref(m);
+	}
+}
+
+static int
+load_meta(const struct oidc_config *cfg, int use_cache, json_t **meta, struct oidc_error *err)
+{
+	*meta = NULL;
+	if (!use_cache)
+		return 0;
+	if (cache_load(cfg, meta, err) < 0)
+		return -1;
+	return 0;
+}
+
+int
+flow_login_start(struct oidc_flow *f, const struct oidc_config *cfg, struct oidc_error *err)
+{
+	json_t *req = NULL;
+	int rc;
+
+	memset(f, 0, sizeof(*f));
+	f->hp.pid = -1;
+	f->hp.to = -1;
+	f->hp.from.fd = -1;
+	f->cfg = cfg;
+	f->started_ms = clock_now_ms();
+	f->started = (int64_t)time(NULL);
+	f->use_cache = geteuid() == 0;
+	if (load_meta(cfg, f->use_cache, &f->meta, err) != 0)
+		return -1;
+	if ((req = build_request(cfg, "login", f->meta, err)) == NULL)
+		return -1;
+	rc = spawn_with(&f->hp, cfg, req, err);
+	request_free(req);
+	if (rc != 0)
+		return -1;
+	rc = next_event(&f->hp, (int)cfg->timeout * 1000, "login", "device", NULL, f->helper_code,
+	    sizeof(f->helper_code), &f->device, err);
+	if (rc == 0)
+		return oidc_error_set(err, OIDC_E_IDP_UNAVAILABLE, "no answer from the identity provider in time");
+	return rc > 0 ? 0 : -1;
+}
+
+enum flow_state
+flow_login_wait(struct oidc_flow *f, int timeout_ms, struct oidc_error *err)
+{
+	long long deadline = clock_now_ms() + timeout_ms;
+	json_t *ev = NULL;
+	int rc;
+
+	for (;;) {
+		long long left = deadline - clock_now_ms();
+
+		rc = next_event(&f->hp, left > 0 ? (int)left : 0, "login", "tokens", "pending", f->helper_code,
+		    sizeof(f->helper_code), &ev, err);
+		if (rc == 0)
+			return FLOW_PENDING;
+		if (rc < 0) {
+			/* After the code was shown, a timeout means nobody approved. */
+			if (err->reason != OIDC_E_HELPER_PROTOCOL)
+				err->reason = flow_reason_for(f->helper_code, 1);
+			return FLOW_FAILED;
+		}
+		if (strcmp(json_string_value(json_object_get(ev, "event")), "pending") == 0) {
+			f->polls = (long)json_integer_value(json_object_get(ev, "polls"));
+			json_decref(ev);
+			ev = NULL;
+			continue;
+		}
+		/* A refresh may omit the ID token (OIDC Core §12.2); a login
+		 * has nothing else to show for itself. */
+		if (!json_is_string(json_object_get(ev, "id_token"))) {
+			flow_tokens_free(ev);
+			oidc_error_set(err, OIDC_E_HELPER_PROTOCOL, "the helper's tokens event of a login has no id_token");
+			return FLOW_FAILED;
+		}
+		f->tokens = ev;
+		return FLOW_DONE;
+	}
+}
+
+void
+flow_end(struct oidc_flow *f)
+{
+	if (f->hp.pid > 0 || f->hp.to >= 0)
+		helper_finish(&f->hp, 200);
+	json_decref(f->meta);
+	json_decref(f->device);
+	flow_tokens_free(f->tokens);
+	f->meta = f->device = f->tokens = NULL;
+}
+
+/* Runs one helper operation to its final event. */
+static int
+run_op(const struct oidc_config *cfg, const char *op, json_t *req, const char *want, json_t **ev,
+    struct oidc_error *err)
+{
+	struct helper_proc hp;
+	char code[32] = "";
+	int rc;
+
+	if (spawn_with(&hp, cfg, req, err) != 0)
+		return -1;
+	rc = next_event(&hp, (int)cfg->timeout * 1000, op, want, NULL, code, sizeof(code), ev, err);
+	helper_finish(&hp, 200);
+	if (rc == 0)
+		return oidc_error_set(err, OIDC_E_IDP_UNAVAILABLE, "%s: no answer from the identity provider in time", op);
+	return rc > 0 ? 0 : -1;
+}
+
+static int
+fetch_jwks(const struct oidc_config *cfg, json_t **meta, int *dirty, struct oidc_error *err)
+{
+	json_t *req, *ev = NULL;
+	int rc;
+
+	if ((req = build_request(cfg, "fetch", *meta, err)) == NULL)
+		return -1;
+	rc = run_op(cfg, "fetch", req, "metadata", &ev, err);
+	/* A jwks_uri from an old discovery may have moved: rediscover once. */
+	if (rc != 0 && cfg->jwks_uri == NULL && json_object_get(req, "jwks_uri") != NULL &&
+	    err->reason == OIDC_E_IDP_UNAVAILABLE) {
+		oidc_error_clear(err);
+		json_object_del(req, "jwks_uri");
+		rc = run_op(cfg, "fetch", req, "metadata", &ev, err);
+	}
+	request_free(req);
+	if (rc == 0)
+		merge_metadata(meta, dirty, ev, cfg->issuer);
+	json_decref(ev);
+	return rc;
+}
+
+/* jwks_pins: only the keys whose RFC 7638 thumbprint is listed survive
+ * into *out; keys without a thumbprint of ours are dropped too. */
+static int
+pin_filter(const char *raw, const char *pins, char **out, struct oidc_error *err)
+{
+	char tp[JWK_THUMBPRINT_LEN + 1];
+	json_t *doc = NULL, *keys, *kept = NULL, *k;
+	size_t i;
+	int r = -1;
+
+	if (json_parse_strict(raw, strlen(raw), &doc, err) != 0)
+		goto out;
+	keys = json_object_get(doc, "keys");
+	if (!json_is_array(keys) || json_array_size(keys) > JWKS_MAX_KEYS) {
+		oidc_error_set(err, OIDC_E_JWKS_INVALID, "JWKS has no usable \"keys\" array");
+		goto out;
+	}
+	if ((kept = json_array()) == NULL) {
+		oidc_error_set(err, OIDC_E_NOMEM, "out of memory");
+		goto out;
+	}
+	json_array_foreach(keys, i, k) {
+		struct oidc_error kerr = { 0 };
+
+		if (jwk_thumbprint(k, tp, sizeof(tp), &kerr) == 0 && config_list_contains(pins, tp))
+			json_array_append(kept, k);
+	}
+	if (json_array_size(kept) == 0) {
+		oidc_error_set(err, OIDC_E_KEY_NOT_FOUND, "no key of the JWKS matches jwks_pins");
+		goto out;
+	}
+	json_object_set(doc, "keys", kept);
+	if ((*out = json_dumps(doc, JSON_COMPACT)) == NULL) {
+		oidc_error_set(err, OIDC_E_NOMEM, "out of memory");
+		goto out;
+	}
+	r = 0;
+out:
+	json_decref(kept);
+	json_decref(doc);
+	return r;
+}
+
+/* The key set to verify with: jwks_file as is, else the cached or fetched
+ * JWKS less any key jwks_pins does not name. */
+static int
+jwks_for(const struct oidc_config *cfg, const char *raw, struct jwks **set, struct oidc_error *err)
+{
+	char *pinned = NULL;
+	int r;
+
+	*set = NULL;
+	if (raw == NULL)
+		return oidc_error_set(err, OIDC_E_JWKS_INVALID, "no JWKS for %s", cfg->issuer);
+	if (cfg->jwks_pins != NULL && pin_filter(raw, cfg->jwks_pins, &pinned, err) != 0)
+		return -1;
+	if (pinned != NULL)
+		raw = pinned;
+	r = jwks_parse(raw, strlen(raw), set, err);
+	free(pinned);
+	return r;
+}
+
+/* Nothing reaches the cache before a token verified against it; a failed
+ * kid refetch only stamps the rate limit on the entry we already trusted. */
+static void
+cache_after_verify(const struct oidc_config *cfg, json_t *meta, int verified, int64_t stamp)
+{
+	struct oidc_error ignored = { 0 };
+	json_t *old = NULL;
+
+	if (verified) {
+		(void)cache_store(cfg, meta, &ignored);
+		return;
+	}
+	if (stamp == 0 || cache_load(cfg, &old, &ignored) != 1)
+		return;
+	json_object_set_new(old, "kid_refetch", json_integer((json_int_t)stamp));
+	(void)cache_store(cfg, old, &ignored);
+	json_decref(old);
+}
+
+int
+flow_verify_id_token(const struct oidc_config *cfg, int use_cache, const char *id_token, int64_t min_iat,
+    json_t **claims, int *fetches, struct oidc_error *err)
+{
+	struct idtoken_policy pol;
+	struct jwks *set = NULL;
+	json_t *meta = NULL;
+	char *file = NULL;
+	const char *raw;
+	size_t flen = 0;
+	char *before = NULL;   /* the cached JWKS, when a refetch replaced it */
+	int dirty = 0, fetched = 0, refetched = 0, rc = -1;
+	long long now = (long long)time(NULL);
+	json_int_t t;
+
+	if (fetches)
+		*fetches = 0;
+	if (id_token == NULL)
+		return oidc_error_set(err, OIDC_E_CLAIM_MISSING, "no ID token to verify");
+	idtoken_policy_init(&pol);
+	pol.issuer = cfg->issuer;
+	pol.client_id = cfg->client_id;
+	pol.alg_mask = cfg->algorithms;
+	pol.leeway = cfg->leeway;
+	pol.min_iat = min_iat;
+	if (cfg->jwks_file != NULL) {
+		/* Pinned keys: nothing fetched, nothing cached. */
+		if (trusted_read(cfg->jwks_file, "jwks_file", TRUST_FILE, JWKS_MAX_BYTES, &file, &flen, err) == 0 &&
+		    jwks_for(cfg, file, &set, err) == 0 &&
+		    idtoken_verify(id_token, strlen(id_token), set, &pol, claims, err) == 0)
+			rc = 0;
+		goto out;
+	}
+	if (load_meta(cfg, use_cache, &meta, err) != 0)
+		return -1;
+	t = json_integer_value(json_object_get(meta, "fetched"));
+	if (meta == NULL || !json_is_string(json_object_get(meta, "jwks")) || now - t > cfg->jwks_cache_ttl ||
+	    now < t) {
+		if (fetch_jwks(cfg, &meta, &dirty, err) != 0)
+			goto out;
+		fetched = 1;
+	}
+	for (;;) {
+		raw = json_string_value(json_object_get(meta, "jwks"));
+		jwks_free(set);
+		if (jwks_for(cfg, raw, &set, err) != 0 && err->reason != OIDC_E_KEY_NOT_FOUND)
+			goto out;
+		if (set != NULL && idtoken_verify(id_token, strlen(id_token), set, &pol, claims, err) == 0) {
+			rc = 0;
+			break;
+		}
+		/* Key rotation: a kid we have not seen, or a known kid whose
+		 * key no longer verifies (an IdP that reuses kids), may be newer
+		 * than our copy of the JWKS. Refetch once, and not more often
+		 * than CACHE_KID_REFETCH_INTERVAL, so junk tokens cannot make us
+		 * hammer the IdP. The retry verifies with the new set or fails. */
+		if ((err->reason != OIDC_E_KEY_NOT_FOUND && err->reason != OIDC_E_BAD_SIGNATURE) || fetched)
+			goto out;
+		t = json_integer_value(json_object_get(meta, "kid_refetch"));
+		if (t != 0 && now - t < CACHE_KID_REFETCH_INTERVAL && now >= t)
+			goto out;
+		oidc_error_clear(err);
+		if ((before = strdup(raw != NULL ? raw : "")) == NULL) {
+			oidc_error_set(err, OIDC_E_NOMEM, "out of memory");
+			goto out;
+		}
+		if (fetch_jwks(cfg, &meta, &dirty, err) != 0)
+			goto out;
+		fetched = 1;
+		refetched = 1;
+	}
+out:
+	if (fetches)
+		*fetches = fetched;
+	/* Only a refetch that brought nothing new counts against the rate
+	 * limit: junk costs at most one fetch per interval, and a junk token
+	 * that happens to arrive during a real rotation (the IdP's set did
+	 * change) cannot lock the new keys out until the interval ends. */
+	if (use_cache && meta != NULL && (dirty || refetched)) {
+		const char *after = json_string_value(json_object_get(meta, "jwks"));
+		int stale = refetched && rc != 0 && before != NULL && after != NULL && strcmp(before, after) == 0;
+
+		cache_after_verify(cfg, meta, rc == 0 && dirty, stale ? (int64_t)now : 0);
+	}
+	jwks_free(set);
+	json_decref(meta);
+	free(before);
+	free(file);
+	return rc;
+}
+
+int
+flow_refresh(const struct oidc_config *cfg, int use_cache, const char *refresh_token, json_t **tokens,
+    struct oidc_error *err)
+{
+	json_t *meta = NULL, *req, *ev = NULL;
+	int rc;
+
+	if (load_meta(cfg, use_cache, &meta, err) != 0)
+		return -1;
+	if ((req = build_request(cfg, "refresh", meta, err)) == NULL) {
+		json_decref(meta);
+		return -1;
+	}
+	json_object_set_new(req, "refresh_token", json_string(refresh_token));
+	rc = run_op(cfg, "refresh", req, "tokens", &ev, err);
+	request_free(req);
+	json_decref(meta);
+	if (rc == 0)
+		*tokens = ev;
+	return rc;
+}

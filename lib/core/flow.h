@@ -1,0 +1,58 @@
+/* Driving the helper from the trusted side (module or root CLI): build the
+ * request from config, run the device flow, and verify what comes back. */
+#ifndef PAM_OIDC_FLOW_H
+#define PAM_OIDC_FLOW_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "core/conf.h"
+#include "util/error.h"
+#include "ipc/spawn.h"
+
+enum flow_state { FLOW_PENDING, FLOW_DONE, FLOW_FAILED };
+
+struct oidc_flow {
+	const struct oidc_config *cfg;
+	struct helper_proc hp;
+	json_t *meta;           /* cached discovery: endpoints for the request */
+	json_t *device;         /* the "device" event */
+	json_t *tokens;         /* the "tokens" event */
+	char helper_code[32];   /* the helper's error code, if it failed */
+	long polls;
+	long long started_ms;
+	int64_t started;        /* wall clock at the start: the token's min iat */
+	int use_cache;
+};
+
+/* Helper-reported error code -> our reason (access_denied, ...). */
+enum oidc_reason flow_reason_for(const char *helper_code, int device_seen);
+
+/* Starts the device flow and waits for the "device" event (URL + code). */
+int flow_login_start(struct oidc_flow *f, const struct oidc_config *cfg, struct oidc_error *err);
+/* Waits up to timeout_ms for the outcome. */
+enum flow_state flow_login_wait(struct oidc_flow *f, int timeout_ms, struct oidc_error *err);
+/* Kills and reaps the helper, wipes tokens. A login helper's discovery is
+ * never kept: it may be someone else's. */
+void flow_end(struct oidc_flow *f);
+
+/* Verifies an ID token with the issuer's JWKS: jwks_file if set; else
+ * cached when fresh, fetched by a fresh helper otherwise (an unknown kid
+ * triggers one refetch, at most once per CACHE_KID_REFETCH_INTERVAL), less
+ * the keys jwks_pins does not name. What was fetched is cached only once a
+ * token verified against it. min_iat: when this attempt started (a token
+ * issued earlier is a replay), 0 for none. On success *claims is owned by
+ * the caller. fetches (may be NULL) counts JWKS downloads. */
+int flow_verify_id_token(const struct oidc_config *cfg, int use_cache, const char *id_token, int64_t min_iat,
+    json_t **claims, int *fetches, struct oidc_error *err);
+
+/* Refresh-token grant through the helper; *tokens gets the "tokens" event. */
+int flow_refresh(const struct oidc_config *cfg, int use_cache, const char *refresh_token, json_t **tokens,
+    struct oidc_error *err);
+
+/* Wipes every string member of a token event, then frees it. */
+void flow_tokens_free(json_t *tokens);
+
+
+#endif

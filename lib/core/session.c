@@ -1,0 +1,574 @@
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store/store.h"
+#include "core/identity.h"
+#include "jose/idtoken.h"
+#include "util/jsonutil.h"
+#include "util/procinfo.h"
+#include "core/session.h"
+
+#define TMP_STALE_SECONDS 60
+
+static void warn(const struct session_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+warn(const struct session_ctx *ctx, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	if (ctx == NULL || ctx->warn == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	ctx->warn(ctx->warn_ctx, "%s", buf);
+}
+
+int
+session_store_open(const char *state_dir, struct session_store *st, struct oidc_error *err)
+{
+	st->top = st->sessions = -1;
+	if ((st->top = store_dir_open(state_dir, err)) < 0)
+		return -1;
+	if ((st->sessions = store_subdir_open(st->top, "sessions", 1, err)) < 0) {
+		close(st->top);
+		st->top = -1;
+		return -1;
+	}
+	return 0;
+}
+
+void
+session_store_close(struct session_store *st)
+{
+	if (st->sessions >= 0)
+		close(st->sessions);
+	if (st->top >= 0)
+		close(st->top);
+	st->top = st->sessions = -1;
+}
+
+int
+session_id_ok(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < SESSION_ID_LEN; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[SESSION_ID_LEN] == '\0';
+}
+
+/* "<id>.json" -> id, or NULL. */
+static int
+record_name_id(const char *name, char id[SESSION_ID_LEN + 1])
+{
+	if (strlen(name) != SESSION_ID_LEN + 5 || strcmp(name + SESSION_ID_LEN, ".json") != 0)
+		return -1;
+	memcpy(id, name, SESSION_ID_LEN);
+	id[SESSION_ID_LEN] = '\0';
+	return session_id_ok(id) ? 0 : -1;
+}
+
+static int
+uid_dir_open(struct session_store *st, uid_t uid, int create, struct oidc_error *err)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "%u", (unsigned)uid);
+	return store_subdir_open(st->sessions, name, create, err);
+}
+
+const char *
+session_tty_norm(const char *tty)
+{
+	if (tty == NULL)
+		return "";
+	if (strncmp(tty, "/dev/", 5) == 0)
+		return tty + 5;
+	return tty;
+}
+
+static void
+set_str(json_t *o, const char *k, const char *v)
+{
+	if (v != NULL && v[0] != '\0')
+		json_object_set_new(o, k, json_string(v));
+}
+
+void
+session_record_free(json_t *rec)
+{
+	json_t *rt;
+
+	if (rec == NULL)
+		return;
+	/* Only the last reference wipes: a caller may still hold the record. */
+	if (rec->refcount == 1 && json_is_string(rt = json_object_get(rec, "refresh_token")))
+		explicit_bzero((char *)json_string_value(rt), json_string_length(rt));
+	json_decref(rec);
+}
+
+json_t *
+session_record_new(const struct oidc_config *cfg, const json_t *claims, const char *user, uid_t uid,
+    const char *service, const char *tty, const char *rhost, const char *refresh_token, int64_t now)
+{
+	json_t *rec, *v;
+	int64_t auth_time;
+	const char *strs[] = { "sid", "acr" };
+	size_t i;
+
+	rec = json_pack("{s:i, s:s, s:I, s:s, s:s, s:I, s:I, s:I}", "v", SESSION_FORMAT, "user", user,
+	    "uid", (json_int_t)uid, "iss", json_string_value(json_object_get(claims, "iss")),
+	    "sub", json_string_value(json_object_get(claims, "sub")), "created", (json_int_t)now,
+	    "expires", (json_int_t)now + cfg->session_ttl, "checked", (json_int_t)now);
+	if (rec == NULL)
+		return NULL;
+	/* OIDC Core §2: auth_time when the IdP sent it, else this login. */
+	if (idtoken_claim_time(claims, "auth_time", &auth_time) != 0 || auth_time > now)
+		auth_time = now;
+	json_object_set_new(rec, "auth_time", json_integer((json_int_t)auth_time));
+	for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		if (json_is_string(v = json_object_get(claims, strs[i])) && json_string_length(v) <= 256)
+			json_object_set(rec, strs[i], v);
+	if (json_is_array(v = json_object_get(claims, "amr")) && json_array_size(v) <= 32)
+		json_object_set(rec, "amr", v);
+	if ((json_is_array(v = json_object_get(claims, cfg->groups_claim)) && json_array_size(v) <= 512) ||
+	    json_is_string(v))
+		json_object_set(rec, "groups", v);
+	set_str(rec, "service", service);
+	set_str(rec, "tty", session_tty_norm(tty));
+	set_str(rec, "rhost", rhost);
+	/* Kept only when re-validation needs it (recheck). */
+	if (cfg->recheck > 0 && refresh_token != NULL)
+		json_object_set_new(rec, "refresh_token", json_string(refresh_token));
+	return rec;
+}
+
+static int
+write_record(int dfd, const char *id, const json_t *rec, struct oidc_error *err)
+{
+	char name[SESSION_ID_LEN + 8], *s;
+	int r;
+
+	if ((s = json_dumps(rec, JSON_COMPACT)) == NULL)
+		return oidc_error_set(err, OIDC_E_NOMEM, "out of memory");
+	if (strlen(s) > SESSION_MAX_BYTES) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+		return oidc_error_set(err, OIDC_E_STORE, "session record larger than %d bytes", SESSION_MAX_BYTES);
+	}
+	snprintf(name, sizeof(name), "%s.json", id);
+	r = store_write_file(dfd, name, s, strlen(s), err);
+	explicit_bzero(s, strlen(s));
+	free(s);
+	return r;
+}
+
+int
+session_create(struct session_store *st, uid_t uid, json_t *rec, char id_out[SESSION_ID_LEN + 1],
+    struct oidc_error *err)
+{
+	unsigned char rnd[SESSION_ID_LEN / 2];
+	char id[SESSION_ID_LEN + 1];
+	size_t i;
+	int dfd, r;
+
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		return oidc_error_set(err, OIDC_E_STORE, "getrandom failed");
+	for (i = 0; i < sizeof(rnd); i++)
+		snprintf(id + 2 * i, 3, "%02x", rnd[i]);
+	json_object_set_new(rec, "id", json_string(id));
+	if ((dfd = uid_dir_open(st, uid, 1, err)) < 0)
+		return -1;
+	r = write_record(dfd, id, rec, err);
+	close(dfd);
+	if (r == 0)
+		memcpy(id_out, id, sizeof(id));
+	return r;
+}
+
+int
+session_record_bind(json_t *rec, const struct proc_id *anchor, uid_t anchor_uid, uint64_t tty_dev)
+{
+	if (anchor->pid <= 1 || anchor->start < 0 || tty_dev > (uint64_t)INT64_MAX)
+		return -1;
+	if (json_object_set_new(rec, "anchor_pid", json_integer((json_int_t)anchor->pid)) != 0 ||
+	    json_object_set_new(rec, "anchor_start", json_integer((json_int_t)anchor->start)) != 0 ||
+	    json_object_set_new(rec, "anchor_uid", json_integer((json_int_t)anchor_uid)) != 0 ||
+	    json_object_set_new(rec, "tty_dev", json_integer((json_int_t)tty_dev)) != 0)
+		return -1;
+	return 0;
+}
+
+int
+session_update_locked(int lock, const json_t *rec, struct oidc_error *err)
+{
+	const char *id = json_string_value(json_object_get(rec, "id"));
+	char name[SESSION_ID_LEN + 8];
+	struct stat sb;
+
+	if (id == NULL || !session_id_ok(id))
+		return oidc_error_set(err, OIDC_E_STORE, "record has no valid id");
+	/* Revoked or ended meanwhile: writing it again would undo that. */
+	snprintf(name, sizeof(name), "%s.json", id);
+	if (fstatat(lock, name, &sb, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(sb.st_mode))
+		return oidc_error_set(err, OIDC_E_STORE, "record %s is gone (revoked or ended)", id);
+	return write_record(lock, id, rec, err);
+}
+
+int
+session_update(struct session_store *st, uid_t uid, const json_t *rec, struct oidc_error *err)
+{
+	int lock, r;
+
+	if ((lock = session_lock(st, uid, err)) < 0)
+		return -1;
+	r = session_update_locked(lock, rec, err);
+	session_unlock(lock);
+	return r;
+}
+
+/* A record must say what its place says: its id is its file name, its uid
+ * is its folder. A record copied into another user's folder fails here. */
+const char *
+session_record_invalid(const json_t *rec, uid_t uid, const char *id)
+{
+	const json_t *v;
+
+	if (!json_is_object(rec))
+		return "not a JSON object";
+	if (json_integer_value(json_object_get(rec, "v")) != SESSION_FORMAT)
+		return "unknown format version";
+	if (!json_is_string(v = json_object_get(rec, "id")) || strcmp(json_string_value(v), id) != 0)
+		return "id does not match its file name";
+	if (!json_is_integer(v = json_object_get(rec, "uid")) || json_integer_value(v) != (json_int_t)uid)
+		return "uid does not match its folder";
+	if (!json_is_string(v = json_object_get(rec, "user")) || !identity_name_ok(json_string_value(v)))
+		return "no valid user";
+	if (!json_is_string(json_object_get(rec, "iss")) || !json_is_string(json_object_get(rec, "sub")))
+		return "no iss or sub";
+	if (!json_is_integer(json_object_get(rec, "created")) || !json_is_integer(json_object_get(rec, "expires")) ||
+	    !json_is_integer(json_object_get(rec, "auth_time")))
+		return "missing times";
+	return NULL;
+}
+
+static int
+load_in(int dfd, const struct session_ctx *ctx, uid_t uid, const char *id, json_t **out, struct oidc_error *err)
+{
+	char name[SESSION_ID_LEN + 8], *buf = NULL;
+	struct oidc_error rerr = { 0 };
+	const char *why = NULL;
+	json_t *rec = NULL;
+	size_t len = 0;
+	int r;
+
+	snprintf(name, sizeof(name), "%s.json", id);
+	r = store_read_file(dfd, name, SESSION_MAX_BYTES, &buf, &len, &rerr);
+	if (r == 0)
+		return 0;
+	if (r < 0) {
+		/* A symlink, a foreign or shared file, an oversized one: never
+		 * read, always reported, then removed (unlink removes a link
+		 * itself, never its target). */
+		warn(ctx, "refusing session record %u/%s: %s; removing it", (unsigned)uid, name, rerr.text);
+		unlinkat(dfd, name, 0);
+		return 0;
+	}
+	if (json_parse_strict(buf, len, &rec, &rerr) != 0 || (why = session_record_invalid(rec, uid, id)) != NULL) {
+		warn(ctx, "damaged session record %u/%s (%s); removing it", (unsigned)uid, name,
+		    rec == NULL ? rerr.text : why);
+		session_record_free(rec);
+		unlinkat(dfd, name, 0);
+		rec = NULL;
+	}
+	explicit_bzero(buf, len);
+	free(buf);
+	if (rec == NULL)
+		return 0;
+	*out = rec;
+	(void)err;
+	return 1;
+}
+
+int
+session_load(struct session_store *st, const struct session_ctx *ctx, uid_t uid, const char *id, json_t **rec,
+    struct oidc_error *err)
+{
+	int dfd, r;
+
+	if (!session_id_ok(id))
+		return 0;
+	if ((dfd = uid_dir_open(st, uid, 0, err)) < 0)
+		return dfd == -2 ? 0 : -1;
+	r = load_in(dfd, ctx, uid, id, rec, err);
+	close(dfd);
+	return r;
+}
+
+int
+session_remove_locked(int lock, const char *id)
+{
+	char name[SESSION_ID_LEN + 8];
+
+	if (!session_id_ok(id))
+		return -1;
+	snprintf(name, sizeof(name), "%s.json", id);
+	return unlinkat(lock, name, 0) == 0 ? 0 : -1;
+}
+
+int
+session_remove(struct session_store *st, uid_t uid, const char *id)
+{
+	struct oidc_error ignored = { 0 };
+	int lock, r;
+
+	if (!session_id_ok(id))
+		return -1;
+	if ((lock = session_lock(st, uid, &ignored)) < 0)
+		return -1;
+	r = session_remove_locked(lock, id);
+	session_unlock(lock);
+	return r;
+}
+
+int
+session_lock(struct session_store *st, uid_t uid, struct oidc_error *err)
+{
+	int dfd = uid_dir_open(st, uid, 1, err);
+
+	if (dfd < 0)
+		return -1;
+	while (flock(dfd, LOCK_EX) != 0) {
+		if (errno != EINTR) {
+			close(dfd);
+			return oidc_error_set(err, OIDC_E_STORE, "cannot lock the session folder: %s", strerror(errno));
+		}
+	}
+	return dfd;
+}
+
+void
+session_unlock(int fd)
+{
+	if (fd >= 0) {
+		flock(fd, LOCK_UN);
+		close(fd);
+	}
+}
+
+/* 1 if the login session a record is bound to has ended: its process is
+ * gone, or its pid now belongs to another process. */
+static int
+session_ended(const json_t *rec)
+{
+	const json_t *pid = json_object_get(rec, "anchor_pid");
+	struct proc_stat ps;
+
+	if (!json_is_integer(pid) || json_integer_value(pid) <= 1)
+		return 0;
+	if (procinfo_read((int64_t)json_integer_value(pid), &ps) != 0)
+		return 1;
+	return ps.start != (int64_t)json_integer_value(json_object_get(rec, "anchor_start"));
+}
+
+static int
+foreach_in(int dfd, const struct session_ctx *ctx, uid_t uid, int gc, int64_t now,
+    int (*fn)(void *, uid_t, json_t *), void *arg, int *stop)
+{
+	struct oidc_error ignored = { 0 };
+	char id[SESSION_ID_LEN + 1];
+	struct dirent *de;
+	struct stat sb;
+	json_t *rec;
+	DIR *d;
+	int n = 0, dup = fcntl(dfd, F_DUPFD_CLOEXEC, 0);
+
+	if (dup < 0 || (d = fdopendir(dup)) == NULL) {
+		if (dup >= 0)
+			close(dup);
+		return -1;
+	}
+	while (!*stop && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.') {
+			/* Temp files of a writer that died mid-write. */
+			if (gc && strncmp(de->d_name, ".tmp.", 5) == 0 &&
+			    fstatat(dfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 && now - sb.st_mtime > TMP_STALE_SECONDS)
+				unlinkat(dfd, de->d_name, 0);
+			continue;
+		}
+		if (record_name_id(de->d_name, id) != 0) {
+			warn(ctx, "unexpected file sessions/%u/%.64s; removing it", (unsigned)uid, de->d_name);
+			unlinkat(dfd, de->d_name, 0);
+			continue;
+		}
+		rec = NULL;
+		if (load_in(dfd, ctx, uid, id, &rec, &ignored) != 1)
+			continue;
+		if (gc && (json_integer_value(json_object_get(rec, "expires")) <= now || session_ended(rec))) {
+			char name[SESSION_ID_LEN + 8];
+
+			snprintf(name, sizeof(name), "%s.json", id);
+			unlinkat(dfd, name, 0);
+			session_record_free(rec);
+			continue;
+		}
+		n++;
+		if (fn != NULL && fn(arg, uid, rec) != 0)
+			*stop = 1;
+		session_record_free(rec);
+	}
+	closedir(d);
+	return n;
+}
+
+int
+session_foreach(struct session_store *st, const struct session_ctx *ctx, uid_t uid, int gc, int64_t now,
+    int (*fn)(void *, uid_t, json_t *), void *arg, struct oidc_error *err)
+{
+	struct dirent *de;
+	DIR *d;
+	int total = 0, n, stop = 0, dfd, dup;
+
+	if (uid != (uid_t)-1) {
+		if ((dfd = uid_dir_open(st, uid, 0, err)) < 0)
+			return dfd == -2 ? 0 : -1;
+		n = foreach_in(dfd, ctx, uid, gc, now, fn, arg, &stop);
+		close(dfd);
+		return n;
+	}
+	if ((dup = fcntl(st->sessions, F_DUPFD_CLOEXEC, 0)) < 0 || (d = fdopendir(dup)) == NULL) {
+		if (dup >= 0)
+			close(dup);
+		return oidc_error_set(err, OIDC_E_STORE, "cannot list sessions: %s", strerror(errno));
+	}
+	while (!stop && (de = readdir(d)) != NULL) {
+		char *end;
+		unsigned long u;
+
+		if (de->d_name[0] == '.')
+			continue;
+		errno = 0;
+		u = strtoul(de->d_name, &end, 10);
+		if (errno != 0 || *end != '\0' || end == de->d_name || u >= (unsigned long)(uid_t)-1) {
+			warn(ctx, "unexpected entry sessions/%.64s; ignoring it", de->d_name);
+			continue;
+		}
+		if ((dfd = uid_dir_open(st, (uid_t)u, 0, err)) < 0) {
+			oidc_error_clear(err);
+			warn(ctx, "unsafe folder sessions/%lu; ignoring it", u);
+			continue;
+		}
+		n = foreach_in(dfd, ctx, (uid_t)u, gc, now, fn, arg, &stop);
+		close(dfd);
+		if (n > 0)
+			total += n;
+	}
+	closedir(d);
+	return total;
+}
+
+enum reuse_mode
+session_reuse_mode(const struct oidc_config *cfg, const char *service)
+{
+	if (cfg->reuse != REUSE_DEFAULT)
+		return cfg->reuse;
+	/* A new ssh connection is a new place: it proves itself anew. */
+	if (service != NULL && strcmp(service, "sshd") == 0)
+		return REUSE_NONE;
+	return REUSE_SAME_TTY;
+}
+
+const char *
+session_binding_reason(const json_t *rec, const struct proc_caller *caller, enum reuse_mode mode)
+{
+	const json_t *pid = json_object_get(rec, "anchor_pid"), *start = json_object_get(rec, "anchor_start");
+	const json_t *tty = json_object_get(rec, "tty_dev");
+	struct proc_id anchor;
+
+	if (caller == NULL)
+		return "the caller's session is unknown";
+	/* su alice run by bob, login and sshd (root): not alice herself. */
+	if (json_integer_value(json_object_get(rec, "uid")) != (json_int_t)caller->uid)
+		return "the invoking user is not the record's user";
+	if (!json_is_integer(pid) || !json_is_integer(start) || !json_is_integer(tty) ||
+	    !json_is_integer(json_object_get(rec, "anchor_uid")))
+		return "record is not bound to a login session";
+	/* Earned by su alice in bob's session: that session, its terminal
+	 * and its background jobs are bob's (TIOCSTI, sudo -u alice), never a
+	 * place where alice's record may serve. Root's (login, sshd) or
+	 * alice's own sessions only. */
+	if (json_integer_value(json_object_get(rec, "anchor_uid")) != 0 &&
+	    json_integer_value(json_object_get(rec, "anchor_uid")) != json_integer_value(json_object_get(rec, "uid")))
+		return "record was earned in another user's session";
+	anchor.pid = (int64_t)json_integer_value(pid);
+	anchor.start = (int64_t)json_integer_value(start);
+	/* A pid alone is handed out again; a pid with its start time is not. */
+	if (!procinfo_chain_has(caller, &anchor))
+		return "the caller is not inside the login session that earned the record";
+	/* A session without a terminal when it was earned (sshd authenticates
+	 * before it allocates the pty) is bound by its process alone. */
+	if (mode != REUSE_ANY && json_integer_value(tty) != 0 && (uint64_t)json_integer_value(tty) != caller->tty)
+		return "record belongs to another terminal";
+	return NULL;
+}
+
+const char *
+session_unusable_reason(const struct oidc_config *cfg, const json_t *rec, const char *user, const char *service,
+    const struct proc_caller *caller, int64_t now)
+{
+	json_int_t expires = json_integer_value(json_object_get(rec, "expires"));
+	json_int_t created = json_integer_value(json_object_get(rec, "created"));
+	json_int_t auth_time = json_integer_value(json_object_get(rec, "auth_time"));
+	enum reuse_mode mode = session_reuse_mode(cfg, service);
+	const char *why;
+	json_t *claims;
+	struct oidc_error perr = { 0 };
+	int bad;
+
+	if (mode == REUSE_NONE)
+		return "reuse is off for this service";
+	if (strcmp(json_string_value(json_object_get(rec, "user")), user) != 0)
+		return "record is for another user";
+	if (strcmp(json_string_value(json_object_get(rec, "iss")), cfg->issuer) != 0)
+		return "record is from another issuer";
+	if (expires <= now)
+		return "record expired";
+	if (created > now + cfg->leeway)
+		return "record created in the future";
+	/* A record made under a longer ttl serves this service only as long
+	 * as this service's own ttl allows. */
+	if (now - created >= cfg->session_ttl)
+		return "record older than this service's session_ttl";
+	if (cfg->max_age > 0 && now - auth_time > cfg->max_age)
+		return "authentication older than max_age";
+	if ((why = session_binding_reason(rec, caller, mode)) != NULL)
+		return why;
+	/* The service's own policy, against what the login proved. */
+	claims = json_object();
+	if (claims == NULL)
+		return "out of memory";
+	if (json_object_get(rec, "groups") != NULL)
+		json_object_set(claims, cfg->groups_claim, json_object_get(rec, "groups"));
+	if (json_object_get(rec, "acr") != NULL)
+		json_object_set(claims, "acr", json_object_get(rec, "acr"));
+	if (json_object_get(rec, "amr") != NULL)
+		json_object_set(claims, "amr", json_object_get(rec, "amr"));
+	bad = identity_check_policy(cfg, claims, user, &perr) != 0;
+	json_decref(claims);
+	return bad ? "this service's policy refuses it" : NULL;
+}

@@ -1,0 +1,212 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ipc/ipc.h"
+#include "util/jsonutil.h"
+#include "util/clock.h"
+
+void
+ipc_reader_init(struct ipc_reader *r, int fd)
+{
+	memset(r, 0, sizeof(*r));
+	r->fd = fd;
+}
+
+void
+ipc_reader_clear(struct ipc_reader *r)
+{
+	if (r->buf != NULL) {
+		explicit_bzero(r->buf, r->cap);
+		free(r->buf);
+	}
+	r->buf = NULL;
+	r->len = r->cap = 0;
+}
+
+static int
+take_line(struct ipc_reader *r, json_t **out, struct oidc_error *err)
+{
+	char *nl = r->len ? memchr(r->buf, '\n', r->len) : NULL;
+	size_t n;
+	int rc;
+
+	if (nl == NULL)
+		return 0;
+	n = (size_t)(nl - r->buf);
+	rc = json_parse_strict(r->buf, n, out, err);
+	explicit_bzero(r->buf, n + 1);
+	memmove(r->buf, nl + 1, r->len - n - 1);
+	r->len -= n + 1;
+	if (rc != 0)
+		return -1;
+	if (!json_is_object(*out)) {
+		json_decref(*out);
+		*out = NULL;
+		return oidc_error_set(err, OIDC_E_MALFORMED, "message is not a JSON object");
+	}
+	return 1;
+}
+
+int
+ipc_read(struct ipc_reader *r, int timeout_ms, json_t **out, struct oidc_error *err)
+{
+	long long deadline = timeout_ms < 0 ? -1 : clock_now_ms() + timeout_ms;
+	struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
+	char *nbuf;
+	ssize_t n;
+	int rc, wait;
+
+	for (;;) {
+		if ((rc = take_line(r, out, err)) != 0)
+			return rc;
+		if (r->len >= IPC_MAX_LINE)
+			return oidc_error_set(err, OIDC_E_TOO_LARGE, "message longer than %u bytes", IPC_MAX_LINE);
+		wait = -1;
+		if (deadline >= 0) {
+			long long left = deadline - clock_now_ms();
+
+			if (left <= 0)
+				return 0;
+			wait = left > 60000 ? 60000 : (int)left;
+		}
+		rc = poll(&pfd, 1, wait);
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc < 0)
+			return oidc_error_set(err, OIDC_E_IO, "poll: %s", strerror(errno));
+		if (rc == 0)
+			continue;
+		if (r->cap - r->len < 4096) {
+			size_t ncap = r->cap ? r->cap * 2 : 8192;
+
+			if ((nbuf = malloc(ncap)) == NULL)
+				return oidc_error_set(err, OIDC_E_NOMEM, "out of memory");
+			if (r->buf != NULL) {
+				memcpy(nbuf, r->buf, r->len);
+				explicit_bzero(r->buf, r->cap);
+				free(r->buf);
+			}
+			r->buf = nbuf;
+			r->cap = ncap;
+		}
+		n = read(r->fd, r->buf + r->len, r->cap - r->len);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n < 0)
+			return oidc_error_set(err, OIDC_E_IO, "read: %s", strerror(errno));
+		if (n == 0)
+			return oidc_error_set(err, OIDC_E_IO, "the other side closed the pipe");
+		r->len += (size_t)n;
+	}
+}
+
+int
+ipc_write(int fd, const json_t *msg, struct oidc_error *err)
+{
+	char *s = json_dumps(msg, JSON_COMPACT);
+	size_t len, off = 0;
+	ssize_t n;
+	int r = -1;
+
+	if (s == NULL)
+		return oidc_error_set(err, OIDC_E_NOMEM, "cannot serialise message");
+	len = strlen(s);
+	s[len] = '\n';   /* json_dumps leaves room for the NUL we replace */
+	while (off < len + 1) {
+		/* To the helper (a socket): MSG_NOSIGNAL, so a helper that has
+		 * already exited costs an EPIPE, never a SIGPIPE that would kill
+		 * sshd, sudo or login. The helper writes to its stdout pipe and
+		 * ignores SIGPIPE itself. */
+		n = send(fd, s + off, len + 1 - off, MSG_NOSIGNAL);
+		if (n < 0 && errno == ENOTSOCK)
+			n = write(fd, s + off, len + 1 - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			oidc_error_set(err, OIDC_E_IO, "write: %s", strerror(errno));
+			goto out;
+		}
+		off += (size_t)n;
+	}
+	r = 0;
+out:
+	explicit_bzero(s, len + 1);
+	free(s);
+	return r;
+}
+
+static int
+ev_string(const json_t *ev, const char *key, size_t min, size_t max, int optional)
+{
+	const json_t *v = json_object_get(ev, key);
+
+	return v == NULL ? optional : json_string_ok(v, min, max);
+}
+
+static int
+ev_url(const json_t *ev, const char *key, int optional)
+{
+	const json_t *v = json_object_get(ev, key);
+
+	return v == NULL ? optional : json_https_url(v, IPC_MAX_URI);
+}
+
+static int
+ev_int(const json_t *ev, const char *key, json_int_t min, json_int_t max, int optional)
+{
+	const json_t *v = json_object_get(ev, key);
+
+	if (v == NULL)
+		return optional;
+	return json_is_integer(v) && json_integer_value(v) >= min && json_integer_value(v) <= max;
+}
+
+const char *
+ipc_event_check(const json_t *ev, struct oidc_error *err)
+{
+	const char *kind = json_string_value(json_object_get(ev, "event"));
+	const json_t *disc;
+	int ok;
+
+	if (!json_is_object(ev) || kind == NULL) {
+		oidc_error_set(err, OIDC_E_MALFORMED, "helper message without an event kind");
+		return NULL;
+	}
+	if (strcmp(kind, "metadata") == 0) {
+		disc = json_object_get(ev, "discovery");
+		ok = (disc == NULL || json_is_object(disc)) && ev_string(ev, "jwks", 2, IPC_MAX_LINE, 1) &&
+		    (disc != NULL || json_object_get(ev, "jwks") != NULL);
+	} else if (strcmp(kind, "device") == 0) {
+		ok = ev_url(ev, "verification_uri", 0) && ev_url(ev, "verification_uri_complete", 1) &&
+		    ev_string(ev, "user_code", 1, IPC_MAX_USER_CODE, 0) &&
+		    ev_int(ev, "expires_in", 1, IPC_MAX_EXPIRES_IN, 0) && ev_int(ev, "interval", 1, 3600, 0);
+	} else if (strcmp(kind, "pending") == 0) {
+		ok = ev_int(ev, "interval", 1, 3600, 0) && ev_int(ev, "polls", 0, 1000000, 0);
+	} else if (strcmp(kind, "tokens") == 0) {
+		ok = ev_string(ev, "id_token", 1, IPC_MAX_TOKEN, 1) && ev_string(ev, "refresh_token", 1, IPC_MAX_TOKEN, 1) &&
+		    ev_int(ev, "expires_in", 0, INT64_MAX, 1);
+	} else if (strcmp(kind, "error") == 0) {
+		ok = ev_string(ev, "code", 1, 64, 0) && ev_string(ev, "message", 0, 4096, 0);
+	} else {
+		oidc_error_set(err, OIDC_E_MALFORMED, "helper sent an unknown event");
+		return NULL;
+	}
+	if (!ok) {
+		oidc_error_set(err, OIDC_E_MALFORMED, "helper sent a malformed %s event", kind);
+		return NULL;
+	}
+	return kind;
+}

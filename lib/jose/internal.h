@@ -1,0 +1,17 @@
+/* What the JOSE layer shares inside itself and with its own tests: the
+ * OpenSSL side of keys and signatures. Nothing above lib/jose includes it. */
+#ifndef PAM_OIDC_JOSE_INTERNAL_H
+#define PAM_OIDC_JOSE_INTERNAL_H
+
+#include <stddef.h>
+
+#include <openssl/evp.h>
+
+#include "jose/alg.h"
+
+/* The signature primitive alone: 1 valid, 0 invalid (wrong key type, bad
+ * length, bad signature), -1 internal error. EC signatures are raw r||s. */
+int jws_verify_signature(enum jws_alg alg, EVP_PKEY *pkey, const unsigned char *msg,
+    size_t msg_len, const unsigned char *sig, size_t sig_len);
+
+#endif
