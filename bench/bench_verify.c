@@ -10,6 +10,7 @@
 
 #include <openssl/bn.h>
 #include <openssl/ec.h>
+#include <openssl/evp.h>
 #include <openssl/rsa.h>
 
 #include "jose/b64url.h"
