@@ -58,7 +58,7 @@ EOF
 )
 	[ -z "$common" ] && t_pass "the helper holds no lib/$layer code" || t_fail "the helper holds lib/$layer code" "$common"
 done
-s=$(nm -g --defined-only lib/.libs/libpamoidc_la-*.o 2>/dev/null | awk '$2 == "T" {print $3}' | sort -u)
+s=$(nm -g --defined-only lib/core/.libs/*.o 2>/dev/null | awk '$2 == "T" {print $3}' | sort -u)
 common=$(printf '%s\n' "$s" | grep -Fxf - <<EOF
 $hs
 EOF
