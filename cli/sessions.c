@@ -14,6 +14,7 @@
 #include "core/conf.h"
 #include "core/identity.h"
 #include "core/session.h"
+#include "util/jsonutil.h"
 
 static void stderr_warn(void *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -149,8 +150,7 @@ print_record(void *arg, uid_t uid, json_t *rec)
 
 		/* Never print a secret: only whether one is held. */
 		json_object_set_new(copy, "has_refresh_token", json_boolean(rt != NULL));
-		if (json_is_string(rt))
-			explicit_bzero((char *)json_string_value(rt), json_string_length(rt));
+		json_wipe_member(copy, "refresh_token");
 		json_object_del(copy, "refresh_token");
 		json_array_append_new(out, copy);
 		return 0;

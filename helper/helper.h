@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "oauth_parse.h"
+#include "util/buf.h"
 
 struct http {
 	CURL *curl;
@@ -15,9 +16,8 @@ struct http {
 	long connect_timeout;
 	size_t max_response;
 	char errbuf[CURL_ERROR_SIZE];
-	/* response being received */
-	char *body;
-	size_t len, cap;
+	/* response being received, at most max_response bytes */
+	struct buf body;
 	int overflow;
 };
 
@@ -30,7 +30,7 @@ struct http_req {
 
 int http_init(struct http *h, const json_t *request, struct helper_err *e);
 void http_cleanup(struct http *h);
-/* Performs one request. On return 0, h->body (NUL-terminated, h->len bytes)
+/* Performs one request. On return 0, h->body (NUL-terminated)
  * holds the response and *status the HTTP status; the caller must call
  * http_wipe() once done with it. */
 int http_perform(struct http *h, const struct http_req *req, long *status, struct helper_err *e);
@@ -38,9 +38,11 @@ void http_wipe(struct http *h);
 /* Parses h->body as a JSON object; wipes the body. */
 int http_json(struct http *h, json_t **out, struct helper_err *e);
 
-/* Appends "&key=value" (form-encoded) to a growing buffer; 0 on success. */
-int form_add(CURL *c, char **form, const char *key, const char *value);
-void form_free(char *form);
+/* A request form's bound: a refresh token of IPC_MAX_TOKEN bytes, escaped. */
+#define FORM_MAX (3u * 64u * 1024u + 4096u)
+/* Appends "&key=value" (form-encoded) to a form buffer (buf_free() wipes
+ * it); 0 on success. */
+int form_add(CURL *c, struct buf *form, const char *key, const char *value);
 
 /* 1 if the caller closed our stdin (cancel), used while waiting and from
  * libcurl's progress callback. */

@@ -16,30 +16,13 @@ static size_t
 on_body(char *data, size_t size, size_t nmemb, void *arg)
 {
 	struct http *h = arg;
-	size_t n = size * nmemb, ncap;
-	char *nbuf;
+	struct oidc_error err = { 0 };
+	size_t n = size * nmemb;
 
-	if (h->len + n > h->max_response) {
-		h->overflow = 1;
+	if (buf_append(&h->body, data, n, &err) != 0) {
+		h->overflow = err.reason == OIDC_E_TOO_LARGE;
 		return 0;   /* makes libcurl fail with CURLE_WRITE_ERROR */
 	}
-	if (h->len + n + 1 > h->cap) {
-		ncap = h->cap ? h->cap : 16384;
-		while (ncap < h->len + n + 1)
-			ncap *= 2;
-		if ((nbuf = malloc(ncap)) == NULL)
-			return 0;
-		if (h->body != NULL) {
-			memcpy(nbuf, h->body, h->len);
-			explicit_bzero(h->body, h->cap);
-			free(h->body);
-		}
-		h->body = nbuf;
-		h->cap = ncap;
-	}
-	memcpy(h->body + h->len, data, n);
-	h->len += n;
-	h->body[h->len] = '\0';
 	return n;
 }
 
@@ -73,6 +56,7 @@ http_init(struct http *h, const json_t *req, struct helper_err *e)
 	h->deadline_ms = clock_now_ms() + timeout * 1000;
 	h->connect_timeout = (long)ctimeout;
 	h->max_response = (size_t)maxresp;
+	buf_init(&h->body, h->max_response);
 	if ((h->curl = c = curl_easy_init()) == NULL)
 		return herr(e, HE_INTERNAL, "libcurl initialisation failed");
 #if LIBCURL_VERSION_NUM >= 0x075500
@@ -125,12 +109,7 @@ http_init(struct http *h, const json_t *req, struct helper_err *e)
 void
 http_wipe(struct http *h)
 {
-	if (h->body != NULL) {
-		explicit_bzero(h->body, h->cap);
-		free(h->body);
-	}
-	h->body = NULL;
-	h->len = h->cap = 0;
+	buf_free(&h->body);
 	h->overflow = 0;
 }
 
@@ -184,8 +163,8 @@ int
 http_perform(struct http *h, const struct http_req *req, long *status, struct helper_err *e)
 {
 	long long left = h->deadline_ms - clock_now_ms();
+	struct buf userpwd = BUF_INIT(FORM_MAX);
 	CURLcode rc;
-	char *userpwd = NULL;
 
 	http_wipe(h);
 	if (left <= 0)
@@ -202,21 +181,17 @@ http_perform(struct http *h, const struct http_req *req, long *status, struct he
 		curl_easy_setopt(h->curl, CURLOPT_HTTPGET, 1L);
 	}
 	if (req->basic_user != NULL) {
-		size_t n = strlen(req->basic_user) + strlen(req->basic_pass) + 2;
-
-		if ((userpwd = malloc(n)) == NULL)
+		if (buf_printf(&userpwd, NULL, "%s:%s", req->basic_user, req->basic_pass) != 0)
 			return herr(e, HE_INTERNAL, "out of memory");
-		snprintf(userpwd, n, "%s:%s", req->basic_user, req->basic_pass);
 		curl_easy_setopt(h->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-		curl_easy_setopt(h->curl, CURLOPT_USERPWD, userpwd);
+		curl_easy_setopt(h->curl, CURLOPT_USERPWD, userpwd.data);
 	} else {
 		curl_easy_setopt(h->curl, CURLOPT_USERPWD, NULL);
 		curl_easy_setopt(h->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_NONE);
 	}
 	rc = curl_easy_perform(h->curl);
-	if (userpwd != NULL) {
-		explicit_bzero(userpwd, strlen(userpwd));
-		free(userpwd);
+	if (userpwd.data != NULL) {
+		buf_free(&userpwd);
 		curl_easy_setopt(h->curl, CURLOPT_USERPWD, NULL);
 	}
 	curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, NULL);
@@ -232,12 +207,9 @@ http_perform(struct http *h, const struct http_req *req, long *status, struct he
 		return -1;
 	}
 	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, status);
-	if (h->body == NULL) {
-		h->body = calloc(1, 1);
-		if (h->body == NULL)
-			return herr(e, HE_INTERNAL, "out of memory");
-		h->cap = 1;
-	}
+	/* an empty answer is "" */
+	if (buf_reserve(&h->body, 0, NULL) != 0)
+		return herr(e, HE_INTERNAL, "out of memory");
 	return 0;
 }
 
@@ -245,7 +217,7 @@ int
 http_json(struct http *h, json_t **out, struct helper_err *e)
 {
 	struct oidc_error jerr = { 0 };
-	int rc = json_parse_strict(h->body, h->len, out, &jerr);
+	int rc = json_parse_strict(h->body.data, h->body.len, out, &jerr);
 
 	http_wipe(h);
 	if (rc != 0)
@@ -259,32 +231,15 @@ http_json(struct http *h, json_t **out, struct helper_err *e)
 }
 
 int
-form_add(CURL *c, char **form, const char *key, const char *value)
+form_add(CURL *c, struct buf *form, const char *key, const char *value)
 {
-	char *ev = curl_easy_escape(c, value, 0), *nf;
-	size_t old = *form ? strlen(*form) : 0, n;
+	char *ev = curl_easy_escape(c, value, 0);
+	int r;
 
 	if (ev == NULL)
 		return -1;
-	n = old + strlen(key) + strlen(ev) + 3;
-	if ((nf = malloc(n)) == NULL) {
-		explicit_bzero(ev, strlen(ev));
-		curl_free(ev);
-		return -1;
-	}
-	snprintf(nf, n, "%s%s%s=%s", old ? *form : "", old ? "&" : "", key, ev);
+	r = buf_printf(form, NULL, "%s%s=%s", form->len ? "&" : "", key, ev);
 	explicit_bzero(ev, strlen(ev));
 	curl_free(ev);
-	form_free(*form);
-	*form = nf;
-	return 0;
-}
-
-void
-form_free(char *form)
-{
-	if (form != NULL) {
-		explicit_bzero(form, strlen(form));
-		free(form);
-	}
+	return r;
 }

@@ -97,7 +97,7 @@ struct client_auth {
 };
 
 static int
-client_auth_init(struct http *h, const json_t *req, char **form, struct client_auth *ca, struct helper_err *e)
+client_auth_init(struct http *h, const json_t *req, struct buf *form, struct client_auth *ca, struct helper_err *e)
 {
 	const char *id = req_str(req, "client_id"), *secret = req_str(req, "client_secret");
 
@@ -171,7 +171,8 @@ op_login(struct http *h, const json_t *req, struct helper_err *e)
 	static const char *const eps[] = { "device_authorization_endpoint", "token_endpoint" };
 	const char *scope = req_str(req, "scope"), *dev_ep, *tok_ep;
 	json_t *disc = NULL, *dev = NULL, *resp = NULL, *ev;
-	char *form = NULL, *device_code = NULL;
+	struct buf form = BUF_INIT(FORM_MAX);
+	char *device_code = NULL;
 	struct client_auth ca = { 0 };
 	struct http_req r = { 0 };
 	long status = 0, interval, expires_in, polls = 0, failures = 0;
@@ -203,7 +204,7 @@ op_login(struct http *h, const json_t *req, struct helper_err *e)
 		herr(e, HE_INTERNAL, "out of memory");
 		goto out;
 	}
-	if (oauth_post(h, dev_ep, form, &ca, "device authorization", &dev, e) != 0)
+	if (oauth_post(h, dev_ep, form.data, &ca, "device authorization", &dev, e) != 0)
 		goto out;
 	/* §3.2: device_code, user_code, verification_uri, expires_in required;
 	 * verification_uri_complete and interval optional. Some providers
@@ -233,8 +234,7 @@ op_login(struct http *h, const json_t *req, struct helper_err *e)
 	expiry = clock_now_ms() + (long long)expires_in * 1000;
 
 	/* §3.4-3.5: poll the token endpoint. */
-	form_free(form);
-	form = NULL;
+	buf_free(&form);
 	if ((ca.user == NULL && form_add(h->curl, &form, "client_id", req_str(req, "client_id")) != 0) ||
 	    form_add(h->curl, &form, "grant_type", DEVICE_GRANT) != 0 ||
 	    form_add(h->curl, &form, "device_code", device_code) != 0) {
@@ -242,7 +242,7 @@ op_login(struct http *h, const json_t *req, struct helper_err *e)
 		goto out;
 	}
 	r.url = tok_ep;
-	r.form = form;
+	r.form = form.data;
 	r.basic_user = ca.user;     /* confidential clients authenticate every poll */
 	r.basic_pass = ca.pass;
 	for (;;) {
@@ -306,12 +306,9 @@ op_login(struct http *h, const json_t *req, struct helper_err *e)
 		resp = NULL;
 	}
 out:
-	if (device_code != NULL) {
-		explicit_bzero(device_code, strlen(device_code));
-		free(device_code);
-	}
+	wipe_free(device_code);
 	client_auth_free(&ca);
-	form_free(form);
+	buf_free(&form);
 	json_decref(resp);
 	json_decref(dev);
 	json_decref(disc);
@@ -324,8 +321,8 @@ op_refresh(struct http *h, const json_t *req, struct helper_err *e)
 	static const char *const eps[] = { "token_endpoint" };
 	const char *rt = req_str(req, "refresh_token"), *tok_ep;
 	json_t *disc = NULL, *resp = NULL;
+	struct buf form = BUF_INIT(FORM_MAX);
 	struct client_auth ca = { 0 };
-	char *form = NULL;
 	int rc = -1;
 
 	if (rt == NULL) {
@@ -344,13 +341,13 @@ op_refresh(struct http *h, const json_t *req, struct helper_err *e)
 		herr(e, HE_INTERNAL, "out of memory");
 		goto out;
 	}
-	if (oauth_post(h, tok_ep, form, &ca, "token", &resp, e) != 0)
+	if (oauth_post(h, tok_ep, form.data, &ca, "token", &resp, e) != 0)
 		goto out;
 	/* OIDC Core §12.2: a refresh response might not carry an id_token. */
 	rc = emit_tokens(resp, 0, e);
 out:
 	client_auth_free(&ca);
-	form_free(form);
+	buf_free(&form);
 	json_decref(resp);
 	json_decref(disc);
 	return rc;
@@ -378,7 +375,7 @@ op_fetch(struct http *h, const json_t *req, struct helper_err *e)
 		herr(e, HE_HTTP_STATUS, "jwks_uri %s answered HTTP %ld", jwks_uri, status);
 		goto out;
 	}
-	if (emit_metadata(disc, h->body) != 0) {
+	if (emit_metadata(disc, h->body.data) != 0) {
 		herr(e, HE_CANCELLED, "caller went away");
 		goto out;
 	}

@@ -21,6 +21,7 @@
 #include "helper.h"
 #include "ipc/ipc.h"
 #include "util/clock.h"
+#include "util/jsonutil.h"
 
 /* Set by a closed stdin (the caller's cancel) or by SIGTERM/SIGINT: the
  * operation then stops at its next check (a sleep wakes at once, a
@@ -147,7 +148,7 @@ main(void)
 		return 2;
 	}
 	/* Extra bytes after the request are a cancel, like EOF. */
-	if (rd.len > 0)
+	if (rd.in.len > 0)
 		cancelled = 1;
 	ipc_reader_clear(&rd);
 	if (oauth_check_request(req, &e) != 0)
@@ -175,13 +176,9 @@ out:
 		emit_error(&e);
 	http_cleanup(&h);
 	if (req != NULL) {
-		const char *s;
-
 		/* Wipe secrets the request carried before freeing it. */
-		if ((s = json_string_value(json_object_get(req, "client_secret"))) != NULL)
-			explicit_bzero((char *)s, strlen(s));
-		if ((s = json_string_value(json_object_get(req, "refresh_token"))) != NULL)
-			explicit_bzero((char *)s, strlen(s));
+		json_wipe_member(req, "client_secret");
+		json_wipe_member(req, "refresh_token");
 		json_decref(req);
 	}
 	curl_global_cleanup();

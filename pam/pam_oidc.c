@@ -21,6 +21,7 @@
 #include "module.h"
 #include "core/verdict.h"
 #include "util/clock.h"
+#include "util/jsonutil.h"
 
 #define PAM_VISIBLE __attribute__((visibility("default")))
 
@@ -256,10 +257,7 @@ out:
 		flow_end(&flow);
 	ratelimit_release(&slots);
 	if (rec != NULL) {
-		const char *rt = json_string_value(json_object_get(rec, "refresh_token"));
-
-		if (rt != NULL)
-			explicit_bzero((char *)rt, strlen(rt));
+		json_wipe_member(rec, "refresh_token");
 		json_decref(rec);
 	}
 	verdict_free(&v);

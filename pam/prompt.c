@@ -16,6 +16,7 @@
 #include "module.h"
 #include "core/device.h"
 #include "util/clock.h"
+#include "util/buf.h"
 
 /* One conversation call: the info lines, then (optionally) a prompt. */
 int
@@ -52,22 +53,12 @@ prompt_converse(struct attempt *a, char **lines, int nlines, const char *prompt,
 			if (answer != NULL && i == n - 1 && prompt != NULL) {
 				*answer = resp[i].resp;
 			} else {
-				explicit_bzero(resp[i].resp, strlen(resp[i].resp));
-				free(resp[i].resp);
+				wipe_free(resp[i].resp);
 			}
 		}
 		free(resp);
 	}
 	return rc;
-}
-
-static void
-free_answer(char *ans)
-{
-	if (ans != NULL) {
-		explicit_bzero(ans, strlen(ans));
-		free(ans);
-	}
 }
 
 void
@@ -144,7 +135,7 @@ prompt_device_flow(struct attempt *a, const struct oidc_config *cfg, struct oidc
 	for (;;) {
 		long long left;
 
-		free_answer(ans);
+		wipe_free(ans);
 		ans = NULL;
 		if (rc != PAM_SUCCESS) {
 			oidc_error_set(err, OIDC_E_USAGE, "conversation failed (%s)", pam_strerror(a->pamh, rc));

@@ -17,6 +17,7 @@
 #include "util/procinfo.h"
 #include "core/reuse.h"
 #include "util/text.h"
+#include "util/jsonutil.h"
 
 /* Opens the session store, or logs why it cannot be used (an unsafe store
  * is never trusted: the login then runs the device flow and records
@@ -99,7 +100,7 @@ recheck(struct attempt *a, const struct oidc_config *cfg, struct session_store *
 		json_object_set_new(rec, "checked", json_integer((json_int_t)now));
 		if (nrt != NULL) {
 			/* Rotation: the spent token is wiped before it is freed. */
-			explicit_bzero((char *)rt, strlen(rt));
+			json_wipe_member(rec, "refresh_token");
 			json_object_set_new(rec, "refresh_token", json_string(nrt));
 		}
 		if (session_update_locked(lock, rec, &err) != 0)

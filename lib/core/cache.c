@@ -87,17 +87,12 @@ cache_load(const struct oidc_config *cfg, json_t **meta, struct oidc_error *err)
 int
 cache_store(const struct oidc_config *cfg, const json_t *meta, struct oidc_error *err)
 {
-	char name[64], *s;
+	char name[64];
 	int dfd, r;
 
-	if ((s = json_dumps(meta, JSON_COMPACT)) == NULL)
-		return oidc_error_set(err, OIDC_E_NOMEM, "out of memory");
-	if (cache_name(cfg, name, sizeof(name), err) != 0 || (dfd = cache_dir_open(cfg, err)) < 0) {
-		free(s);
+	if (cache_name(cfg, name, sizeof(name), err) != 0 || (dfd = cache_dir_open(cfg, err)) < 0)
 		return -1;
-	}
-	r = store_write_file(dfd, name, s, strlen(s), err);
+	r = store_write_json(dfd, name, meta, CACHE_MAX_BYTES, err);
 	close(dfd);
-	free(s);
 	return r;
 }

@@ -12,6 +12,7 @@
 #include "jose/idtoken.h"
 #include "util/jsonutil.h"
 #include "store/trustfile.h"
+#include "util/buf.h"
 
 #ifndef PAM_OIDC_HELPER_PATH
 #define PAM_OIDC_HELPER_PATH "/usr/libexec/pam_oidc_helper"
@@ -379,8 +380,7 @@ config_load(struct oidc_config *cfg, const char *path, const char *service, stru
 	if (trusted_read(path, "", TRUST_FILE, CONFIG_MAX_BYTES, &buf, &len, err) != 0)
 		return -1;
 	r = config_parse(cfg, buf, len, path, service, err);
-	explicit_bzero(buf, len);
-	free(buf);
+	wipe_free_n(buf, len);
 	return r;
 }
 
@@ -460,8 +460,7 @@ config_parse(struct oidc_config *cfg, const char *text, size_t len, const char *
 	}
 	r = 0;
 out:
-	explicit_bzero(buf, len);
-	free(buf);
+	wipe_free_n(buf, len);
 	return r;
 }
 

@@ -14,6 +14,7 @@
 #include "jose/jwk.h"
 #include "store/trustfile.h"
 #include "util/clock.h"
+#include "util/buf.h"
 
 #define SECRET_MAX 4096
 
@@ -98,27 +99,12 @@ read_secret(const char *path, char **out, struct oidc_error *err)
 	return 0;
 }
 
-static void
-wipe_string_members(json_t *obj)
-{
-	const char *key;
-	json_t *v;
-
-	json_object_foreach(obj, key, v) {
-		if (json_is_string(v)) {
-			const char *s = json_string_value(v);
-
-			explicit_bzero((char *)s, strlen(s));
-		}
-	}
-}
-
 void
 flow_tokens_free(json_t *tokens)
 {
 	if (tokens == NULL)
 		return;
-	wipe_string_members(tokens);
+	json_wipe_strings(tokens);
 	json_decref(tokens);
 }
 
@@ -162,8 +148,7 @@ build_request(const struct oidc_config *cfg, const char *op, const json_t *meta,
 			return NULL;
 		}
 		json_object_set_new(req, "client_secret", json_string(secret));
-		explicit_bzero(secret, strlen(secret));
-		free(secret);
+		wipe_free(secret);
 	}
 	return req;
 }
@@ -172,7 +157,7 @@ static void
 request_free(json_t *req)
 {
 	if (req != NULL)
-		wipe_string_members(req);
+		json_wipe_strings(req);
 	json_decref(req);
 }
 

@@ -235,7 +235,7 @@ ratelimit_remember_device(const struct oidc_config *cfg, const json_t *device, l
 	const char *uri = json_string_value(json_object_get(device, "verification_uri"));
 	const char *code = json_string_value(json_object_get(device, "user_code"));
 	const char *complete = json_string_value(json_object_get(device, "verification_uri_complete"));
-	char shape[IPC_MAX_USER_CODE + 1], name[64], *s = NULL, *want = NULL;
+	char shape[IPC_MAX_USER_CODE + 1], name[64], *want = NULL;
 	json_t *rec = NULL;
 	size_t i;
 	int dfd;
@@ -258,11 +258,10 @@ ratelimit_remember_device(const struct oidc_config *cfg, const json_t *device, l
 	    want != NULL && strcmp(want, complete) == 0, "code_shape", shape, "interval",
 	    json_integer_value(json_object_get(device, "interval")), "latency_ms",
 	    (json_int_t)(latency_ms < 0 ? 0 : latency_ms > 10000 ? 10000 : latency_ms));
-	if (rec != NULL && (s = json_dumps(rec, JSON_COMPACT)) != NULL) {
+	if (rec != NULL) {
 		hashed_name("device-", cfg->issuer, strlen(cfg->issuer), name, sizeof(name));
-		(void)store_write_file(dfd, name, s, strlen(s), &ignored);
+		(void)store_write_json(dfd, name, rec, DEVICE_MAX_BYTES, &ignored);
 	}
-	free(s);
 	free(want);
 	json_decref(rec);
 	close(dfd);

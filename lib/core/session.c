@@ -18,6 +18,7 @@
 #include "util/jsonutil.h"
 #include "util/procinfo.h"
 #include "core/session.h"
+#include "util/buf.h"
 
 #define TMP_STALE_SECONDS 60
 
@@ -112,13 +113,11 @@ set_str(json_t *o, const char *k, const char *v)
 void
 session_record_free(json_t *rec)
 {
-	json_t *rt;
-
 	if (rec == NULL)
 		return;
 	/* Only the last reference wipes: a caller may still hold the record. */
-	if (rec->refcount == 1 && json_is_string(rt = json_object_get(rec, "refresh_token")))
-		explicit_bzero((char *)json_string_value(rt), json_string_length(rt));
+	if (rec->refcount == 1)
+		json_wipe_member(rec, "refresh_token");
 	json_decref(rec);
 }
 
@@ -161,21 +160,10 @@ session_record_new(const struct oidc_config *cfg, const json_t *claims, const ch
 static int
 write_record(int dfd, const char *id, const json_t *rec, struct oidc_error *err)
 {
-	char name[SESSION_ID_LEN + 8], *s;
-	int r;
+	char name[SESSION_ID_LEN + 8];
 
-	if ((s = json_dumps(rec, JSON_COMPACT)) == NULL)
-		return oidc_error_set(err, OIDC_E_NOMEM, "out of memory");
-	if (strlen(s) > SESSION_MAX_BYTES) {
-		explicit_bzero(s, strlen(s));
-		free(s);
-		return oidc_error_set(err, OIDC_E_STORE, "session record larger than %d bytes", SESSION_MAX_BYTES);
-	}
 	snprintf(name, sizeof(name), "%s.json", id);
-	r = store_write_file(dfd, name, s, strlen(s), err);
-	explicit_bzero(s, strlen(s));
-	free(s);
-	return r;
+	return store_write_json(dfd, name, rec, SESSION_MAX_BYTES, err);
 }
 
 int
@@ -296,8 +284,7 @@ load_in(int dfd, const struct session_ctx *ctx, uid_t uid, const char *id, json_
 		unlinkat(dfd, name, 0);
 		rec = NULL;
 	}
-	explicit_bzero(buf, len);
-	free(buf);
+	wipe_free_n(buf, len);
 	if (rec == NULL)
 		return 0;
 	*out = rec;

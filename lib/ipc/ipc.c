@@ -21,35 +21,29 @@
 void
 ipc_reader_init(struct ipc_reader *r, int fd)
 {
-	memset(r, 0, sizeof(*r));
 	r->fd = fd;
+	/* a line of IPC_MAX_LINE plus what one read may bring after it */
+	buf_init(&r->in, IPC_MAX_LINE + IPC_READ_CHUNK);
 }
 
 void
 ipc_reader_clear(struct ipc_reader *r)
 {
-	if (r->buf != NULL) {
-		explicit_bzero(r->buf, r->cap);
-		free(r->buf);
-	}
-	r->buf = NULL;
-	r->len = r->cap = 0;
+	buf_free(&r->in);
 }
 
 static int
 take_line(struct ipc_reader *r, json_t **out, struct oidc_error *err)
 {
-	char *nl = r->len ? memchr(r->buf, '\n', r->len) : NULL;
+	char *nl = r->in.len ? memchr(r->in.data, '\n', r->in.len) : NULL;
 	size_t n;
 	int rc;
 
 	if (nl == NULL)
 		return 0;
-	n = (size_t)(nl - r->buf);
-	rc = json_parse_strict(r->buf, n, out, err);
-	explicit_bzero(r->buf, n + 1);
-	memmove(r->buf, nl + 1, r->len - n - 1);
-	r->len -= n + 1;
+	n = (size_t)(nl - r->in.data);
+	rc = json_parse_strict(r->in.data, n, out, err);
+	buf_consume(&r->in, n + 1);
 	if (rc != 0)
 		return -1;
 	if (!json_is_object(*out)) {
@@ -65,14 +59,13 @@ ipc_read(struct ipc_reader *r, int timeout_ms, json_t **out, struct oidc_error *
 {
 	long long deadline = timeout_ms < 0 ? -1 : clock_now_ms() + timeout_ms;
 	struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
-	char *nbuf;
 	ssize_t n;
 	int rc, wait;
 
 	for (;;) {
 		if ((rc = take_line(r, out, err)) != 0)
 			return rc;
-		if (r->len >= IPC_MAX_LINE)
+		if (r->in.len >= IPC_MAX_LINE)
 			return oidc_error_set(err, OIDC_E_TOO_LARGE, "message longer than %u bytes", IPC_MAX_LINE);
 		wait = -1;
 		if (deadline >= 0) {
@@ -89,50 +82,36 @@ ipc_read(struct ipc_reader *r, int timeout_ms, json_t **out, struct oidc_error *
 			return oidc_error_set(err, OIDC_E_IO, "poll: %s", strerror(errno));
 		if (rc == 0)
 			continue;
-		if (r->cap - r->len < 4096) {
-			size_t ncap = r->cap ? r->cap * 2 : 8192;
-
-			if ((nbuf = malloc(ncap)) == NULL)
-				return oidc_error_set(err, OIDC_E_NOMEM, "out of memory");
-			if (r->buf != NULL) {
-				memcpy(nbuf, r->buf, r->len);
-				explicit_bzero(r->buf, r->cap);
-				free(r->buf);
-			}
-			r->buf = nbuf;
-			r->cap = ncap;
-		}
-		n = read(r->fd, r->buf + r->len, r->cap - r->len);
+		n = buf_read_fd(&r->in, r->fd, IPC_READ_CHUNK);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
+		if (n < 0 && errno == ENOMEM)
+			return oidc_error_set(err, OIDC_E_NOMEM, "out of memory");
 		if (n < 0)
 			return oidc_error_set(err, OIDC_E_IO, "read: %s", strerror(errno));
 		if (n == 0)
 			return oidc_error_set(err, OIDC_E_IO, "the other side closed the pipe");
-		r->len += (size_t)n;
 	}
 }
 
 int
 ipc_write(int fd, const json_t *msg, struct oidc_error *err)
 {
-	char *s = json_dumps(msg, JSON_COMPACT);
-	size_t len, off = 0;
+	struct buf line = BUF_INIT(IPC_MAX_LINE);
+	size_t off = 0;
 	ssize_t n;
 	int r = -1;
 
-	if (s == NULL)
-		return oidc_error_set(err, OIDC_E_NOMEM, "cannot serialise message");
-	len = strlen(s);
-	s[len] = '\n';   /* json_dumps leaves room for the NUL we replace */
-	while (off < len + 1) {
+	if (buf_append_json(&line, msg, JSON_COMPACT, err) != 0 || buf_append(&line, "\n", 1, err) != 0)
+		goto out;
+	while (off < line.len) {
 		/* To the helper (a socket): MSG_NOSIGNAL, so a helper that has
 		 * already exited costs an EPIPE, never a SIGPIPE that would kill
 		 * sshd, sudo or login. The helper writes to its stdout pipe and
 		 * ignores SIGPIPE itself. */
-		n = send(fd, s + off, len + 1 - off, MSG_NOSIGNAL);
+		n = send(fd, line.data + off, line.len - off, MSG_NOSIGNAL);
 		if (n < 0 && errno == ENOTSOCK)
-			n = write(fd, s + off, len + 1 - off);
+			n = write(fd, line.data + off, line.len - off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -143,8 +122,7 @@ ipc_write(int fd, const json_t *msg, struct oidc_error *err)
 	}
 	r = 0;
 out:
-	explicit_bzero(s, len + 1);
-	free(s);
+	buf_free(&line);
 	return r;
 }
 

@@ -20,6 +20,7 @@
 
 #include <jansson.h>
 
+#include "util/buf.h"
 #include "util/error.h"
 
 #define IPC_MAX_LINE (4u * 1024u * 1024u)
@@ -30,11 +31,12 @@
 #define IPC_MAX_TOKEN (64 * 1024)
 #define IPC_MAX_EXPIRES_IN 3600
 
+/* Bytes asked of one read(2). */
+#define IPC_READ_CHUNK 8192u
+
 struct ipc_reader {
 	int fd;
-	char *buf;
-	size_t len;
-	size_t cap;
+	struct buf in;          /* wiped as lines are taken: they may carry tokens */
 };
 
 void ipc_reader_init(struct ipc_reader *r, int fd);

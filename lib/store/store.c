@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "store/store.h"
+#include "util/buf.h"
 
 static int
 dir_safe(int fd, const char *what, struct oidc_error *err)
@@ -76,9 +77,8 @@ store_dir_open_sub(const char *path, const char *name, struct oidc_error *err)
 int
 store_read_file(int dirfd, const char *name, size_t max, char **out, size_t *len, struct oidc_error *err)
 {
+	struct buf b = BUF_INIT(max);
 	struct stat st;
-	char *buf = NULL;
-	size_t used = 0;
 	ssize_t n;
 	int fd, r = -1;
 
@@ -96,32 +96,25 @@ store_read_file(int dirfd, const char *name, size_t max, char **out, size_t *len
 		oidc_error_set(err, OIDC_E_STORE, "%s is larger than %zu bytes", name, max);
 		goto out;
 	}
-	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
-		oidc_error_set(err, OIDC_E_NOMEM, "out of memory");
-		goto out;
-	}
-	while (used < (size_t)st.st_size) {
-		n = read(fd, buf + used, (size_t)st.st_size - used);
+	b.max = (size_t)st.st_size;
+	while (b.len < b.max) {
+		n = buf_read_fd(&b, fd, b.max - b.len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
-		used += (size_t)n;
 	}
-	if (used != (size_t)st.st_size) {
+	if (b.len != (size_t)st.st_size) {
 		oidc_error_set(err, OIDC_E_STORE, "short read on %s", name);
 		goto out;
 	}
-	buf[used] = '\0';
-	*out = buf;
-	*len = used;
-	buf = NULL;
+	if ((*out = buf_steal(&b, len)) == NULL) {
+		oidc_error_set(err, OIDC_E_NOMEM, "out of memory");
+		goto out;
+	}
 	r = 1;
 out:
-	if (buf != NULL) {
-		explicit_bzero(buf, (size_t)st.st_size);
-		free(buf);
-	}
+	buf_free(&b);
 	close(fd);
 	return r;
 }
@@ -168,4 +161,22 @@ fail:
 		close(fd);
 	unlinkat(dirfd, tmp, 0);
 	return -1;
+}
+
+int
+store_write_json(int dirfd, const char *name, const json_t *v, size_t max, struct oidc_error *err)
+{
+	struct buf b = BUF_INIT(max);
+	struct oidc_error berr = { 0 };
+	int r;
+
+	if (buf_append_json(&b, v, JSON_COMPACT, &berr) != 0) {
+		buf_free(&b);
+		if (berr.reason == OIDC_E_TOO_LARGE)
+			return oidc_error_set(err, OIDC_E_STORE, "%s would be larger than %zu bytes", name, max);
+		return oidc_error_set(err, berr.reason, "%s: %s", name, berr.text);
+	}
+	r = store_write_file(dirfd, name, b.data, b.len, err);
+	buf_free(&b);
+	return r;
 }

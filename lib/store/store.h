@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "util/error.h"
 
 /* store_subdir_open() without create: the folder does not exist. */
@@ -29,5 +31,9 @@ int store_dir_open_sub(const char *path, const char *name, struct oidc_error *er
 int store_read_file(int dirfd, const char *name, size_t max, char **out, size_t *len, struct oidc_error *err);
 /* Replaces name atomically with len bytes of data (mode 0600). */
 int store_write_file(int dirfd, const char *name, const char *data, size_t len, struct oidc_error *err);
+/* Replaces name with v as compact JSON of at most max bytes (OIDC_E_STORE
+ * when larger): serialised into a wiping buffer, so no copy of a record's
+ * refresh token is left in freed memory. */
+int store_write_json(int dirfd, const char *name, const json_t *v, size_t max, struct oidc_error *err);
 
 #endif

@@ -7,14 +7,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/buf.h"
 #include "util/fileio.h"
 
 int
 fd_read_all(int fd, const char *path, size_t max, char **out, size_t *len, struct oidc_error *err)
 {
+	struct buf b = BUF_INIT(max);
 	struct stat st;
-	char *buf = NULL, *nbuf;
-	size_t cap = 4096, used = 0;
 	ssize_t n;
 	int r = -1;
 
@@ -22,47 +22,39 @@ fd_read_all(int fd, const char *path, size_t max, char **out, size_t *len, struc
 		oidc_error_set(err, OIDC_E_IO, "%s is not a readable file", path);
 		goto out;
 	}
-	if ((buf = malloc(cap)) == NULL) {
-		oidc_error_set(err, OIDC_E_NOMEM, "out of memory");
-		goto out;
-	}
 	for (;;) {
-		if (used + 1 >= cap) {
-			if (cap > max + 1) {
-				oidc_error_set(err, OIDC_E_TOO_LARGE, "%s is larger than %zu bytes", path, max);
-				goto out;
-			}
-			if ((nbuf = realloc(buf, cap * 2)) == NULL) {
-				oidc_error_set(err, OIDC_E_NOMEM, "out of memory");
-				goto out;
-			}
-			buf = nbuf;
-			cap *= 2;
-		}
-		n = read(fd, buf + used, cap - used - 1);
+		n = buf_read_fd(&b, fd, 65536);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && errno == EMSGSIZE) {
+			/* full: one byte more says whether there is more */
+			char c;
+
+			while ((n = read(fd, &c, 1)) < 0 && errno == EINTR)
+				;
+			if (n == 0)
+				break;
+			oidc_error_set(err, OIDC_E_TOO_LARGE, "%s is larger than %zu bytes", path, max);
+			goto out;
+		}
+		if (n < 0 && errno == ENOMEM) {
+			oidc_error_set(err, OIDC_E_NOMEM, "out of memory");
+			goto out;
+		}
 		if (n < 0) {
 			oidc_error_set(err, OIDC_E_IO, "cannot read %s: %s", path, strerror(errno));
 			goto out;
 		}
 		if (n == 0)
 			break;
-		used += (size_t)n;
-		if (used > max) {
-			oidc_error_set(err, OIDC_E_TOO_LARGE, "%s is larger than %zu bytes", path, max);
-			goto out;
-		}
 	}
-	buf[used] = '\0';
-	*out = buf;
-	*len = used;
-	buf = NULL;
+	if ((*out = buf_steal(&b, len)) == NULL) {
+		oidc_error_set(err, OIDC_E_NOMEM, "out of memory");
+		goto out;
+	}
 	r = 0;
 out:
-	if (buf != NULL)
-		explicit_bzero(buf, cap);
-	free(buf);
+	buf_free(&b);
 	return r;
 }
 

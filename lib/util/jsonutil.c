@@ -40,3 +40,24 @@ json_https_url(const json_t *v, size_t max)
 {
 	return json_is_string(v) && text_https_url(json_string_value(v), json_string_length(v), max);
 }
+
+void
+json_wipe_member(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (json_is_string(v))
+		explicit_bzero((char *)json_string_value(v), json_string_length(v));
+}
+
+void
+json_wipe_strings(json_t *obj)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(obj, key, v) {
+		if (json_is_string(v))
+			explicit_bzero((char *)json_string_value(v), json_string_length(v));
+	}
+}

@@ -19,4 +19,10 @@ int json_string_ok(const json_t *v, size_t min, size_t max);
 /* text_https_url() for a JSON string. */
 int json_https_url(const json_t *v, size_t max);
 
+/* Wipes, in place, the string value of obj[key] (if it is a string), or of
+ * every string member of obj: tokens and secrets in a JSON object are
+ * wiped before the object is let go. */
+void json_wipe_member(json_t *obj, const char *key);
+void json_wipe_strings(json_t *obj);
+
 #endif
