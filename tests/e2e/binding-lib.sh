@@ -3,29 +3,12 @@
 # login/su/sudo/sshd on terminals of a fresh devpts. Sourced by them.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/e2e/lib.sh"
-trap 'ns_cleanup; [ -s "$NS/sshd.pid" ] && kill "$(cat "$NS/sshd.pid")" 2>/dev/null; cleanup' EXIT
-E2E=$top_srcdir/tests/e2e
+trap 'ns_cleanup; sshd_stop; cleanup' EXIT
 MALLORY_UID=4244
 
 A=$T/idpA
-cat > "$T/helper-count.sh" <<EOT
-#!/bin/sh
-echo started >> $T/helper.count
-exec $HELPER
-EOT
-chmod 755 "$T/helper-count.sh"
-: > "$T/helper.count"
-# The module runs as su and sudo do (real uid of the user, effective uid 0) and
-# /bin/sh then drops to the real uid: the counter must take every user's lines.
-chmod 666 "$T/helper.count"
-helpers() { wc -l < "$T/helper.count"; }
-CONF=$T/pam_oidc.conf
-cat > "$CONF" <<EOT
-issuer = https://127.0.0.1:1
-client_id = pam-oidc
-scopes = openid profile email
-ca_file = $A/ca.pem
-helper = $T/helper-count.sh
+helper_counter
+e2e_world issuer=https://127.0.0.1:1 helper="$T/helper-count.sh" <<EOT
 timeout = 40
 prompt = auto
 debug = true
@@ -33,8 +16,6 @@ debug = true
 [sshd]
 prompt = enter
 EOT
-chmod 644 "$CONF"
-ns_setup "$CONF"
 # Every caller runs the module in auth and in session (bind, end).
 for svc in sshd sudo login; do
 	cat > "$NS/pam.d/$svc" <<EOT
@@ -66,7 +47,7 @@ STORE=$NS/run/pam_oidc/sessions
 records() { find "$STORE/$ALICE_UID" -name '*.json' 2>/dev/null | wc -l; }
 
 start_idp() {
-	ISS=$(idp_start idpA OP_INTERVAL=1) || { t_fail "start IdP" "$(tail -5 "$A/op.log")"; t_done; }
+	idp_a
 	sed -i "s#^issuer = .*#issuer = $ISS#" "$CONF"
 }
 # Sessions wait at a "go" file so the IdP can be stopped while they are open.

@@ -85,6 +85,12 @@ attempt() {
 	out=$(tr '\n' ' ' < "$T/out")
 	fetches=$(grep -c '^fetch' "$T/ops.log")
 }
+# signed_attempt SERVICE KEY IAT EXP: the login helper answers with an ID
+# token signed by KEY, issued at IAT, expiring at EXP; then attempt SERVICE.
+signed_attempt() {
+	ev "$T/login.ev" '{"event":"tokens","id_token":"'"$(token "$2" "$3" "$4")"'"}'
+	attempt "$1"
+}
 has() { case "$1" in *"$2"*) true ;; *) false ;; esac; }
 check() { # NAME CONDITION...: CONDITION is evaluated
 	name=$1; shift

@@ -81,9 +81,75 @@ EOT
 
 ns_cleanup() { [ -n "${SYSLOG_PID:-}" ] && kill "$SYSLOG_PID" 2>/dev/null; }
 
+# conf_write [KEY=VALUE...] < LINES: $CONF, readable by all: the lines most
+# suites share, then the suite's own LINES (a here-document; < /dev/null
+# for none). The shared lines are issuer ($ISS), client_id (pam-oidc),
+# scopes (openid profile email), ca_file ($A/ca.pem) and helper ($HELPER);
+# KEY=VALUE gives one of them another value, KEY= leaves it out.
+CONF=$T/pam_oidc.conf
+conf_write() {
+	local issuer=$ISS client_id=pam-oidc scopes="openid profile email" ca_file=$A/ca.pem helper=$HELPER kv k
+	for kv in "$@"; do
+		k=${kv%%=*}
+		case $k in
+		issuer | client_id | scopes | ca_file | helper) printf -v "$k" '%s' "${kv#*=}" ;;
+		*) echo "conf_write: no shared line $k" >&2; return 1 ;;
+		esac
+	done
+	{
+		for k in issuer client_id scopes ca_file helper; do
+			[ -z "${!k}" ] || echo "$k = ${!k}"
+		done
+		cat
+	} > "$CONF" && chmod 644 "$CONF"
+}
+
+# e2e_world [KEY=VALUE...] < LINES: conf_write, then the private world on $CONF.
+e2e_world() { conf_write "$@" && ns_setup "$CONF"; }
+
+# fake_conf [KEY=VALUE...] < LINES: conf_write for a suite whose helper is
+# a fake ($FAKE) that talks to no IdP: no scopes or CA, a short timeout,
+# prompt=auto and no session reuse, then LINES.
+fake_conf() {
+	{ printf '%s\n' "timeout = 10" "prompt = auto" "reuse = none"; cat; } |
+		conf_write scopes= ca_file= helper="$FAKE" "$@"
+}
+
+# helper_counter: $T/helper-count.sh runs $HELPER and counts each start in
+# $T/helper.count (helpers prints the count). The module may run as su and
+# sudo do (real uid of the user, effective uid 0) and /bin/sh then drops to
+# the real uid: the counter takes every user's lines.
+helper_counter() {
+	cat > "$T/helper-count.sh" <<EOT
+#!/bin/sh
+echo started >> $T/helper.count
+exec $HELPER
+EOT
+	chmod 755 "$T/helper-count.sh"
+	: > "$T/helper.count"
+	chmod 666 "$T/helper.count"
+}
+helpers() { wc -l < "$T/helper.count"; }
+
 # ns_run CMD...: runs CMD inside the private world.
-NS_RUN=$top_srcdir/tests/e2e/ns-run.sh
+E2E=$top_srcdir/tests/e2e
+NS_RUN=$E2E/ns-run.sh
 ns_run() { "$NS_RUN" "$NS" "$@"; }
+
+# flow_start NAME USER RHOST: an attempt nobody approves, in the background,
+# as sshd would make it (rhost set); its pid in PID_NAME and in PIDS.
+# (ns-run.sh execs down to pamtester: $! is the attempt itself.)
+PIDS=
+flow_start() {
+	"$NS_RUN" "$NS" $SAN_ENV stdbuf -oL pamtester -I rhost="$3" "oidctest" "$2" authenticate < /dev/null > "$T/$1.out" 2>&1 &
+	eval "PID_$1=$!"
+	PIDS="$PIDS $!"
+}
+# flow_stop_all: kills every attempt in PIDS.
+flow_stop_all() {
+	for p in $PIDS; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	PIDS=
+}
 
 # The last pam_oidc line in the captured syslog.
 last_log() { grep 'pam_oidc' "$T/syslog.log" | tail -1; }
@@ -124,3 +190,6 @@ EOT
 	for _ in $(seq 100); do grep -q "Server listening" "$T/sshd.log" && break; sleep 0.05; done
 	SSH="ssh -p $PORT -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o PreferredAuthentications=keyboard-interactive -o NumberOfPasswordPrompts=1"
 }
+
+# sshd_stop: sshd runs behind ns-run's exec chain; stop it by its PidFile.
+sshd_stop() { [ -s "$NS/sshd.pid" ] && kill "$(cat "$NS/sshd.pid")" 2>/dev/null; }

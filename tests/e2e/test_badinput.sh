@@ -46,16 +46,7 @@ EOT
 chmod 755 "$FAKE"
 : > "$T/fake.count"
 
-CONF=$T/pam_oidc.conf
-cat > "$CONF" <<EOT
-issuer = https://127.0.0.1:1
-client_id = pam-oidc
-helper = $FAKE
-timeout = 10
-prompt = auto
-reuse = none
-EOT
-chmod 644 "$CONF"
+fake_conf issuer=https://127.0.0.1:1 < /dev/null
 ns_setup "$CONF"
 RECS=$NS/run/pam_oidc/sessions
 

@@ -4,23 +4,12 @@
 # sudo (prompt=enter on a terminal, prompt=auto with -S), and su on a pty.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/e2e/lib.sh"
-# sshd runs behind ns-run's exec chain: stop it by its PidFile.
-trap 'ns_cleanup; [ -s "$NS/sshd.pid" ] && kill "$(cat "$NS/sshd.pid")" 2>/dev/null; cleanup' EXIT
-E2E=$top_srcdir/tests/e2e
+trap 'ns_cleanup; sshd_stop; cleanup' EXIT
 
-A=$T/idpA
-ISS=$(idp_start idpA OP_INTERVAL=1) || { t_fail "start IdP" "$(cat "$A/op.log")"; t_done; }
-CONF=$T/pam_oidc.conf
-cat > "$CONF" <<EOT
-issuer = $ISS
-client_id = pam-oidc
-scopes = openid profile email
-ca_file = $A/ca.pem
-helper = $HELPER
+idp_a
+e2e_world <<EOT
 timeout = 40
 EOT
-chmod 644 "$CONF"
-ns_setup "$CONF"
 
 # --- sshd ------------------------------------------------------------------
 sshd_start

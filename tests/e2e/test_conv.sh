@@ -8,18 +8,10 @@ fi
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/e2e/lib.sh"
 trap 'ns_cleanup; cleanup' EXIT
-A=$T/idpA
-ISS=$(idp_start idpA OP_INTERVAL=1) || { t_fail "start IdP" "$(cat "$A/op.log")"; t_done; }
-cat > "$T/pam_oidc.conf" <<EOT
-issuer = $ISS
-client_id = pam-oidc
-scopes = openid profile
-ca_file = $A/ca.pem
-helper = $HELPER
+idp_a
+e2e_world scopes="openid profile" <<EOT
 timeout = 30
 EOT
-chmod 644 "$T/pam_oidc.conf"
-ns_setup "$T/pam_oidc.conf"
 cp "$NS/pam.d/oidctest" "$NS/pam.d/oidc-conv"
 if ns_run "$top_builddir/tests/e2e/test_conv" "$IDP/approve.sh" "$A/ca.pem" "$ISS" > "$T/conv.out" 2>&1; then
 	t_pass "exact conversation: $(tail -1 "$T/conv.out")"

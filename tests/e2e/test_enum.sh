@@ -6,30 +6,14 @@
 # once; and no helper may start for them (no request to the IdP).
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/e2e/lib.sh"
-trap 'ns_cleanup; [ -s "$NS/sshd.pid" ] && kill "$(cat "$NS/sshd.pid")" 2>/dev/null; cleanup' EXIT
-E2E=$top_srcdir/tests/e2e
+trap 'ns_cleanup; sshd_stop; cleanup' EXIT
 
-A=$T/idpA
-ISS=$(idp_start idpA OP_INTERVAL=1) || { t_fail "start IdP" "$(cat "$A/op.log")"; t_done; }
-cat > "$T/helper-count.sh" <<EOT
-#!/bin/sh
-echo started >> $T/helper.count
-exec $HELPER
-EOT
-chmod 755 "$T/helper-count.sh"
-: > "$T/helper.count"
-CONF=$T/pam_oidc.conf
-cat > "$CONF" <<EOT
-issuer = $ISS
-client_id = pam-oidc
-scopes = openid profile email
-ca_file = $A/ca.pem
-helper = $T/helper-count.sh
+idp_a
+helper_counter
+e2e_world helper="$T/helper-count.sh" <<EOT
 timeout = 10
 reuse = none
 EOT
-chmod 644 "$CONF"
-ns_setup "$CONF"
 
 sshd_start
 
@@ -52,9 +36,9 @@ ssh_try real alice
 	t_pass "real user, nobody approves: code, 'Not approved yet' loop, Permission denied" ||
 	t_fail "real user" "rc=$SRC $(tail -3 "$T/real.err") $(tail -5 "$T/real.askpass")"
 
-n0=$(wc -l < "$T/helper.count")
+n0=$(helpers)
 ssh_try unknown nosuchuser
-n1=$(wc -l < "$T/helper.count")
+n1=$(helpers)
 grep -q "enter the code: [BCDFGHJKLMNPQRSTVWXZ]\{4\}-[BCDFGHJKLMNPQRSTVWXZ]\{4\}" "$T/unknown.askpass" 2>/dev/null &&
 	t_pass "unknown user over sshd: not refused at once, shown a code in the IdP's format" ||
 	t_fail "unknown user is shown a code" "rc=$SRC prompts: $(cat "$T/unknown.askpass" 2>/dev/null | head -8) | $(last_log)"

@@ -8,18 +8,10 @@
 . "$top_srcdir/tests/integration/lib.sh"
 E2E_PAMTESTER_ONLY=1
 . "$top_srcdir/tests/e2e/lib.sh"
-PIDS=
-trap 'for p in $PIDS; do kill -9 "$p" 2>/dev/null; done; ns_cleanup; cleanup' EXIT
+trap 'flow_stop_all; ns_cleanup; cleanup' EXIT
 
-A=$T/idpA
-ISS=$(idp_start idpA OP_INTERVAL=1) || { t_fail "start IdP" "$(cat "$A/op.log")"; t_done; }
-CONF=$T/pam_oidc.conf
-cat > "$CONF" <<EOT
-issuer = $ISS
-client_id = pam-oidc
-scopes = openid profile email
-ca_file = $A/ca.pem
-helper = $HELPER
+idp_a
+e2e_world <<EOT
 timeout = 20
 prompt = auto
 reuse = none
@@ -27,20 +19,7 @@ max_flows = 4
 max_flows_per_host = 2
 max_flows_per_user = 2
 EOT
-chmod 644 "$CONF"
-ns_setup "$CONF"
 
-# start NAME USER RHOST: an attempt nobody approves, in the background.
-# (ns-run.sh execs down to pamtester: $! is the attempt itself.)
-start() {
-	"$NS_RUN" "$NS" $SAN_ENV stdbuf -oL pamtester -I rhost="$3" "oidctest" "$2" authenticate < /dev/null > "$T/$1.out" 2>&1 &
-	eval "PID_$1=$!"
-	PIDS="$PIDS $!"
-}
-stop_all() {
-	for p in $PIDS; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	PIDS=
-}
 # waiting NAME: it shows a code (so it holds its slots) and is still waiting.
 waiting() {
 	if wait_for "$T/$1.out" 's/.*enter the code: //p' > /dev/null && kill -0 "$(eval echo \$PID_"$1")"; then t_pass "$2"
@@ -59,37 +38,37 @@ refused() {
 	else t_fail "$what" "rc=$rc others_waiting=$alive: $(tail -3 "$T/$name.out") | $(last_log)"; fi
 }
 
-start a1 alice 192.0.2.1
-start a2 bob 192.0.2.1
+flow_start a1 alice 192.0.2.1
+flow_start a2 bob 192.0.2.1
 waiting a1 "first attempt from a host gets a code"
 waiting a2 "second attempt from the host gets a code"
-start a3 bob 192.0.2.1
+flow_start a3 bob 192.0.2.1
 refused a3 max_flows_per_host "third attempt from the host: refused at once, syslog names max_flows_per_host" a1 a2
-start a4 alice 2001:db8::1
+flow_start a4 alice 2001:db8::1
 waiting a4 "another host still gets a code"
-start a5 alice 198.51.100.7
+flow_start a5 alice 198.51.100.7
 refused a5 max_flows_per_user "third attempt for alice (from a fresh host): refused, syslog names max_flows_per_user" a1 a4
 # The same IPv6 /64 is one host.
-start a5b bob 2001:db8::2
+flow_start a5b bob 2001:db8::2
 waiting a5b "2001:db8::2 gets a code (second flow of that /64)"
-start a5c bob 2001:db8::3
+flow_start a5c bob 2001:db8::3
 refused a5c max_flows_per_host "third address of the same IPv6 /64: refused as the same host" a4 a5b
 kill -9 "$PID_a5b"; wait "$PID_a5b" 2>/dev/null
 
 kill -9 "$PID_a1"; wait "$PID_a1" 2>/dev/null
-start a6 alice 192.0.2.1
+flow_start a6 alice 192.0.2.1
 waiting a6 "a killed attempt frees its host and user slots"
 # Made-up flows of unknown users take slots like real ones.
-start a7 nosuchuser 203.0.113.5
+flow_start a7 nosuchuser 203.0.113.5
 waiting a7 "an unknown user's made-up flow is shown (and holds a slot)"
-start a8 bob 203.0.113.9
+flow_start a8 bob 203.0.113.9
 refused a8 max_flows "fifth flow in total: refused, syslog names max_flows" a2 a4 a6 a7
 
-stop_all
+flow_stop_all
 # Every slot is free again: the caps count live attempts only.
-start b1 alice 192.0.2.1
-start b2 bob 192.0.2.1
+flow_start b1 alice 192.0.2.1
+flow_start b2 bob 192.0.2.1
 waiting b1 "after the attempts ended: the host's slots are free again"
 waiting b2 "after the attempts ended: and the total's"
-stop_all
+flow_stop_all
 t_done

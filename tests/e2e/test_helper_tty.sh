@@ -25,16 +25,10 @@ while [ ! -s $G/pid ]; do /bin/sleep 0.05; done
 echo '{"event":"error","code":"internal","message":"taken over"}'
 EOT
 chmod 755 "$T/evil-helper.sh"
-CONF=$T/pam_oidc.conf
-cat > "$CONF" <<EOT
-issuer = https://127.0.0.1:9
-client_id = pam-oidc
-helper = $T/evil-helper.sh
+e2e_world issuer=https://127.0.0.1:9 scopes= ca_file= helper="$T/evil-helper.sh" <<EOT
 timeout = 10
 prompt = auto
 EOT
-chmod 644 "$CONF"
-ns_setup "$CONF"
 
 # Unlike the grandchild, dead, a zombie, or with SIGKILL pending.
 dead_or_dying() {

@@ -8,16 +8,7 @@
 . "$top_srcdir/tests/e2e/liar-lib.sh"
 ev "$T/fetch-attacker.ev" '{"event":"metadata","jwks":"@evil.jwks"}'
 
-CONF=$T/pam_oidc.conf
-cat > "$CONF" <<EOT
-issuer = $ISS
-client_id = pam-oidc
-helper = $FAKE
-timeout = 10
-prompt = auto
-reuse = none
-EOT
-chmod 644 "$CONF"
+fake_conf < /dev/null
 ns_setup "$CONF"
 
 # --- finding 2: the login helper supplies the keys -------------------------
@@ -53,18 +44,15 @@ check "a genuine login: keys from one fetch, cached after the token verified, lo
 # the junk token must not stamp the rate limit either: the next genuine
 # login with a new key would otherwise be refused for 5 minutes.
 ev "$T/fetch.ev" '{"event":"metadata","discovery":'"$DISC"',"jwks":"@other.jwks"}'
-ev "$T/login.ev" '{"event":"tokens","id_token":"'"$(token rogue "$NOW" $((NOW + 3600)))"'"}'
-attempt oidctest
+signed_attempt oidctest rogue "$NOW" $((NOW + 3600))
 check "junk kid during a rotation: the new set is not cached and the rate limit is not stamped" \
 	'[ $rc = 1 ] && [ "$fetches" = 1 ] && has "$(cache_sum)" "kids: legit;" &&
 	! has "$(cache_sum)" "kid_refetch"'
-ev "$T/login.ev" '{"event":"tokens","id_token":"'"$(token other "$NOW" $((NOW + 3600)))"'"}'
-attempt oidctest
+signed_attempt oidctest other "$NOW" $((NOW + 3600))
 check "...so the next genuine login with the rotated key refetches, verifies and caches it" \
 	'[ $rc = 0 ] && [ "$fetches" = 1 ] && has "$(cache_sum)" "kids: other;"'
 # A refetch that brought nothing new stamps the limit on the trusted entry.
-ev "$T/login.ev" '{"event":"tokens","id_token":"'"$(token rogue "$NOW" $((NOW + 3600)))"'"}'
-attempt oidctest
+signed_attempt oidctest rogue "$NOW" $((NOW + 3600))
 check "a failed kid refetch that brought nothing new caches no keys, only stamps the rate limit" \
 	'[ $rc = 1 ] && [ "$fetches" = 1 ] && has "$(cache_sum)" "kids: other;" &&
 	has "$(cache_sum)" "kid_refetch"'
@@ -75,8 +63,7 @@ check "...and the next junk token within the interval fetches nothing" \
 # --- finding 3: replay ---------------------------------------------------
 rm -rf "$CACHE"
 ev "$T/fetch.ev" '{"event":"metadata","discovery":'"$DISC"',"jwks":"@legit.jwks"}'
-ev "$T/login.ev" '{"event":"tokens","id_token":"'"$(token legit $((NOW - 365 * 86400)) $((NOW + 365 * 86400)))"'"}'
-attempt oidctest
+signed_attempt oidctest legit $((NOW - 365 * 86400)) $((NOW + 365 * 86400))
 check "a validly signed token issued a year ago (exp in a year) is refused as token_too_old" \
 	'[ $rc = 1 ] && has "$log" "reason=token_too_old" && [ "$(records)" = "$n0" ]'
 
@@ -92,12 +79,10 @@ rm -rf "$CACHE"
 cp "$T/legit.jwks" "$T/pinned.jwks"; chmod 644 "$T/pinned.jwks"
 service oidcpin "jwks_file=$T/pinned.jwks"
 ev "$T/fetch.ev" '{"event":"metadata","discovery":'"$DISC"',"jwks":"@evil.jwks"}'
-ev "$T/login.ev" '{"event":"tokens","id_token":"'"$(token evil "$NOW" $((NOW + 3600)))"'"}'
-attempt oidcpin
+signed_attempt oidcpin evil "$NOW" $((NOW + 3600))
 check "jwks_file: a token signed by a fetched key is refused, no JWKS fetched" \
 	'[ $rc = 1 ] && [ "$fetches" = 0 ] && has "$log" "reason=key_not_found" && [ -z "$(cache)" ]'
-ev "$T/login.ev" '{"event":"tokens","id_token":"'"$(token legit "$NOW" $((NOW + 3600)))"'"}'
-attempt oidcpin
+signed_attempt oidcpin legit "$NOW" $((NOW + 3600))
 check "jwks_file: the pinned key signs in, no JWKS fetched, nothing cached" \
 	'[ $rc = 0 ] && [ "$fetches" = 0 ] && has "$log" "reason=ok" && [ -z "$(cache)" ]'
 chmod 664 "$T/pinned.jwks"
@@ -115,12 +100,10 @@ check "jwks_file not owned by root -> PAM_SERVICE_ERR, logged" \
 rm -rf "$CACHE"
 service oidcpins "jwks_pins=$(cat "$T/other.thumb"),$(cat "$T/legit.thumb")"
 ev "$T/fetch.ev" '{"event":"metadata","discovery":'"$DISC"',"jwks":"@both.jwks"}'
-ev "$T/login.ev" '{"event":"tokens","id_token":"'"$(token evil "$NOW" $((NOW + 3600)))"'"}'
-attempt oidcpins
+signed_attempt oidcpins evil "$NOW" $((NOW + 3600))
 check "jwks_pins: a fetched but unpinned key does not verify, nothing cached" \
 	'[ $rc = 1 ] && has "$log" "reason=key_not_found" && [ -z "$(cache)" ]'
-ev "$T/login.ev" '{"event":"tokens","id_token":"'"$(token legit "$NOW" $((NOW + 3600)))"'"}'
-attempt oidcpins
+signed_attempt oidcpins legit "$NOW" $((NOW + 3600))
 check "jwks_pins: the pinned key of the fetched set signs in" '[ $rc = 0 ] && has "$log" "reason=ok"'
 
 # --- finding 13: the JWKS cache with explicit endpoints, no discovery -------

@@ -7,15 +7,8 @@ E2E_PAMTESTER_ONLY=1
 . "$top_srcdir/tests/e2e/lib.sh"
 trap 'ns_cleanup; cleanup' EXIT
 
-A=$T/idpA
-ISS=$(idp_start idpA OP_INTERVAL=1) || { t_fail "start IdP" "$(cat "$A/op.log")"; t_done; }
-CONF=$T/pam_oidc.conf
-cat > "$CONF" <<EOT
-issuer = $ISS
-client_id = pam-oidc
-scopes = openid profile email
-ca_file = $A/ca.pem
-helper = $HELPER
+idp_a
+e2e_world <<EOT
 timeout = 30
 # This suite is about the device flow itself: no session reuse.
 reuse = none
@@ -31,8 +24,6 @@ allowed_groups = admins
 prompt = auto
 timeout = 10
 EOT
-chmod 644 "$CONF"
-ns_setup "$CONF"
 cp "$NS/pam.d/oidctest" "$NS/pam.d/oidcauto"
 cp "$NS/pam.d/oidctest" "$NS/pam.d/oidcgroups"
 cp "$NS/pam.d/oidctest" "$NS/pam.d/oidcunknown"

@@ -12,28 +12,19 @@
 . "$top_srcdir/tests/e2e/liar-lib.sh"
 ev "$T/fetch-attacker.ev" '{"event":"metadata","jwks":"@evil.jwks"}'
 
-CONF=$T/pam_oidc.conf
-cat > "$CONF" <<EOT
-issuer = $ISS
-client_id = pam-oidc
-helper = $FAKE
-timeout = 10
-prompt = auto
-reuse = none
+fake_conf <<EOT
 
 [oidcrecheck]
 reuse = any
 recheck = 2s
 EOT
-chmod 644 "$CONF"
 ns_setup "$CONF"
 
 
 # --- finding 6: a system account above UID_MAX -------------------------------
 rm -rf "$CACHE"
 ev "$T/fetch.ev" '{"event":"metadata","discovery":'"$DISC"',"jwks":"@legit.jwks"}'
-ev "$T/login.ev" '{"event":"tokens","id_token":"'"$(token legit "$NOW" $((NOW + 3600)))"'"}'
-attempt oidctest
+signed_attempt oidctest legit "$NOW" $((NOW + 3600))
 check "control: alice (uid $ALICE_UID) signs in" '[ $rc = 0 ]'
 # A person at the IdP whose preferred_username is "nobody" (uid 65534, a
 # system account that login.defs' UID_MIN..UID_MAX does not cover).
@@ -89,11 +80,9 @@ fi
 rm -rf "$CACHE"
 service oidclab "jwks_uri=https://attacker.example/jwks token_endpoint=$ISS/token device_authorization_endpoint=$ISS/device"
 ev "$T/fetch.ev" '{"event":"metadata","discovery":'"$DISC"',"jwks":"@legit.jwks"}'
-ev "$T/login.ev" '{"event":"tokens","id_token":"'"$(token evil "$(date +%s)" $((NOW + 3600)))"'"}'
-attempt oidclab
+signed_attempt oidclab evil "$(date +%s)" $((NOW + 3600))
 check "set-up: oidclab (its own jwks_uri) accepts a token of its own key set" '[ $rc = 0 ]'
-ev "$T/login.ev" '{"event":"tokens","id_token":"'"$(token evil "$(date +%s)" $((NOW + 3600)))"'"}'
-attempt oidctest
+signed_attempt oidctest evil "$(date +%s)" $((NOW + 3600))
 check "oidctest (discovery, the IdP's keys) does not accept keys cached for another service's jwks_uri" \
 	'[ $rc != 0 ]'
 # --- kid_refetch: one junk token at a key rotation locks everyone out --------
@@ -104,14 +93,11 @@ check "oidctest (discovery, the IdP's keys) does not accept keys cached for anot
 # next genuine login (signed with "other") cannot refetch for 300 s.
 rm -rf "$CACHE"
 ev "$T/fetch.ev" '{"event":"metadata","discovery":'"$DISC"',"jwks":"@legit.jwks"}'
-ev "$T/login.ev" '{"event":"tokens","id_token":"'"$(token legit "$(date +%s)" $((NOW + 3600)))"'"}'
-attempt oidctest
+signed_attempt oidctest legit "$(date +%s)" $((NOW + 3600))
 check "rotation set-up: the IdP's key cached" '[ $rc = 0 ] && has "$(cache_sum)" "kids: legit;"'
 ev "$T/fetch.ev" '{"event":"metadata","discovery":'"$DISC"',"jwks":"@other.jwks"}'
-ev "$T/login.ev" '{"event":"tokens","id_token":"'"$(token rogue "$(date +%s)" $((NOW + 3600)))"'"}'
-attempt oidctest
+signed_attempt oidctest rogue "$(date +%s)" $((NOW + 3600))
 check "rotation: the junk token is refused (one refetch)" '[ $rc != 0 ] && [ "$fetches" = 1 ]'
-ev "$T/login.ev" '{"event":"tokens","id_token":"'"$(token other "$(date +%s)" $((NOW + 3600)))"'"}'
-attempt oidctest
+signed_attempt oidctest other "$(date +%s)" $((NOW + 3600))
 check "after a rotation, a genuine login with the new key is not locked out by an earlier junk token" '[ $rc = 0 ]'
 t_done

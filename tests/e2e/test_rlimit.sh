@@ -9,20 +9,11 @@
 . "$top_srcdir/tests/e2e/lib.sh"
 trap 'ns_cleanup; cleanup' EXIT
 
-A=$T/idpA
-ISS=$(idp_start idpA OP_INTERVAL=1) || { t_fail "start IdP" "$(cat "$A/op.log")"; t_done; }
-CONF=$T/pam_oidc.conf
-cat > "$CONF" <<EOT
-issuer = $ISS
-client_id = pam-oidc
-scopes = openid profile email
-ca_file = $A/ca.pem
-helper = $HELPER
+idp_a
+e2e_world <<EOT
 timeout = 10
 reuse = none
 EOT
-chmod 644 "$CONF"
-ns_setup "$CONF"
 
 # try LIMITS...: one pamtester login as alice under prlimit LIMITS; nobody
 # approves, so a working helper ends in "code expired"/timeout, never in

@@ -12,25 +12,16 @@ A=$T/idpA
 # every device_code and token it issues: each value is then looked for in
 # every log line, every output and the helper's argv and environment.
 CLIENT_SECRET=cs-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
-ISS=$(idp_start idpA OP_INTERVAL=1 OP_CLIENT_SECRET="$CLIENT_SECRET" OP_SECRET_LOG="$T/issued.txt") ||
-	{ t_fail "start IdP" "$(cat "$A/op.log")"; t_done; }
+idp_a OP_CLIENT_SECRET="$CLIENT_SECRET" OP_SECRET_LOG="$T/issued.txt"
 printf '%s\n' "$CLIENT_SECRET" > "$T/client.secret"
 chmod 600 "$T/client.secret"
-CONF=$T/pam_oidc.conf
-cat > "$CONF" <<EOT
-issuer = $ISS
-client_id = pam-oidc-confidential
+e2e_world client_id=pam-oidc-confidential scopes="openid profile email offline_access" <<EOT
 client_secret_file = $T/client.secret
-scopes = openid profile email offline_access
-ca_file = $A/ca.pem
-helper = $HELPER
 timeout = 30
 prompt = auto
 debug = yes
 recheck = 1h
 EOT
-chmod 644 "$CONF"
-ns_setup "$CONF"
 
 out=$T/login.out
 # A hostile caller environment: a preload, proxies and a CA bundle that would
@@ -69,7 +60,6 @@ if grep -qiE 'device_code|client_secret|secret=' "$T/syslog.log"; then t_fail "n
 # proxies and a CA bundle before running sudo steers nothing. The helper is
 # caught while it polls and its environment and credentials are read.
 printf '[sudo]\nreuse = none\n' >> "$CONF"
-E2E=$top_srcdir/tests/e2e
 (
 	# sudo's own helper (its parent is sudo), once it has dropped root:
 	# not one of another suite's running in parallel.

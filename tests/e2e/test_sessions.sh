@@ -11,27 +11,11 @@
 . "$top_srcdir/tests/e2e/lib.sh"
 trap 'echo quit > "$T/runner.fifo" 2>/dev/null; ns_cleanup; cleanup' EXIT
 
-A=$T/idpA
-ISS=$(idp_start idpA OP_INTERVAL=1) || { t_fail "start IdP" "$(cat "$A/op.log")"; t_done; }
+idp_a
 PORT=${ISS##*:}
 # Every helper start is counted: re-authentication from a record must start none.
-cat > "$T/helper-count.sh" <<EOT
-#!/bin/sh
-echo started >> $T/helper.count
-exec $HELPER
-EOT
-chmod 755 "$T/helper-count.sh"
-: > "$T/helper.count"
-# The module runs as su and sudo do (real uid alice, effective uid 0) and
-# /bin/sh then drops to the real uid: the counter must take alice's lines.
-chmod 666 "$T/helper.count"
-CONF=$T/pam_oidc.conf
-cat > "$CONF" <<EOT
-issuer = $ISS
-client_id = pam-oidc
-scopes = openid profile email offline_access
-ca_file = $A/ca.pem
-helper = $T/helper-count.sh
+helper_counter
+e2e_world scopes="openid profile email offline_access" helper="$T/helper-count.sh" <<EOT
 timeout = 30
 prompt = auto
 
@@ -47,11 +31,8 @@ reuse = any
 [oidcttl]
 session_ttl = 5m
 EOT
-chmod 644 "$CONF"
-ns_setup "$CONF"
 for s in oidcmaxage oidcrecheck oidcany oidcttl; do cp "$NS/pam.d/oidctest" "$NS/pam.d/$s"; done
 STORE=$NS/run/pam_oidc/sessions
-helpers() { wc -l < "$T/helper.count"; }
 # A new IdP instance (new keys, new kids) on a fresh port, and the config
 # pointed at it: later logins must refetch discovery and the JWKS.
 restart_idp() {

@@ -11,22 +11,13 @@
 # most the last one that died.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/e2e/lib.sh"
-trap '[ -s "$T/askpass.pids" ] && kill $(cat "$T/askpass.pids") 2>/dev/null; ns_cleanup; [ -s "$NS/sshd.pid" ] && kill "$(cat "$NS/sshd.pid")" 2>/dev/null; cleanup' EXIT
+trap '[ -s "$T/askpass.pids" ] && kill $(cat "$T/askpass.pids") 2>/dev/null; ns_cleanup; sshd_stop; cleanup' EXIT
 
-A=$T/idpA
-ISS=$(idp_start idpA OP_INTERVAL=1) || { t_fail "start IdP" "$(cat "$A/op.log")"; t_done; }
-CONF=$T/pam_oidc.conf
-cat > "$CONF" <<EOT
-issuer = $ISS
-client_id = pam-oidc
-scopes = openid profile email
-ca_file = $A/ca.pem
-helper = $HELPER
+idp_a
+e2e_world <<EOT
 timeout = 30
 reuse = none
 EOT
-chmod 644 "$CONF"
-ns_setup "$CONF"
 
 sshd_start
 # askpass: log the prompt, then hang (the client is killed at the prompt).

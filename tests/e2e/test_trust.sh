@@ -12,8 +12,7 @@ E2E_PAMTESTER_ONLY=1
 . "$top_srcdir/tests/e2e/lib.sh"
 trap 'ns_cleanup; cleanup' EXIT
 
-A=$T/idpA
-ISS=$(idp_start idpA OP_INTERVAL=1) || { t_fail "start IdP" "$(cat "$A/op.log")"; t_done; }
+idp_a
 ns_setup /nonexistent
 UNAVAIL="Authentication service cannot retrieve authentication info"
 SERVICE="Error in service module"
@@ -23,18 +22,8 @@ AUTHERR="Authentication failure"
 # NAME with a config of its own.
 svc() {
 	name=$1; shift
-	{
-		echo "issuer = $ISS"
-		echo "client_id = pam-oidc"
-		echo "scopes = openid profile email"
-		echo "ca_file = ${SVC_CA:-$A/ca.pem}"
-		echo "helper = ${SVC_HELPER:-$HELPER}"
-		echo "timeout = 20"
-		echo "prompt = auto"
-		echo "reuse = none"
-		for l in "$@"; do echo "$l"; done
-	} > "$T/$name.conf"
-	chmod 644 "$T/$name.conf"
+	printf '%s\n' "timeout = 20" "prompt = auto" "reuse = none" "$@" |
+		CONF=$T/$name.conf conf_write ca_file="${SVC_CA:-$A/ca.pem}" helper="${SVC_HELPER:-$HELPER}"
 	sed "s#config=/nonexistent#config=$T/$name.conf#" "$NS/pam.d/oidctest" > "$NS/pam.d/$name"
 }
 

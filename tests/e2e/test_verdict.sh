@@ -8,19 +8,7 @@
 . "$top_srcdir/tests/e2e/liar-lib.sh"
 ev "$T/fetch.ev" '{"event":"metadata","discovery":'"$DISC"',"jwks":"@legit.jwks"}'
 
-CONF=$T/pam_oidc.conf
-base_conf() {
-	cat > "$CONF" <<EOT
-issuer = $ISS
-client_id = pam-oidc
-helper = $FAKE
-timeout = 10
-prompt = auto
-reuse = none
-EOT
-	chmod 644 "$CONF"
-}
-base_conf
+fake_conf < /dev/null
 ns_setup "$CONF"
 AUTHERR="Authentication failure"
 SERVICE="Error in service module"
@@ -74,16 +62,14 @@ run_both "token for daemon (a system account)" daemon "$($FORGE token "$T" legit
 run_both "the person denied the sign-in" alice '{"event":"error","code":"access_denied","message":"no"}' \
 	"$AUTHERR" 1 access_denied
 
-base_conf
-echo "allowed_users = bob" >> "$CONF"
+echo "allowed_users = bob" | fake_conf
 run_both "allowed_users refuses alice" alice "$good" "$AUTHERR" 1 policy_denied
 
 # The disagreement issue 13 found: a broken map_file is the administrator's
 # to fix (PAM_SERVICE_ERR, exit 2), not a rejected person.
-base_conf
 printf 'sub-alice bad/name\n' > "$T/users.map"
 chmod 644 "$T/users.map"
-printf 'username_claim = sub\nmap_file = %s\n' "$T/users.map" >> "$CONF"
+printf 'username_claim = sub\nmap_file = %s\n' "$T/users.map" | fake_conf
 run_both "a map_file with a malformed line" alice "$good" "$SERVICE" 2 config_error
 # ... and a name the map does not list is the person's: rejected in both.
 printf 'sub-bob bob\n' > "$T/users.map"

@@ -68,6 +68,13 @@ idp_start() {
 	env "$@" "$IDP/start.sh" "$T/$name"
 }
 
+# idp_a [VAR=value...]: the suite's IdP, idpA (its folder in A, its issuer
+# in ISS), approving every second; the suite ends here if it cannot start.
+idp_a() {
+	A=$T/idpA
+	ISS=$(idp_start idpA OP_INTERVAL=1 "$@") || { t_fail "start IdP" "$(cat "$A/op.log")"; t_done; }
+}
+
 # write_config FILE ISSUER IDPDIR CLIENT [extra lines...]
 write_config() {
 	f=$1; iss=$2; d=$3; client=$4; shift 4

@@ -4,8 +4,7 @@
 # request counts of cold and warm logins, confidential clients, refresh.
 . "$top_srcdir/tests/integration/lib.sh"
 
-A=$T/idpA
-ISS=$(idp_start idpA OP_INTERVAL=1) || { t_fail "start IdP" "$(cat "$A/op.log")"; t_done; }
+idp_a
 PORT=${ISS##*:}
 
 # one_login NAME CONF ACCOUNT [deny] [-- login args]: runs a login and approves.

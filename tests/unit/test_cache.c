@@ -19,6 +19,7 @@
 
 #include "core/cache.h"
 #include "core/conf.h"
+#include "unit.h"
 
 static char dir[] = "/tmp/pam_oidc_cachetest.XXXXXX";
 static char state[300];
@@ -26,12 +27,8 @@ static char state[300];
 static void
 base_config(struct oidc_config *cfg)
 {
-	struct oidc_error err = { 0 };
-
-	assert_int_equal(config_init(cfg), 0);
-	assert_int_equal(config_set(cfg, "issuer", "https://idp.example.test", "t", &err), 0);
-	assert_int_equal(config_set(cfg, "client_id", "pam-oidc", "t", &err), 0);
-	assert_int_equal(config_set(cfg, "state_dir", state, "t", &err), 0);
+	unit_config(cfg);
+	unit_set(cfg, "state_dir", state);
 }
 
 static json_t *
@@ -128,7 +125,6 @@ test_refuses_what_it_did_not_write(void **s)
 	struct oidc_error err = { 0 };
 	json_t *out = NULL, *e;
 	char path[600];
-	FILE *f;
 
 	(void)s;
 	base_config(&cfg);
@@ -141,27 +137,18 @@ test_refuses_what_it_did_not_write(void **s)
 	assert_int_equal(cache_store(&cfg, e, &err), 0);
 	json_decref(e);
 	/* cache_store names by cfg: rewrite the file by hand instead. */
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs("{\"issuer\":\"https://evil.example.test\",\"jwks\":\"k\"}", f);
-	fclose(f);
+	unit_write(path, "{\"issuer\":\"https://evil.example.test\",\"jwks\":\"k\"}", 0600);
 	assert_int_equal(cache_load(&cfg, &out, &err), 0);
 	assert_null(out);
 	/* No JWKS at all. */
-	f = fopen(path, "w");
-	fputs("{\"issuer\":\"https://idp.example.test\",\"discovery\":{}}", f);
-	fclose(f);
+	unit_write(path, "{\"issuer\":\"https://idp.example.test\",\"discovery\":{}}", 0600);
 	assert_int_equal(cache_load(&cfg, &out, &err), 0);
 	/* Not JSON. */
-	f = fopen(path, "w");
-	fputs("{garbage", f);
-	fclose(f);
+	unit_write(path, "{garbage", 0600);
 	assert_int_equal(cache_load(&cfg, &out, &err), 0);
 	/* With configured endpoints there is no discovery: a JWKS alone is a
 	 * complete entry (issue 12, finding 13). */
-	f = fopen(path, "w");
-	fputs("{\"issuer\":\"https://idp.example.test\",\"jwks\":\"k\"}", f);
-	fclose(f);
+	unit_write(path, "{\"issuer\":\"https://idp.example.test\",\"jwks\":\"k\"}", 0600);
 	assert_int_equal(cache_load(&cfg, &out, &err), 1);
 	json_decref(out);
 	out = NULL;
@@ -199,36 +186,10 @@ test_unsafe_state_dir(void **s)
 static int
 setup(void **s)
 {
-	(void)s;
-	if (mkdtemp(dir) == NULL)
+	if (unit_scratch(s, dir) != 0)
 		return -1;
 	snprintf(state, sizeof(state), "%s/state", dir);
 	return 0;
-}
-
-static int
-teardown(void **s)
-{
-	char path[600];
-	struct dirent *de;
-	DIR *d;
-
-	(void)s;
-	snprintf(path, sizeof(path), "%s/cache", state);
-	if ((d = opendir(path)) != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			char f[900];
-
-			if (de->d_name[0] == '.' && (de->d_name[1] == '\0' || de->d_name[1] == '.'))
-				continue;
-			snprintf(f, sizeof(f), "%s/%s", path, de->d_name);
-			unlink(f);
-		}
-		closedir(d);
-	}
-	rmdir(path);
-	rmdir(state);
-	return rmdir(dir);
 }
 
 int
@@ -241,5 +202,5 @@ main(void)
 		cmocka_unit_test(test_unsafe_state_dir),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, unit_teardown);
 }

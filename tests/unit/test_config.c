@@ -16,6 +16,7 @@
 
 #include "core/conf.h"
 #include "core/identity.h"
+#include "unit.h"
 
 static char dir[] = "/tmp/pam_oidc_cfgtest.XXXXXX";
 static char path[256];
@@ -23,15 +24,8 @@ static char path[256];
 static const char *
 write_conf(const char *text, mode_t mode)
 {
-	FILE *f;
-
 	snprintf(path, sizeof(path), "%s/pam_oidc.conf", dir);
-	unlink(path);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-	chmod(path, mode);
+	unit_write(path, text, mode);
 	return path;
 }
 
@@ -87,31 +81,38 @@ expect_error(const char *text, const char *needle)
 static void
 test_bad_input(void **s)
 {
+	static const struct {
+		const char *text, *needle;
+	} cases[] = {
+		{ BASE "frobnicate = 1\n", "pam_oidc.conf:3: unknown key \"frobnicate\"" },
+		{ BASE "timeout = 30\ntimeout = 40\n", ":4: timeout is set twice" },
+		{ BASE "scopes =\n", ":3: scopes has an empty value" },
+		{ BASE "timeout = 5\n", "timeout must be" },
+		{ BASE "timeout = 99999\n", "timeout must be" },
+		{ BASE "timeout = 10x\n", "timeout must be" },
+		{ BASE "leeway = -1\n", "leeway must be" },
+		{ BASE "qr = maybe\n", "qr must be yes or no" },
+		{ BASE "reuse = sometimes\n", "reuse has no value" },
+		{ BASE "algorithms = RS256,none\n", ":3: algorithms: algorithm none can never be allowed" },
+		{ BASE "ca_file = relative.pem\n", "absolute path" },
+		{ BASE "username_claim = a b\n", "username_claim may contain only" },
+		{ "issuer = http://idp.example.test\nclient_id = x\n", "issuer must be an https:// URL" },
+		{ BASE "scopes = openid \xff\xfe\n", "not UTF-8" },
+		{ BASE "scopes = openid\x01\n", "control characters" },
+		{ BASE "just some words\n", "expected key = value" },
+		{ BASE "[sudo\n", "malformed section" },
+		{ BASE "[su do]\n", "bad section name" },
+		/* Sections of other services are validated too. */
+		{ BASE "[login]\ntimout = 30\n", "unknown key \"timout\"" },
+		{ "client_id = x\n", "issuer is not set" },
+		{ "issuer = https://x.test\n", "client_id is not set" },
+		{ BASE "scopes = profile email\n", "scopes must include openid" },
+	};
 	char huge[3000];
+	size_t i;
 
-	expect_error(BASE "frobnicate = 1\n", "pam_oidc.conf:3: unknown key \"frobnicate\"");
-	expect_error(BASE "timeout = 30\ntimeout = 40\n", ":4: timeout is set twice");
-	expect_error(BASE "scopes =\n", ":3: scopes has an empty value");
-	expect_error(BASE "timeout = 5\n", "timeout must be");
-	expect_error(BASE "timeout = 99999\n", "timeout must be");
-	expect_error(BASE "timeout = 10x\n", "timeout must be");
-	expect_error(BASE "leeway = -1\n", "leeway must be");
-	expect_error(BASE "qr = maybe\n", "qr must be yes or no");
-	expect_error(BASE "reuse = sometimes\n", "reuse has no value");
-	expect_error(BASE "algorithms = RS256,none\n", ":3: algorithms: algorithm none can never be allowed");
-	expect_error(BASE "ca_file = relative.pem\n", "absolute path");
-	expect_error(BASE "username_claim = a b\n", "username_claim may contain only");
-	expect_error("issuer = http://idp.example.test\nclient_id = x\n", "issuer must be an https:// URL");
-	expect_error(BASE "scopes = openid \xff\xfe\n", "not UTF-8");
-	expect_error(BASE "scopes = openid\x01\n", "control characters");
-	expect_error(BASE "just some words\n", "expected key = value");
-	expect_error(BASE "[sudo\n", "malformed section");
-	expect_error(BASE "[su do]\n", "bad section name");
-	/* Sections of other services are validated too. */
-	expect_error(BASE "[login]\ntimout = 30\n", "unknown key \"timout\"");
-	expect_error("client_id = x\n", "issuer is not set");
-	expect_error("issuer = https://x.test\n", "client_id is not set");
-	expect_error(BASE "scopes = profile email\n", "scopes must include openid");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect_error(cases[i].text, cases[i].needle);
 	memset(huge, 'a', sizeof(huge) - 1);
 	huge[sizeof(huge) - 1] = '\0';
 	{
@@ -218,15 +219,7 @@ test_user_names(void **s)
 static int
 setup(void **s)
 {
-	return mkdtemp(dir) == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **s)
-{
-	unlink(path);
-	rmdir(dir);
-	return 0;
+	return unit_scratch(s, dir);
 }
 
 int
@@ -240,5 +233,5 @@ main(void)
 		cmocka_unit_test(test_durations_and_lists),
 		cmocka_unit_test(test_user_names),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, unit_teardown);
 }

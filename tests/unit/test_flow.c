@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "core/flow.h"
+#include "unit.h"
 
 static char dir[] = "/tmp/pam_oidc_flowtest.XXXXXX";
 static char helper[300], state[300];
@@ -29,39 +30,30 @@ static char helper[300], state[300];
 static void
 fake_helper(const char *lines)
 {
-	FILE *f = fopen(helper, "w");
+	char *text = NULL;
 
-	assert_non_null(f);
 	/* The shell keeps stdout open while it waits for stdin to close. */
-	fprintf(f, "#!/bin/sh\nread -r req\ncat <<'EOF'\n%sEOF\nwhile read -r line; do :; done\n", lines);
-	fclose(f);
-	assert_int_equal(chmod(helper, 0755), 0);
+	assert_true(asprintf(&text, "#!/bin/sh\nread -r req\ncat <<'EOF'\n%sEOF\nwhile read -r line; do :; done\n",
+	    lines) > 0);
+	unit_write(helper, text, 0755);
+	free(text);
 }
 
 /* A helper that reads its request and exits without a word. */
 static void
 dying_helper(void)
 {
-	FILE *f = fopen(helper, "w");
-
-	assert_non_null(f);
-	fputs("#!/bin/sh\nread -r req\nexit 0\n", f);
-	fclose(f);
-	assert_int_equal(chmod(helper, 0755), 0);
+	unit_write(helper, "#!/bin/sh\nread -r req\nexit 0\n", 0755);
 }
 
 static void
 base_config(struct oidc_config *cfg)
 {
-	struct oidc_error err = { 0 };
-
-	assert_int_equal(config_init(cfg), 0);
-	assert_int_equal(config_set(cfg, "issuer", "https://idp.example.test", "t", &err), 0);
-	assert_int_equal(config_set(cfg, "client_id", "pam-oidc", "t", &err), 0);
-	assert_int_equal(config_set(cfg, "state_dir", state, "t", &err), 0);
-	assert_int_equal(config_set(cfg, "helper", helper, "t", &err), 0);
-	assert_int_equal(config_set(cfg, "timeout", "10", "t", &err), 0);
-	assert_int_equal(config_set(cfg, "connect_timeout", "1", "t", &err), 0);
+	unit_config(cfg);
+	unit_set(cfg, "state_dir", state);
+	unit_set(cfg, "helper", helper);
+	unit_set(cfg, "timeout", "10");
+	unit_set(cfg, "connect_timeout", "1");
 }
 
 /* One login with the current fake helper: the reason it ended with
@@ -150,49 +142,41 @@ test_login_needs_an_id_token(void **s)
 static void
 test_failures(void **s)
 {
+	static const struct {
+		const char *lines; /* NULL: the helper dies without a word */
+		enum oidc_reason want;
+	} cases[] = {
+		{ "{\"event\":\"error\",\"code\":\"idp_unreachable\",\"message\":\"down\"}\n", OIDC_E_IDP_UNAVAILABLE },
+		{ "{\"event\":\"error\",\"code\":\"tls_error\",\"message\":\"bad cert\"}\n", OIDC_E_CONFIG },
+		{ "{\"event\":\"error\",\"code\":\"never_heard_of_it\",\"message\":\"x\"}\n", OIDC_E_INTERNAL },
+		{ DEVICE "\n{\"event\":\"error\",\"code\":\"access_denied\",\"message\":\"no\"}\n", OIDC_E_DENIED },
+		/* Dies, or says something that is not the protocol. */
+		{ NULL, OIDC_E_INTERNAL },
+		{ "this is not json\n", OIDC_E_INTERNAL },
+		{ "{\"event\":\"shell\",\"cmd\":\"id\"}\n", OIDC_E_INTERNAL },
+		/* The code is shown, then nobody approves in time. */
+		{ DEVICE "\n", OIDC_E_LOGIN_EXPIRED },
+	};
+	size_t i;
+
 	(void)s;
-	fake_helper("{\"event\":\"error\",\"code\":\"idp_unreachable\",\"message\":\"down\"}\n");
-	assert_int_equal(login(NULL), OIDC_E_IDP_UNAVAILABLE);
-	fake_helper("{\"event\":\"error\",\"code\":\"tls_error\",\"message\":\"bad cert\"}\n");
-	assert_int_equal(login(NULL), OIDC_E_CONFIG);
-	fake_helper("{\"event\":\"error\",\"code\":\"never_heard_of_it\",\"message\":\"x\"}\n");
-	assert_int_equal(login(NULL), OIDC_E_INTERNAL);
-	fake_helper(DEVICE "\n{\"event\":\"error\",\"code\":\"access_denied\",\"message\":\"no\"}\n");
-	assert_int_equal(login(NULL), OIDC_E_DENIED);
-	/* Dies, or says something that is not the protocol. */
-	dying_helper();
-	assert_int_equal(login(NULL), OIDC_E_INTERNAL);
-	fake_helper("this is not json\n");
-	assert_int_equal(login(NULL), OIDC_E_INTERNAL);
-	fake_helper("{\"event\":\"shell\",\"cmd\":\"id\"}\n");
-	assert_int_equal(login(NULL), OIDC_E_INTERNAL);
-	/* The code is shown, then nobody approves in time. */
-	fake_helper(DEVICE "\n");
-	assert_int_equal(login(NULL), OIDC_E_LOGIN_EXPIRED);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (cases[i].lines != NULL)
+			fake_helper(cases[i].lines);
+		else
+			dying_helper();
+		assert_int_equal(login(NULL), cases[i].want);
+	}
 }
 
 static int
 setup(void **s)
 {
-	(void)s;
-	if (mkdtemp(dir) == NULL)
+	if (unit_scratch(s, dir) != 0)
 		return -1;
 	snprintf(helper, sizeof(helper), "%s/helper", dir);
 	snprintf(state, sizeof(state), "%s/state", dir);
 	return 0;
-}
-
-static int
-teardown(void **s)
-{
-	char path[400];
-
-	(void)s;
-	unlink(helper);
-	snprintf(path, sizeof(path), "%s/cache", state);
-	rmdir(path);
-	rmdir(state);
-	return rmdir(dir);
 }
 
 int
@@ -205,5 +189,5 @@ main(void)
 		cmocka_unit_test(test_failures),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, unit_teardown);
 }

@@ -24,6 +24,7 @@
 #include "util/jsonutil.h"
 #include "store/trustfile.h"
 #include "util/fileio.h"
+#include "unit.h"
 
 static char dir[] = "/tmp/pam_oidc_idtest.XXXXXX";
 
@@ -31,39 +32,25 @@ static const char *
 write_file(const char *name, const char *text, mode_t mode)
 {
 	static char p[512];
-	FILE *f;
 
 	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	unlink(p);
-	f = fopen(p, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-	assert_int_equal(chmod(p, mode), 0);
+	unit_write(p, text, mode);
 	return p;
 }
 
-static void
-base_config(struct oidc_config *cfg)
+/* The account CLAIMS_JSON maps to under CFG, or NULL with the reason in *err. */
+static const char *
+map(struct oidc_config *cfg, const char *claims_json, struct oidc_error *err)
 {
-	struct oidc_error err = { 0 };
-
-	assert_int_equal(config_init(cfg), 0);
-	assert_int_equal(config_set(cfg, "issuer", "https://idp.example.test", "t", &err), 0);
-	assert_int_equal(config_set(cfg, "client_id", "pam-oidc", "t", &err), 0);
-}
-
-static int
-map(struct oidc_config *cfg, const char *claims_json, char *user, size_t size, struct oidc_error *err)
-{
+	static char user[IDENTITY_MAX_USER + 1];
 	json_t *claims = json_loads(claims_json, 0, NULL);
 	int r;
 
 	assert_non_null(claims);
 	oidc_error_clear(err);
-	r = identity_map(cfg, claims, user, size, err);
+	r = identity_map(cfg, claims, user, sizeof(user), err);
 	json_decref(claims);
-	return r;
+	return r == 0 ? user : NULL;
 }
 
 /* The reported attack: email root@attacker.example, email_verified false. */
@@ -72,23 +59,19 @@ test_email_must_be_verified(void **s)
 {
 	struct oidc_config cfg;
 	struct oidc_error err = { 0 };
-	char user[IDENTITY_MAX_USER + 1];
 
 	(void)s;
-	base_config(&cfg);
-	assert_int_equal(config_set(&cfg, "username_claim", "email", "t", &err), 0);
-	assert_int_equal(config_set(&cfg, "username_strip_domain", "yes", "t", &err), 0);
-	assert_int_equal(config_set(&cfg, "allowed_domains", "attacker.example example.test", "t", &err), 0);
+	unit_config(&cfg);
+	unit_set(&cfg, "username_claim", "email");
+	unit_set(&cfg, "username_strip_domain", "yes");
+	unit_set(&cfg, "allowed_domains", "attacker.example example.test");
 	assert_int_equal(config_finish(&cfg, &err), 0);
-	assert_int_equal(map(&cfg, "{\"email\":\"root@attacker.example\",\"email_verified\":false}", user,
-	    sizeof(user), &err), -1);
+	assert_null(map(&cfg, "{\"email\":\"root@attacker.example\",\"email_verified\":false}", &err));
 	assert_non_null(strstr(err.text, "not verified"));
-	assert_int_equal(map(&cfg, "{\"email\":\"root@attacker.example\"}", user, sizeof(user), &err), -1);
-	assert_int_equal(map(&cfg, "{\"email\":\"root@attacker.example\",\"email_verified\":\"true\"}", user,
-	    sizeof(user), &err), -1);
-	assert_int_equal(map(&cfg, "{\"email\":\"alice@example.test\",\"email_verified\":true}", user, sizeof(user),
-	    &err), 0);
-	assert_string_equal(user, "alice");
+	assert_null(map(&cfg, "{\"email\":\"root@attacker.example\"}", &err));
+	assert_null(map(&cfg, "{\"email\":\"root@attacker.example\",\"email_verified\":\"true\"}", &err));
+	assert_string_equal(map(&cfg, "{\"email\":\"alice@example.test\",\"email_verified\":true}", &err),
+	    "alice");
 	config_free(&cfg);
 }
 
@@ -98,19 +81,15 @@ test_map_on_email_must_be_verified(void **s)
 {
 	struct oidc_config cfg;
 	struct oidc_error err = { 0 };
-	char user[IDENTITY_MAX_USER + 1];
 
 	(void)s;
-	base_config(&cfg);
-	assert_int_equal(config_set(&cfg, "username_claim", "email", "t", &err), 0);
-	assert_int_equal(config_set(&cfg, "map_file", write_file("map", "boss@example.test alice\n", 0644), "t",
-	    &err), 0);
-	assert_int_equal(map(&cfg, "{\"email\":\"boss@example.test\",\"email_verified\":false}", user, sizeof(user),
-	    &err), -1);
+	unit_config(&cfg);
+	unit_set(&cfg, "username_claim", "email");
+	unit_set(&cfg, "map_file", write_file("map", "boss@example.test alice\n", 0644));
+	assert_null(map(&cfg, "{\"email\":\"boss@example.test\",\"email_verified\":false}", &err));
 	assert_int_equal(err.reason, OIDC_E_CLAIM_INVALID);
-	assert_int_equal(map(&cfg, "{\"email\":\"boss@example.test\",\"email_verified\":true}", user, sizeof(user),
-	    &err), 0);
-	assert_string_equal(user, "alice");
+	assert_string_equal(map(&cfg, "{\"email\":\"boss@example.test\",\"email_verified\":true}", &err),
+	    "alice");
 	config_free(&cfg);
 }
 
@@ -119,26 +98,22 @@ test_strip_domain_needs_allowed_domains(void **s)
 {
 	struct oidc_config cfg;
 	struct oidc_error err = { 0 };
-	char user[IDENTITY_MAX_USER + 1];
 
 	(void)s;
-	base_config(&cfg);
-	assert_int_equal(config_set(&cfg, "username_strip_domain", "yes", "t", &err), 0);
+	unit_config(&cfg);
+	unit_set(&cfg, "username_strip_domain", "yes");
 	assert_int_equal(config_finish(&cfg, &err), -1);
 	assert_int_equal(err.reason, OIDC_E_CONFIG);
 	assert_non_null(strstr(err.text, "username_strip_domain needs allowed_domains"));
 	oidc_error_clear(&err);
-	assert_int_equal(config_set(&cfg, "allowed_domains", "example.test", "t", &err), 0);
+	unit_set(&cfg, "allowed_domains", "example.test");
 	assert_int_equal(config_finish(&cfg, &err), 0);
 	/* preferred_username (the default claim) carries the domain here. */
-	assert_int_equal(map(&cfg, "{\"preferred_username\":\"root@attacker.example\"}", user, sizeof(user), &err),
-	    -1);
+	assert_null(map(&cfg, "{\"preferred_username\":\"root@attacker.example\"}", &err));
 	assert_non_null(strstr(err.text, "not in allowed_domains"));
-	assert_int_equal(map(&cfg, "{\"preferred_username\":\"root@example.test.attacker.example\"}", user,
-	    sizeof(user), &err), -1);
-	assert_int_equal(map(&cfg, "{\"preferred_username\":\"root\"}", user, sizeof(user), &err), -1);
-	assert_int_equal(map(&cfg, "{\"preferred_username\":\"bob@EXAMPLE.test\"}", user, sizeof(user), &err), 0);
-	assert_string_equal(user, "bob");
+	assert_null(map(&cfg, "{\"preferred_username\":\"root@example.test.attacker.example\"}", &err));
+	assert_null(map(&cfg, "{\"preferred_username\":\"root\"}", &err));
+	assert_string_equal(map(&cfg, "{\"preferred_username\":\"bob@EXAMPLE.test\"}", &err), "bob");
 	config_free(&cfg);
 }
 
@@ -149,7 +124,7 @@ test_system_accounts(void **s)
 	struct oidc_error err = { 0 };
 
 	(void)s;
-	base_config(&cfg);
+	unit_config(&cfg);
 	assert_int_equal(identity_check_target(&cfg, "root", 1, 0, 1000, 60000, &err), -1);
 	assert_int_equal(err.reason, OIDC_E_POLICY);
 	assert_non_null(strstr(err.text, "allowed_system_users"));
@@ -160,7 +135,7 @@ test_system_accounts(void **s)
 	oidc_error_clear(&err);
 	assert_int_equal(identity_check_target(&cfg, "alice", 1, 1000, 1000, 60000, &err), 0);
 	assert_int_equal(identity_check_target(&cfg, "ghost", 0, 0, 1000, 60000, &err), 0);
-	assert_int_equal(config_set(&cfg, "allowed_system_users", "backup root", "t", &err), 0);
+	unit_set(&cfg, "allowed_system_users", "backup root");
 	assert_int_equal(identity_check_target(&cfg, "root", 1, 0, 1000, 60000, &err), 0);
 	assert_int_equal(identity_check_target(&cfg, "backup", 1, 999, 1000, 60000, &err), 0);
 	assert_int_equal(identity_check_target(&cfg, "daemon", 1, 1, 1000, 60000, &err), -1);
@@ -198,23 +173,23 @@ test_trusted_files(void **s)
 {
 	struct oidc_config cfg;
 	struct oidc_error err = { 0 };
-	char user[IDENTITY_MAX_USER + 1], cadir[300], cert[320], *buf = NULL;
+	char cadir[300], cert[320], *buf = NULL;
 	size_t len = 0;
 	FILE *f;
 
 	(void)s;
-	base_config(&cfg);
-	assert_int_equal(config_set(&cfg, "map_file", write_file("map", "carol alice\n", 0664), "t", &err), 0);
-	assert_int_equal(map(&cfg, "{\"preferred_username\":\"carol\"}", user, sizeof(user), &err), -1);
+	unit_config(&cfg);
+	unit_set(&cfg, "map_file", write_file("map", "carol alice\n", 0664));
+	assert_null(map(&cfg, "{\"preferred_username\":\"carol\"}", &err));
 	assert_int_equal(err.reason, OIDC_E_CONFIG);
 	assert_non_null(strstr(err.text, "map_file /tmp/pam_oidc_idtest."));
 	assert_non_null(strstr(err.text, "not writable by group or others"));
 	write_file("map", "carol alice\n", 0644);
-	assert_int_equal(map(&cfg, "{\"preferred_username\":\"carol\"}", user, sizeof(user), &err), 0);
+	assert_non_null(map(&cfg, "{\"preferred_username\":\"carol\"}", &err));
 	config_free(&cfg);
 
-	base_config(&cfg);
-	assert_int_equal(config_set(&cfg, "ca_file", write_file("ca.pem", "x\n", 0646), "t", &err), 0);
+	unit_config(&cfg);
+	unit_set(&cfg, "ca_file", write_file("ca.pem", "x\n", 0646));
 	assert_int_equal(config_finish(&cfg, &err), 0);
 	assert_int_equal(config_check_files(&cfg, &err), -1);
 	assert_non_null(strstr(err.text, "ca_file /tmp/pam_oidc_idtest."));
@@ -224,7 +199,7 @@ test_trusted_files(void **s)
 	snprintf(cadir, sizeof(cadir), "%s/certs", dir);
 	assert_int_equal(mkdir(cadir, 0777), 0);
 	assert_int_equal(chmod(cadir, 0777), 0);
-	assert_int_equal(config_set(&cfg, "ca_path", cadir, "t", &err), 0);
+	unit_set(&cfg, "ca_path", cadir);
 	assert_int_equal(config_check_files(&cfg, &err), -1);
 	assert_non_null(strstr(err.text, "ca_path /tmp/pam_oidc_idtest."));
 	oidc_error_clear(&err);
@@ -243,7 +218,7 @@ test_trusted_files(void **s)
 	assert_int_equal(config_check_files(&cfg, &err), 0);
 	unlink(cert);
 	/* ca_path must be a directory, ca_file a file. */
-	assert_int_equal(config_set(&cfg, "ca_path", write_file("notdir", "x\n", 0644), "t", &err), 0);
+	unit_set(&cfg, "ca_path", write_file("notdir", "x\n", 0644));
 	assert_int_equal(config_check_files(&cfg, &err), -1);
 	oidc_error_clear(&err);
 	config_free(&cfg);
@@ -385,24 +360,7 @@ test_default_helper_user(void **s)
 static int
 setup(void **s)
 {
-	(void)s;
-	return mkdtemp(dir) == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **s)
-{
-	static const char *const names[] = { "map", "ca.pem", "notdir", "secret", "theirs", "defs1", "defs2",
-		"defs3", "defs4", "defs5", "defs6", "conf", "evil" };
-	char p[512];
-	size_t i;
-
-	(void)s;
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
-		unlink(p);
-	}
-	return rmdir(dir);
+	return unit_scratch(s, dir);
 }
 
 int
@@ -421,5 +379,5 @@ main(void)
 		cmocka_unit_test(test_default_helper_user),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, unit_teardown);
 }

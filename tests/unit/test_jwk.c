@@ -54,6 +54,16 @@ import(json_t *k)
 	return err.reason;
 }
 
+/* import() of fixture key KID with its member NAME set to VALUE. */
+static enum oidc_reason
+import_with(const char *kid, const char *name, json_t *value)
+{
+	json_t *k = key_by_kid(kid);
+
+	json_object_set_new(k, name, value);
+	return import(k);
+}
+
 static void
 test_usable_kinds(void **s)
 {
@@ -74,30 +84,16 @@ test_unusable_kinds(void **s)
 	assert_int_equal(import(key_by_kid("x1")), OIDC_E_KEY_INVALID);
 	assert_int_equal(import(key_by_kid("hmac")), OIDC_E_KEY_INVALID);
 
-	k = key_by_kid("rsa1");
-	json_object_set_new(k, "key_ops", json_pack("[s]", "encrypt"));
-	assert_int_equal(import(k), OIDC_E_KEY_INVALID);
-	k = key_by_kid("rsa1");
-	json_object_set_new(k, "key_ops", json_pack("[s]", "verify"));
-	assert_int_equal(import(k), OIDC_OK);
-	k = key_by_kid("rsa1");
-	json_object_set_new(k, "alg", json_string("ES256"));
-	assert_int_equal(import(k), OIDC_E_KEY_INVALID);
-	k = key_by_kid("rsa1");
-	json_object_set_new(k, "alg", json_string("RSA-OAEP"));
-	assert_int_equal(import(k), OIDC_E_KEY_INVALID);
-	k = key_by_kid("rsa1");
-	json_object_set_new(k, "e", json_string("AAE"));  /* e = 1 */
-	assert_int_equal(import(k), OIDC_E_KEY_INVALID);
-	k = key_by_kid("rsa1");
-	json_object_set_new(k, "n", json_string("AQAB=="));
-	assert_int_equal(import(k), OIDC_E_KEY_INVALID);
+	assert_int_equal(import_with("rsa1", "key_ops", json_pack("[s]", "encrypt")), OIDC_E_KEY_INVALID);
+	assert_int_equal(import_with("rsa1", "key_ops", json_pack("[s]", "verify")), OIDC_OK);
+	assert_int_equal(import_with("rsa1", "alg", json_string("ES256")), OIDC_E_KEY_INVALID);
+	assert_int_equal(import_with("rsa1", "alg", json_string("RSA-OAEP")), OIDC_E_KEY_INVALID);
+	assert_int_equal(import_with("rsa1", "e", json_string("AAE")), OIDC_E_KEY_INVALID);  /* e = 1 */
+	assert_int_equal(import_with("rsa1", "n", json_string("AQAB==")), OIDC_E_KEY_INVALID);
 	k = key_by_kid("rsa1");
 	json_object_del(k, "n");
 	assert_int_equal(import(k), OIDC_E_KEY_INVALID);
-	k = key_by_kid("rsa1");
-	json_object_set_new(k, "kid", json_integer(1));
-	assert_int_equal(import(k), OIDC_E_KEY_INVALID);
+	assert_int_equal(import_with("rsa1", "kid", json_integer(1)), OIDC_E_KEY_INVALID);
 	assert_int_equal(import(json_string("not an object")), OIDC_E_KEY_INVALID);
 }
 
@@ -115,21 +111,13 @@ test_ec_point_checks(void **s)
 	free(y);
 	assert_int_equal(import(k), OIDC_E_KEY_INVALID);
 	/* A shortened coordinate (RFC 7518 §6.2.1.2 forbids it). */
-	k = key_by_kid("ec1");
-	json_object_set_new(k, "x", json_string("AAAA"));
-	assert_int_equal(import(k), OIDC_E_KEY_INVALID);
+	assert_int_equal(import_with("ec1", "x", json_string("AAAA")), OIDC_E_KEY_INVALID);
 	/* An unsupported curve. */
-	k = key_by_kid("ec1");
-	json_object_set_new(k, "crv", json_string("secp256k1"));
-	assert_int_equal(import(k), OIDC_E_KEY_INVALID);
+	assert_int_equal(import_with("ec1", "crv", json_string("secp256k1")), OIDC_E_KEY_INVALID);
 	/* The P-256 key claimed as P-384. */
-	k = key_by_kid("ec1");
-	json_object_set_new(k, "crv", json_string("P-384"));
-	assert_int_equal(import(k), OIDC_E_KEY_INVALID);
+	assert_int_equal(import_with("ec1", "crv", json_string("P-384")), OIDC_E_KEY_INVALID);
 	/* Ed25519 key of the wrong length. */
-	k = key_by_kid("ed1");
-	json_object_set_new(k, "x", json_string("AAAA"));
-	assert_int_equal(import(k), OIDC_E_KEY_INVALID);
+	assert_int_equal(import_with("ed1", "x", json_string("AAAA")), OIDC_E_KEY_INVALID);
 }
 
 static void

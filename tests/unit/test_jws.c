@@ -118,6 +118,20 @@ test_rfc7515_a5_none_rejected(void **s)
 	assert_int_equal(reason, OIDC_E_ALG_FORBIDDEN);
 }
 
+/* Why idtoken_verify refuses TOKEN, under POL, with the keys of JWKS. */
+static enum oidc_reason
+idtoken_refusal(const char *jwks, const char *token, const struct idtoken_policy *pol, struct oidc_error *err)
+{
+	struct jwks *set = NULL;
+	json_t *claims = NULL;
+
+	assert_int_equal(jwks_parse(jwks, strlen(jwks), &set, err), 0);
+	assert_int_equal(idtoken_verify(token, strlen(token), set, pol, &claims, err), -1);
+	assert_null(claims);
+	jwks_free(set);
+	return err->reason;
+}
+
 /* A verified RFC token is still not an ID token: the claim layer runs after
  * the signature and stops at the first missing claim. */
 static void
@@ -125,19 +139,13 @@ test_rfc7515_a2_claims_checked_after_signature(void **s)
 {
 	struct idtoken_policy pol;
 	struct oidc_error err = { 0 };
-	struct jwks *set = NULL;
-	json_t *claims = NULL;
 
 	idtoken_policy_init(&pol);
 	pol.issuer = "joe";
 	pol.client_id = "pam-oidc";
 	pol.now = 1300819380 - 100;
-	assert_int_equal(jwks_parse(rfc7515_a2_jwks, strlen(rfc7515_a2_jwks), &set, &err), 0);
-	assert_int_equal(idtoken_verify(rfc7515_a2_token, strlen(rfc7515_a2_token), set, &pol, &claims, &err), -1);
-	assert_int_equal(err.reason, OIDC_E_CLAIM_MISSING);
+	assert_int_equal(idtoken_refusal(rfc7515_a2_jwks, rfc7515_a2_token, &pol, &err), OIDC_E_CLAIM_MISSING);
 	assert_non_null(strstr(err.text, "aud"));
-	assert_null(claims);
-	jwks_free(set);
 }
 
 /* The payload of an EdDSA vector is not JSON: jws layer accepts, idtoken
@@ -147,16 +155,11 @@ test_rfc8037_payload_not_idtoken(void **s)
 {
 	struct idtoken_policy pol;
 	struct oidc_error err = { 0 };
-	struct jwks *set = NULL;
-	json_t *claims = NULL;
 
 	idtoken_policy_init(&pol);
 	pol.issuer = "x";
 	pol.client_id = "y";
-	assert_int_equal(jwks_parse(rfc8037_jwks, strlen(rfc8037_jwks), &set, &err), 0);
-	assert_int_equal(idtoken_verify(rfc8037_a4_token, strlen(rfc8037_a4_token), set, &pol, &claims, &err), -1);
-	assert_int_equal(err.reason, OIDC_E_MALFORMED);
-	jwks_free(set);
+	assert_int_equal(idtoken_refusal(rfc8037_jwks, rfc8037_a4_token, &pol, &err), OIDC_E_MALFORMED);
 }
 
 static void

@@ -14,6 +14,7 @@
 
 #include "core/reuse.h"
 #include "core/session.h"
+#include "unit.h"
 
 static struct oidc_config cfg;
 
@@ -146,10 +147,7 @@ static int
 setup(void **s)
 {
 	(void)s;
-	if (config_init(&cfg) != 0)
-		return -1;
-	cfg.issuer = strdup("https://idp.example.test");
-	cfg.client_id = strdup("pam-oidc");
+	unit_config(&cfg);
 	return 0;
 }
 

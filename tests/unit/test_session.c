@@ -22,6 +22,7 @@
 #include "core/cache.h"
 #include "util/procinfo.h"
 #include "core/session.h"
+#include "unit.h"
 
 static char dir[] = "/tmp/pam_oidc_sesstest.XXXXXX";
 static char state[300];
@@ -555,30 +556,15 @@ setup(void **s)
 	if (mkdtemp(dir) == NULL)
 		return -1;
 	snprintf(state, sizeof(state), "%s/state", dir);
-	if (config_init(&cfg) != 0)
-		return -1;
-	cfg.issuer = strdup("https://idp.example.test");
-	cfg.client_id = strdup("pam-oidc");
+	unit_config(&cfg);
 	return 0;
 }
 
 static int
 teardown(void **s)
 {
-	char cmd[400];
-
 	config_free(&cfg);
-	/* The test's own scratch folder only. */
-	snprintf(cmd, sizeof(cmd), "%s", dir);
-	{
-		pid_t pid = fork();
-
-		if (pid == 0) {
-			execl("/bin/rm", "rm", "-rf", cmd, (char *)NULL);
-			_exit(127);
-		}
-		waitpid(pid, NULL, 0);
-	}
+	unit_rmtree(dir);
 	return 0;
 }
 

@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include "ipc/spawn.h"
+#include "unit.h"
 
 static char dir[64];
 
@@ -40,36 +41,15 @@ static const char tty_sh[] =
 static void
 script(const char *name, const char *text, char *path, size_t size)
 {
-	FILE *f;
-
 	snprintf(path, size, "%s/%s", dir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	assert_int_equal(fputs(text, f) >= 0, 1);
-	assert_int_equal(fclose(f), 0);
-	assert_int_equal(chmod(path, 0755), 0);
+	unit_write(path, text, 0755);
 }
 
 static int
 setup(void **state)
 {
-	(void)state;
 	snprintf(dir, sizeof(dir), "/tmp/test_spawn.XXXXXX");
-	return mkdtemp(dir) == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-	const char *names[] = { "wait.sh", "exit.sh", "grandchild.sh", "tty.sh" };
-	char path[128];
-
-	(void)state;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		unlink(path);
-	}
-	return rmdir(dir);
+	return unit_scratch(state, dir);
 }
 
 static void
@@ -268,5 +248,5 @@ main(void)
 		cmocka_unit_test(test_write_to_exited_helper),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, unit_teardown);
 }

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "store/store.h"
+#include "unit.h"
 
 static char dir[] = "/tmp/pam_oidc_storetest.XXXXXX";
 
@@ -32,14 +33,9 @@ static void
 write_plain(const char *name, const char *data, mode_t mode)
 {
 	char p[256];
-	int fd;
 
 	path_of(p, sizeof(p), name);
-	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, mode);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, data, strlen(data)), (ssize_t)strlen(data));
-	assert_int_equal(fchmod(fd, mode), 0);
-	close(fd);
+	unit_write(p, data, mode);
 }
 
 static void
@@ -176,18 +172,7 @@ test_write_fails_clean(void **state)
 static int
 setup(void **state)
 {
-	(void)state;
-	return mkdtemp(dir) == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-	char cmd[300];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return unit_scratch(state, dir);
 }
 
 int
@@ -199,5 +184,5 @@ main(void)
 		cmocka_unit_test(test_write_fails_clean),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, unit_teardown);
 }
