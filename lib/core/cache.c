@@ -9,9 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "core/cache.h"
+#include "jose/digest.h"
 #include "store/store.h"
 #include "util/jsonutil.h"
 
@@ -22,27 +21,11 @@ static int
 cache_name(const struct oidc_config *cfg, char *name, size_t size, struct oidc_error *err)
 {
 	const char *parts[] = { cfg->issuer, cfg->jwks_uri, cfg->ca_file, cfg->ca_path, cfg->http_proxy };
-	unsigned char md[32];
-	unsigned int mdlen = 0;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	size_t i, o;
-	int ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
+	unsigned char md[DIGEST_SHA256_LEN];
 
-	/* Each part with its length (NUL-separated, absent = empty): no two
-	 * different tuples hash the same input. */
-	for (i = 0; ok && i < sizeof(parts) / sizeof(parts[0]); i++) {
-		const char *v = parts[i] != NULL ? parts[i] : "";
-
-		ok = EVP_DigestUpdate(ctx, v, strlen(v) + 1) == 1;
-	}
-	ok = ok && EVP_DigestFinal_ex(ctx, md, &mdlen) == 1;
-	EVP_MD_CTX_free(ctx);
-	if (!ok)
+	if (digest_sha256_parts(parts, sizeof(parts) / sizeof(parts[0]), md) != 0)
 		return oidc_error_set(err, OIDC_E_NOMEM, "cannot name the cache entry (SHA-256 failed)");
-	o = (size_t)snprintf(name, size, "meta-");
-	for (i = 0; i < 16 && o + 3 < size; i++)
-		o += (size_t)snprintf(name + o, size - o, "%02x", md[i]);
-	snprintf(name + o, size - o, ".json");
+	digest_name("meta-", md, ".json", name, size);
 	return 0;
 }
 

@@ -99,7 +99,7 @@ int config_set(struct oidc_config *cfg, const char *key, const char *value, cons
 
 /* Checks required keys and cross-key rules. */
 int config_finish(struct oidc_config *cfg, struct oidc_error *err);
-/* ca_file and ca_path against the trusted-file rule (pam_oidc/trustfile.h),
+/* ca_file and ca_path against the trusted-file rule (store/trustfile.h),
  * before any helper (which reads them as root) starts. Kept apart from
  * config_finish, which does no I/O. */
 int config_check_files(const struct oidc_config *cfg, struct oidc_error *err);

@@ -12,8 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
+#include "jose/digest.h"
 #include "store/store.h"
 #include "ipc/ipc.h"
 #include "util/jsonutil.h"
@@ -50,14 +49,11 @@ ratelimit_cap_key(enum ratelimit_cap c)
 static void
 hashed_name(const char *prefix, const void *data, size_t len, char *out, size_t size)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	size_t o;
+	unsigned char md[DIGEST_SHA256_LEN];
 
-	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
-	o = (size_t)snprintf(out, size, "%s", prefix);
-	for (unsigned int i = 0; i < 16 && i < mdlen && o + 3 < size; i++)
-		o += (size_t)snprintf(out + o, size - o, "%02x", md[i]);
+	if (digest_sha256(data, len, md) != 0)
+		memset(md, 0, sizeof(md));
+	digest_name(prefix, md, "", out, size);
 }
 
 /* An IPv6 client owns at least a /64: one host, or it would dodge the cap

@@ -26,6 +26,8 @@ includes_only helper ipc util
 
 bad=$(grep -lE '#include <openssl/' lib/*/*.h | grep -v '^lib/jose/internal\.h$')
 [ -z "$bad" ] && t_pass "no header but lib/jose/internal.h includes OpenSSL" || t_fail "crypto headers leak" "$bad"
+bad=$(grep -lE '#include <openssl/' lib/core/* lib/ipc/* lib/store/* lib/util/* pam/*.[ch] cli/*.[ch] 2>/dev/null)
+[ -z "$bad" ] && t_pass "nothing above lib/jose includes OpenSSL (digests through jose/digest.h)" || t_fail "OpenSSL above lib/jose" "$bad"
 bad=$(grep -ln 'jose/internal\.h' lib/core/* lib/ipc/* lib/store/* lib/util/* pam/* cli/* helper/* 2>/dev/null)
 [ -z "$bad" ] && t_pass "only lib/jose and its tests use jose/internal.h" || t_fail "jose/internal.h used above jose" "$bad"
 
