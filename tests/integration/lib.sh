@@ -126,3 +126,17 @@ count_req() {
 	awk -v m="$2" -v p="$3" -v g="${4:-}" '$2 == m && $3 == p && (g == "" || $5 == g) { n++ } END { print n + 0 }' \
 		"$1/requests.log"
 }
+
+# approve_ciba IDPDIR ACCOUNT [approve|deny] [SECONDS]: plays the person's
+# phone for CIBA: waits (up to SECONDS, default 10) until a request for
+# ACCOUNT is pending at the test IdP, then approves or denies the newest one.
+# Fails when none came in time.
+approve_ciba() {
+	_end=$(($(now_ms) + ${4:-10} * 1000))
+	while :; do
+		"$IDP/ciba.sh" "$1" "${3:-approve}" account="$2" > /dev/null
+		case $? in 0) return 0 ;; 1) ;; *) return 1 ;; esac
+		[ "$(now_ms)" -lt "$_end" ] || return 1
+		sleep 0.1
+	done
+}
