@@ -229,7 +229,7 @@ authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 			pam_syslog(pamh, LOG_ERR, "login of %s not recorded: %s", a.user,
 			    rec == NULL ? "out of memory" : err.text);
 			a.session[0] = '\0';
-			oidc_error_clear(&err);
+			oidc_error_drop(&err);   /* logged above; the login itself succeeded */
 		} else if (module_set_session_env(pamh, a.session) != PAM_SUCCESS) {
 			pam_syslog(pamh, LOG_ERR, "cannot pass session %.8s on in the PAM environment", a.session);
 		}

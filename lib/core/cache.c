@@ -76,7 +76,7 @@ cache_load(const struct oidc_config *cfg, json_t **meta, struct oidc_error *err)
 		/* A damaged cache is not an attack on us: just refetch. */
 		json_decref(m);
 		free(buf);
-		oidc_error_clear(err);
+		oidc_error_drop(err);
 		return 0;
 	}
 	free(buf);

@@ -209,18 +209,13 @@ merge_metadata(json_t **meta, int *dirty, const json_t *ev, const char *issuer)
 	*dirty = 1;
 }
 
-/* The helper broke the protocol: err (what ipc said) becomes
- * internal_error with the text pre + err's text + post, or just pre when
- * post is NULL. Returns -1. */
+/* The helper died or broke the protocol: what ipc said becomes the cause
+ * of an internal_error, "what (ipc's text)". Returns -1. */
 static int
-helper_failed(struct oidc_error *err, char *helper_code, size_t hcsize, const char *pre, const char *post)
+helper_failed(struct oidc_error *err, char *helper_code, size_t hcsize, const char *what)
 {
-	char why[sizeof(err->text)];
-
-	snprintf(why, sizeof(why), "%s", post != NULL ? err->text : "");
-	oidc_error_clear(err);
 	snprintf(helper_code, hcsize, "helper_failed");
-	return oidc_error_set(err, OIDC_E_INTERNAL, "%s%s%s", pre, why, post != NULL ? post : "");
+	return oidc_error_wrap(err, OIDC_E_INTERNAL, "%s", what);
 }
 
 /* Reads events until one of the wanted kind, an error, EOF or timeout.
@@ -248,13 +243,12 @@ next_event(struct helper_proc *hp, int timeout_ms, const char *op, const char *w
 			return 0;
 		if (rc < 0) {
 			if (err->reason == OIDC_E_IO)
-				return helper_failed(err, helper_code, hcsize, "the helper stopped without an answer",
-				    NULL);
-			return helper_failed(err, helper_code, hcsize, "the helper sent an unreadable message (", ")");
+				return helper_failed(err, helper_code, hcsize, "the helper stopped without an answer");
+			return helper_failed(err, helper_code, hcsize, "the helper sent an unreadable message");
 		}
 		if ((kind = ipc_event_check(m, err)) == NULL) {
 			json_decref(m);
-			return helper_failed(err, helper_code, hcsize, "", "; giving up");
+			return helper_failed(err, helper_code, hcsize, "giving up on the helper");
 		}
 		if (strcmp(op, "fetch") != 0 && json_object_get(m, "jwks") != NULL) {
 			/* A helper that parses a login's network input may be
@@ -398,7 +392,7 @@ fetch_jwks(const struct oidc_config *cfg, json_t **meta, int *dirty, struct oidc
 	/* A jwks_uri from an old discovery may have moved: rediscover once. */
 	if (rc != 0 && cfg->jwks_uri == NULL && json_object_get(req, "jwks_uri") != NULL &&
 	    err->reason == OIDC_E_IDP_UNAVAILABLE) {
-		oidc_error_clear(err);
+		oidc_error_drop(err);
 		json_object_del(req, "jwks_uri");
 		rc = run_op(cfg, "fetch", req, "metadata", &ev, err);
 	}
@@ -552,7 +546,8 @@ flow_verify_id_token(const struct oidc_config *cfg, int use_cache, const char *i
 		t = json_integer_value(json_object_get(meta, "kid_refetch"));
 		if (t != 0 && now - t < CACHE_KID_REFETCH_INTERVAL && now >= t)
 			goto out;
-		oidc_error_clear(err);
+		/* The retry below decides: its error, if any, is the one to report. */
+		oidc_error_drop(err);
 		if ((before = strdup(raw != NULL ? raw : "")) == NULL) {
 			oidc_error_set(err, OIDC_E_NOMEM, "out of memory");
 			goto out;

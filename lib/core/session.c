@@ -469,7 +469,7 @@ session_foreach(struct session_store *st, const struct session_ctx *ctx, uid_t u
 			continue;
 		}
 		if ((dfd = uid_dir_open(st, (uid_t)u, 0, err)) < 0) {
-			oidc_error_clear(err);
+			oidc_error_drop(err);
 			warn(ctx, "unsafe folder sessions/%lu; ignoring it", u);
 			continue;
 		}
