@@ -39,7 +39,7 @@ attempt_log(const struct attempt *a, int pam_rc, const char *reason, const char 
 /* HACKING.md, house style 5: exact PAM codes, so admins can write
  * auth [success=done authinfo_unavail=ignore default=die] pam_oidc.so
  * Only a real failure to reach the IdP is PAM_AUTHINFO_UNAVAIL (the
- * helper's codes are sorted in lib/core/flow.c flow_reason_for): anything else
+ * helper's codes are sorted in the table of lib/ipc/wire.c): anything else
  * must not open the password fallback. */
 int
 module_pam_code(enum oidc_reason r)

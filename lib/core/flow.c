@@ -9,6 +9,7 @@
 
 #include "core/cache.h"
 #include "core/flow.h"
+#include "ipc/wire.h"
 #include "jose/idtoken.h"
 #include "util/jsonutil.h"
 #include "jose/jwk.h"
@@ -17,65 +18,17 @@
 
 #define SECRET_MAX 4096
 
-/* What each helper error code (helper/oauth_parse.h HE_*) means for the
- * login. Only a genuine failure to reach the IdP is "unavailable": the
- * documented stack turns that into a password fallback, so anything a
- * network attacker can cause (a TLS failure) or that is our own fault must
- * be a service error instead. */
-static const struct {
-	const char *code;
-	enum oidc_reason reason;
-} helper_codes[] = {
-	/* Nothing answered: the network or the IdP is down. */
-	{ "idp_unreachable", OIDC_E_IDP_UNAVAILABLE },
-	/* Slow or silent IdP (after the code was shown: nobody approved). */
-	{ "timeout", OIDC_E_IDP_UNAVAILABLE },
-	/* The IdP, over verified TLS, answered with an error status. */
-	{ "http_status", OIDC_E_IDP_UNAVAILABLE },
-	/* The IdP, over verified TLS, answered something unusable (an
-	 * outage page): only the IdP itself can cause it. */
-	{ "bad_response", OIDC_E_IDP_UNAVAILABLE },
-	/* The helper died or broke the protocol (lib/core/flow.c helper_failed):
-	 * a user can kill it with tight rlimits, a taken-over helper can
-	 * do it on purpose. Not proof that the IdP is down. */
-	{ "helper_failed", OIDC_E_INTERNAL },
-	/* Whoever sits on the path can cause it: never a fallback. */
-	{ "tls_error", OIDC_E_CONFIG },
-	/* Discovery names another issuer: misconfigured or hijacked. */
-	{ "issuer_mismatch", OIDC_E_CONFIG },
-	/* An answer over max_response_bytes: the admin must raise it. */
-	{ "too_large", OIDC_E_CONFIG },
-	/* The IdP does not accept our client_id or secret. */
-	{ "invalid_client", OIDC_E_CONFIG },
-	/* Another OAuth error (invalid_scope, unauthorized_client, ...). */
-	{ "oauth_error", OIDC_E_CONFIG },
-	/* We sent the helper something it refused: our bug. */
-	{ "bad_request", OIDC_E_INTERNAL },
-	/* The helper cannot run (e.g. helper_user missing): our side. */
-	{ "internal_error", OIDC_E_INTERNAL },
-	/* We never cancel a flow we still read from. */
-	{ "cancelled", OIDC_E_INTERNAL },
-	/* The person's answer at the IdP. */
-	{ "access_denied", OIDC_E_DENIED },
-	{ "expired_token", OIDC_E_LOGIN_EXPIRED },
-	/* A refresh token the IdP no longer honours. */
-	{ "invalid_grant", OIDC_E_INVALID_GRANT },
-};
-
+/* The helper's codes and their reasons are one table, lib/ipc/wire.c;
+ * only what the module knows beyond the code is decided here. */
 enum oidc_reason
 flow_reason_for(const char *code, int device_seen)
 {
-	size_t i;
+	enum wire_code c = wire_code_from_name(code);
 
-	if (code == NULL)
-		return OIDC_E_INTERNAL;
-	if (strcmp(code, "timeout") == 0 && device_seen)
+	/* After the device code was shown, a timeout means nobody approved. */
+	if (c == WIRE_TIMEOUT && device_seen)
 		return OIDC_E_LOGIN_EXPIRED;
-	for (i = 0; i < sizeof(helper_codes) / sizeof(helper_codes[0]); i++)
-		if (strcmp(code, helper_codes[i].code) == 0)
-			return helper_codes[i].reason;
-	/* A code we do not know is not proof that the IdP is down. */
-	return OIDC_E_INTERNAL;
+	return wire_code_reason(c);
 }
 
 /* client_secret_file: owned by root (or us), readable by nobody else, and
@@ -214,7 +167,7 @@ merge_metadata(json_t **meta, int *dirty, const json_t *ev, const char *issuer)
 static int
 helper_failed(struct oidc_error *err, char *helper_code, size_t hcsize, const char *what)
 {
-	snprintf(helper_code, hcsize, "helper_failed");
+	snprintf(helper_code, hcsize, "%s", wire_code_name(WIRE_HELPER_FAILED));
 	return oidc_error_wrap(err, OIDC_E_INTERNAL, "%s", what);
 }
 
