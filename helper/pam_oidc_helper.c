@@ -112,6 +112,7 @@ main(void)
 	struct http h = { 0 };
 	json_t *req = NULL;
 	const char *op;
+	enum ipc_read got;
 	int rc, status = 1;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -138,10 +139,10 @@ main(void)
 
 	ipc_reader_init(&rd, STDIN_FILENO);
 	/* Up to 10 s for the request, in short waits so a signal ends it. */
-	for (int waited = 0; (rc = ipc_read(&rd, 250, &req, &err)) == 0 && !cancelled && waited < 10000;)
+	for (int waited = 0; (got = ipc_read(&rd, 250, &req, &err)) == IPC_READ_TIMEOUT && !cancelled && waited < 10000;)
 		waited += 250;
-	if (rc <= 0) {
-		herr(&e, WIRE_BAD_REQUEST, "no valid request on stdin: %s", rc != 0 ? err.text : "timed out");
+	if (got != IPC_READ_MESSAGE) {
+		herr(&e, WIRE_BAD_REQUEST, "no valid request on stdin: %s", got == IPC_READ_ERROR ? err.text : "timed out");
 		if (!cancelled)
 			emit_error(&e);
 		ipc_reader_clear(&rd);

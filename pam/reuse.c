@@ -66,7 +66,7 @@ recheck(struct attempt *a, const struct oidc_config *cfg, struct session_store *
 	if ((lock = session_lock(st, uid, &err)) < 0)
 		return RECHECK_FAILED;
 	/* Another process may have rechecked (and rotated) while we waited. */
-	if (session_load(st, &sctx, uid, id, &fresh, &err) != 1) {
+	if (session_load(st, &sctx, uid, id, &fresh, &err) != SESSION_LOAD_OK) {
 		res = RECHECK_REVOKED;
 		goto out;
 	}

@@ -29,7 +29,7 @@ current_record(pam_handle_t *pamh, const struct oidc_config *cfg, struct session
 	if (id == NULL || !session_id_ok(id) || pam_get_item(pamh, PAM_USER, (const void **)&user) != PAM_SUCCESS ||
 	    user == NULL || !identity_name_ok(user) || (pw = pam_modutil_getpwnam(pamh, user)) == NULL)
 		return NULL;
-	if (session_load(st, &sctx, pw->pw_uid, id, &rec, &err) != 1)
+	if (session_load(st, &sctx, pw->pw_uid, id, &rec, &err) != SESSION_LOAD_OK)
 		return NULL;
 	if (strcmp(json_string_value(json_object_get(rec, "user")), user) != 0) {
 		session_record_free(rec);

@@ -163,28 +163,28 @@ merge_metadata(json_t **meta, int *dirty, const json_t *ev, const char *issuer)
 }
 
 /* The helper died or broke the protocol: what ipc said becomes the cause
- * of an internal_error, "what (ipc's text)". Returns -1. */
-static int
+ * of an internal_error, "what (ipc's text)". */
+static void
 helper_failed(struct oidc_error *err, char *helper_code, size_t hcsize, const char *what)
 {
 	snprintf(helper_code, hcsize, "%s", wire_code_name(WIRE_HELPER_FAILED));
-	return oidc_error_wrap(err, OIDC_E_INTERNAL, "%s", what);
+	oidc_error_wrap_record(err, OIDC_E_INTERNAL, "%s", what);
 }
 
 /* Reads events until one of the wanted kind, an error, EOF or timeout.
  * A metadata event that is not the wanted kind (a login's or a refresh's
  * discovery) is dropped: only a fetch, in a helper of its own, is trusted
  * for keys and their address. Keys in any other operation are a protocol
- * violation. Returns 1 with *ev, 0 on timeout, -1 on failure (err set,
- * helper_code filled from an error event). */
-static int
+ * violation. IPC_READ_MESSAGE with *ev, IPC_READ_TIMEOUT, or IPC_READ_ERROR
+ * (err set, helper_code filled from an error event). */
+static enum ipc_read
 next_event(struct helper_proc *hp, int timeout_ms, const char *op, const char *want, const char *also,
     char *helper_code, size_t hcsize, json_t **ev, struct oidc_error *err)
 {
 	long long deadline = clock_now_ms() + timeout_ms;
 	json_t *m = NULL;
 	const char *kind;
-	int rc;
+	enum ipc_read rc;
 
 	for (;;) {
 		long long left = deadline - clock_now_ms();
@@ -192,27 +192,31 @@ next_event(struct helper_proc *hp, int timeout_ms, const char *op, const char *w
 		if (left < 0)
 			left = 0;
 		rc = ipc_read(&hp->from, (int)left, &m, err);
-		if (rc == 0)
-			return 0;
-		if (rc < 0) {
+		if (rc == IPC_READ_TIMEOUT)
+			return IPC_READ_TIMEOUT;
+		if (rc == IPC_READ_ERROR) {
 			if (err->reason == OIDC_E_IO)
-				return helper_failed(err, helper_code, hcsize, "the helper stopped without an answer");
-			return helper_failed(err, helper_code, hcsize, "the helper sent an unreadable message");
+				helper_failed(err, helper_code, hcsize, "the helper stopped without an answer");
+			else
+				helper_failed(err, helper_code, hcsize, "the helper sent an unreadable message");
+			return IPC_READ_ERROR;
 		}
 		if ((kind = ipc_event_check(m, err)) == NULL) {
 			json_decref(m);
-			return helper_failed(err, helper_code, hcsize, "giving up on the helper");
+			helper_failed(err, helper_code, hcsize, "giving up on the helper");
+			return IPC_READ_ERROR;
 		}
 		if (strcmp(op, "fetch") != 0 && json_object_get(m, "jwks") != NULL) {
 			/* A helper that parses a login's network input may be
 			 * someone else's: keys it offers would sign its own tokens. */
 			json_decref(m);
-			return oidc_error_set(err, OIDC_E_HELPER_PROTOCOL,
+			oidc_error_set(err, OIDC_E_HELPER_PROTOCOL,
 			    "the helper sent a JWKS during a %s (keys come only from a fetch); attempt ended", op);
+			return IPC_READ_ERROR;
 		}
 		if (strcmp(kind, want) == 0 || (also != NULL && strcmp(kind, also) == 0)) {
 			*ev = m;
-			return 1;
+			return IPC_READ_MESSAGE;
 		} else if (strcmp(kind, "error") == 0) {
 			char msg[200];
 
@@ -220,7 +224,7 @@ next_event(struct helper_proc *hp, int timeout_ms, const char *op, const char *w
 			text_sanitize(msg, sizeof(msg), json_string_value(json_object_get(m, "message")));
 			oidc_error_set(err, flow_reason_for(helper_code, 0), "%s: %s", helper_code, msg);
 			json_decref(m);
-			return -1;
+			return IPC_READ_ERROR;
 		}
 		json_decref(m);
 	}
@@ -232,7 +236,7 @@ load_meta(const struct oidc_config *cfg, int use_cache, json_t **meta, struct oi
 	*meta = NULL;
 	if (!use_cache)
 		return 0;
-	if (cache_load(cfg, meta, err) < 0)
+	if (cache_load(cfg, meta, err) == CACHE_LOAD_ERROR)
 		return -1;
 	return 0;
 }
@@ -241,6 +245,7 @@ int
 flow_login_start(struct oidc_flow *f, const struct oidc_config *cfg, struct oidc_error *err)
 {
 	json_t *req = NULL;
+	enum ipc_read got;
 	int rc;
 
 	memset(f, 0, sizeof(*f));
@@ -259,11 +264,11 @@ flow_login_start(struct oidc_flow *f, const struct oidc_config *cfg, struct oidc
 	request_free(req);
 	if (rc != 0)
 		return -1;
-	rc = next_event(&f->hp, (int)cfg->timeout * 1000, "login", "device", NULL, f->helper_code,
+	got = next_event(&f->hp, (int)cfg->timeout * 1000, "login", "device", NULL, f->helper_code,
 	    sizeof(f->helper_code), &f->device, err);
-	if (rc == 0)
+	if (got == IPC_READ_TIMEOUT)
 		return oidc_error_set(err, OIDC_E_IDP_UNAVAILABLE, "no answer from the identity provider in time");
-	return rc > 0 ? 0 : -1;
+	return got == IPC_READ_MESSAGE ? 0 : -1;
 }
 
 enum flow_state
@@ -271,16 +276,16 @@ flow_login_wait(struct oidc_flow *f, int timeout_ms, struct oidc_error *err)
 {
 	long long deadline = clock_now_ms() + timeout_ms;
 	json_t *ev = NULL;
-	int rc;
+	enum ipc_read rc;
 
 	for (;;) {
 		long long left = deadline - clock_now_ms();
 
 		rc = next_event(&f->hp, left > 0 ? (int)left : 0, "login", "tokens", "pending", f->helper_code,
 		    sizeof(f->helper_code), &ev, err);
-		if (rc == 0)
+		if (rc == IPC_READ_TIMEOUT)
 			return FLOW_PENDING;
-		if (rc < 0) {
+		if (rc == IPC_READ_ERROR) {
 			/* After the code was shown, a timeout means nobody approved. */
 			if (err->reason != OIDC_E_HELPER_PROTOCOL)
 				err->reason = flow_reason_for(f->helper_code, 1);
@@ -322,15 +327,15 @@ run_op(const struct oidc_config *cfg, const char *op, json_t *req, const char *w
 {
 	struct helper_proc hp;
 	char code[32] = "";
-	int rc;
+	enum ipc_read rc;
 
 	if (spawn_with(&hp, cfg, req, err) != 0)
 		return -1;
 	rc = next_event(&hp, (int)cfg->timeout * 1000, op, want, NULL, code, sizeof(code), ev, err);
 	helper_finish(&hp, 200);
-	if (rc == 0)
+	if (rc == IPC_READ_TIMEOUT)
 		return oidc_error_set(err, OIDC_E_IDP_UNAVAILABLE, "%s: no answer from the identity provider in time", op);
-	return rc > 0 ? 0 : -1;
+	return rc == IPC_READ_MESSAGE ? 0 : -1;
 }
 
 static int
@@ -431,7 +436,7 @@ cache_after_verify(const struct oidc_config *cfg, json_t *meta, int verified, in
 		(void)cache_store(cfg, meta, &ignored);
 		return;
 	}
-	if (stamp == 0 || cache_load(cfg, &old, &ignored) != 1)
+	if (stamp == 0 || cache_load(cfg, &old, &ignored) != CACHE_LOAD_OK)
 		return;
 	json_object_set_new(old, "kid_refetch", json_integer((json_int_t)stamp));
 	(void)cache_store(cfg, old, &ignored);

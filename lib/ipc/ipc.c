@@ -36,7 +36,8 @@ ipc_reader_clear(struct ipc_reader *r)
 	r->len = r->cap = 0;
 }
 
-static int
+/* IPC_READ_TIMEOUT here: no whole line yet. */
+static enum ipc_read
 take_line(struct ipc_reader *r, json_t **out, struct oidc_error *err)
 {
 	char *nl = r->len ? memchr(r->buf, '\n', r->len) : NULL;
@@ -44,34 +45,36 @@ take_line(struct ipc_reader *r, json_t **out, struct oidc_error *err)
 	int rc;
 
 	if (nl == NULL)
-		return 0;
+		return IPC_READ_TIMEOUT;
 	n = (size_t)(nl - r->buf);
 	rc = json_parse_strict(r->buf, n, out, err);
 	explicit_bzero(r->buf, n + 1);
 	memmove(r->buf, nl + 1, r->len - n - 1);
 	r->len -= n + 1;
 	if (rc != 0)
-		return -1;
+		return IPC_READ_ERROR;
 	if (!json_is_object(*out)) {
 		json_decref(*out);
 		*out = NULL;
-		return oidc_error_set(err, OIDC_E_MALFORMED, "message is not a JSON object");
+		oidc_error_set(err, OIDC_E_MALFORMED, "message is not a JSON object");
+		return IPC_READ_ERROR;
 	}
-	return 1;
+	return IPC_READ_MESSAGE;
 }
 
-int
+enum ipc_read
 ipc_read(struct ipc_reader *r, int timeout_ms, json_t **out, struct oidc_error *err)
 {
 	long long deadline = timeout_ms < 0 ? -1 : clock_now_ms() + timeout_ms;
 	struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
 	char *nbuf;
 	ssize_t n;
+	enum ipc_read got;
 	int rc, wait;
 
 	for (;;) {
-		if ((rc = take_line(r, out, err)) != 0)
-			return rc;
+		if ((got = take_line(r, out, err)) != IPC_READ_TIMEOUT)
+			return got;
 		if (r->len >= IPC_MAX_LINE)
 			return oidc_error_set(err, OIDC_E_TOO_LARGE, "message longer than %u bytes", IPC_MAX_LINE);
 		wait = -1;
@@ -79,7 +82,7 @@ ipc_read(struct ipc_reader *r, int timeout_ms, json_t **out, struct oidc_error *
 			long long left = deadline - clock_now_ms();
 
 			if (left <= 0)
-				return 0;
+				return IPC_READ_TIMEOUT;
 			wait = left > 60000 ? 60000 : (int)left;
 		}
 		rc = poll(&pfd, 1, wait);

@@ -73,19 +73,21 @@ store_dir_open_sub(const char *path, const char *name, struct oidc_error *err)
 	return fd;
 }
 
-int
+enum store_read
 store_read_file(int dirfd, const char *name, size_t max, char **out, size_t *len, struct oidc_error *err)
 {
 	struct stat st;
 	char *buf = NULL;
 	size_t used = 0;
 	ssize_t n;
-	int fd, r = -1;
+	enum store_read r = STORE_READ_ERROR;
+	int fd;
 
 	if ((fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0) {
 		if (errno == ENOENT)
-			return 0;
-		return oidc_error_set(err, OIDC_E_STORE, "cannot open %s: %s", name, strerror(errno));
+			return STORE_READ_ABSENT;
+		oidc_error_set(err, OIDC_E_STORE, "cannot open %s: %s", name, strerror(errno));
+		return STORE_READ_ERROR;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
 	    (st.st_mode & (S_IRWXG | S_IRWXO)) || st.st_nlink != 1) {
@@ -116,7 +118,7 @@ store_read_file(int dirfd, const char *name, size_t max, char **out, size_t *len
 	*out = buf;
 	*len = used;
 	buf = NULL;
-	r = 1;
+	r = STORE_READ_OK;
 out:
 	if (buf != NULL) {
 		explicit_bzero(buf, (size_t)st.st_size);
