@@ -145,7 +145,7 @@ oauth_post(struct http *h, const char *url, const char *form, const struct clien
 	if (http_json(h, &j, e) != 0)
 		return -1;
 	if (status != 200) {
-		oauth_error(j, status, what, e);
+		(void)oauth_error(j, status, what, e);   /* always -1; e says which error */
 		json_decref(j);
 		return -1;
 	}
@@ -299,7 +299,7 @@ op_login(struct http *h, const json_t *req, struct helper_err *e)
 			interval += 5;
 			break;
 		case OAUTH_POLL_FAILED:
-			oauth_error(resp, status, "token endpoint", e);
+			(void)oauth_error(resp, status, "token endpoint", e);   /* always -1; e says which */
 			goto out;
 		}
 		json_decref(resp);

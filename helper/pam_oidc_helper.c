@@ -74,7 +74,8 @@ emit_error(const struct helper_err *e)
 {
 	enum wire_code code = e->code != WIRE_NONE ? e->code : WIRE_INTERNAL;
 
-	return emit(json_pack("{s:s, s:s, s:s}", "event", "error", "code", wire_code_name(code), "message", e->message));
+	return emit(json_pack("{s:s, s:s, s:s}", "event", "error", "code", wire_code_name(code), "message",
+	    e->message));
 }
 
 static int
@@ -139,12 +140,14 @@ main(void)
 
 	ipc_reader_init(&rd, STDIN_FILENO);
 	/* Up to 10 s for the request, in short waits so a signal ends it. */
-	for (int waited = 0; (got = ipc_read(&rd, 250, &req, &err)) == IPC_READ_TIMEOUT && !cancelled && waited < 10000;)
+	for (int waited = 0;
+	    (got = ipc_read(&rd, 250, &req, &err)) == IPC_READ_TIMEOUT && !cancelled && waited < 10000;)
 		waited += 250;
 	if (got != IPC_READ_MESSAGE) {
-		herr(&e, WIRE_BAD_REQUEST, "no valid request on stdin: %s", got == IPC_READ_ERROR ? err.text : "timed out");
+		herr(&e, WIRE_BAD_REQUEST, "no valid request on stdin: %s",
+		    got == IPC_READ_ERROR ? err.text : "timed out");
 		if (!cancelled)
-			emit_error(&e);
+			(void)emit_error(&e);   /* exits 2 either way; a caller that is gone hears nothing */
 		ipc_reader_clear(&rd);
 		return 2;
 	}
@@ -174,7 +177,7 @@ main(void)
 		status = 0;
 out:
 	if (status != 0 && e.code != WIRE_CANCELLED)
-		emit_error(&e);
+		(void)emit_error(&e);   /* the exit status says it failed; a caller that is gone hears nothing */
 	http_cleanup(&h);
 	if (req != NULL) {
 		const char *s;

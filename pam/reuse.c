@@ -107,7 +107,9 @@ recheck(struct attempt *a, const struct oidc_config *cfg, struct session_store *
 		break;
 	}
 	case RECHECK_REVOKED:
-		session_remove_locked(lock, id);
+		/* Not reused either way: a record left behind is still due for a
+		 * recheck, which the IdP refuses again. */
+		(void)session_remove_locked(lock, id);
 		pam_syslog(a->pamh, LOG_NOTICE, "session %.8s for %s revoked: the identity provider refused its "
 		    "refresh token (%s)", id, a->user, err.text);
 		break;

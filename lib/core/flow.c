@@ -138,7 +138,7 @@ spawn_with(struct helper_proc *hp, const struct oidc_config *cfg, json_t *req, s
 		return -1;
 	rc = ipc_write(hp->to, req, err);
 	if (rc != 0)
-		helper_finish(hp, 0);
+		(void)helper_finish(hp, 0);   /* ended; its exit status adds nothing */
 	return rc;
 }
 
@@ -313,7 +313,7 @@ void
 flow_end(struct oidc_flow *f)
 {
 	if (f->hp.pid > 0 || f->hp.to >= 0)
-		helper_finish(&f->hp, 200);
+		(void)helper_finish(&f->hp, 200);   /* its events said all; the exit status adds nothing */
 	json_decref(f->meta);
 	json_decref(f->device);
 	flow_tokens_free(f->tokens);
@@ -332,7 +332,7 @@ run_op(const struct oidc_config *cfg, const char *op, json_t *req, const char *w
 	if (spawn_with(&hp, cfg, req, err) != 0)
 		return -1;
 	rc = next_event(&hp, (int)cfg->timeout * 1000, op, want, NULL, code, sizeof(code), ev, err);
-	helper_finish(&hp, 200);
+	(void)helper_finish(&hp, 200);   /* its events said all; the exit status adds nothing */
 	if (rc == IPC_READ_TIMEOUT)
 		return oidc_error_set(err, OIDC_E_IDP_UNAVAILABLE, "%s: no answer from the identity provider in time", op);
 	return rc == IPC_READ_MESSAGE ? 0 : -1;

@@ -37,8 +37,8 @@ int identity_map(const struct oidc_config *cfg, const json_t *claims, char *user
  * before the match, a bad user name, a NUL byte). path only names the file
  * in errors. */
 enum identity_map_found { IDENTITY_MAP_ERROR = -1, IDENTITY_MAP_ABSENT = 0, IDENTITY_MAP_FOUND = 1 };
-enum identity_map_found identity_map_parse(const char *text, size_t len, const char *path, const char *value, char *user, size_t size,
-    struct oidc_error *err);
+enum identity_map_found identity_map_parse(const char *text, size_t len, const char *path, const char *value,
+    char *user, size_t size, struct oidc_error *err);
 
 /* A system account (uid below uid_min, root included, or above uid_max:
  * nobody, systemd's dynamic users) is never a mapping target unless

@@ -30,8 +30,8 @@ void ratelimit_init(struct flow_slots *s);
  * to hold: not root); RATELIMIT_FULL: *full names the cap that is full,
  * nothing held; RATELIMIT_ERROR: the state directory is unusable (err). */
 enum ratelimit_take { RATELIMIT_ERROR = -1, RATELIMIT_HELD = 0, RATELIMIT_FULL = 1 };
-enum ratelimit_take ratelimit_take(const struct oidc_config *cfg, const char *rhost, const char *user, struct flow_slots *s,
-    enum ratelimit_cap *full, struct oidc_error *err);
+enum ratelimit_take ratelimit_take(const struct oidc_config *cfg, const char *rhost, const char *user,
+    struct flow_slots *s, enum ratelimit_cap *full, struct oidc_error *err);
 /* Frees the slots (safe to call twice, or after a failed take). */
 void ratelimit_release(struct flow_slots *s);
 /* The config key of a cap, for the log line. */

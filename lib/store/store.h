@@ -30,7 +30,8 @@ int store_dir_open_sub(const char *path, const char *name, struct oidc_error *er
  * regular file of ours, is over max bytes or cannot be read (a failed read
  * is wiped before it is freed). */
 enum store_read { STORE_READ_ERROR = -1, STORE_READ_ABSENT = 0, STORE_READ_OK = 1 };
-enum store_read store_read_file(int dirfd, const char *name, size_t max, char **out, size_t *len, struct oidc_error *err);
+enum store_read store_read_file(int dirfd, const char *name, size_t max, char **out, size_t *len,
+    struct oidc_error *err);
 /* Replaces name atomically with len bytes of data (mode 0600). */
 int store_write_file(int dirfd, const char *name, const char *data, size_t len, struct oidc_error *err);
 

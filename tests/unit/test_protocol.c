@@ -85,7 +85,8 @@ expect_discovery(const char *text, enum wire_code code)
 	int rc = oauth_check_discovery(j, "https://op.test", &e);
 
 	if (code == WIRE_NONE ? rc != 0 : (rc != -1 || e.code != code))
-		fail_msg("discovery %s: want %s, got rc %d %s", text, code != WIRE_NONE ? wire_code_name(code) : "accept", rc, e.message);
+		fail_msg("discovery %s: want %s, got rc %d %s", text, code != WIRE_NONE ? wire_code_name(code) : "accept",
+		    rc, e.message);
 	json_decref(j);
 }
 
@@ -273,18 +274,24 @@ test_map_file(void **s)
 	char user[IDENTITY_MAX_USER + 1];
 
 	(void)s;
-	assert_int_equal(map("# comment\nalice@x.test alice\nalice@x.test root\n", "alice@x.test", user, sizeof(user), &err), IDENTITY_MAP_FOUND);
+	assert_int_equal(map("# comment\nalice@x.test alice\nalice@x.test root\n", "alice@x.test", user, sizeof(user), &err),
+	    IDENTITY_MAP_FOUND);
 	assert_string_equal(user, "alice");
-	assert_int_equal(map("\t bob@x.test\t bob.ops  \r\n", "bob@x.test", user, sizeof(user), &err), IDENTITY_MAP_FOUND);
+	assert_int_equal(map("\t bob@x.test\t bob.ops  \r\n", "bob@x.test", user, sizeof(user), &err),
+	    IDENTITY_MAP_FOUND);
 	assert_string_equal(user, "bob.ops");
-	assert_int_equal(map("alice@x.test alice\n", "carol@x.test", user, sizeof(user), &err), IDENTITY_MAP_ABSENT);
+	assert_int_equal(map("alice@x.test alice\n", "carol@x.test", user, sizeof(user), &err),
+	    IDENTITY_MAP_ABSENT);
 	/* A malformed line before the match stops the lookup. */
-	assert_int_equal(map("carol@x.test\ncarol@x.test carol\n", "carol@x.test", user, sizeof(user), &err), IDENTITY_MAP_ERROR);
+	assert_int_equal(map("carol@x.test\ncarol@x.test carol\n", "carol@x.test", user, sizeof(user), &err),
+	    IDENTITY_MAP_ERROR);
 	assert_non_null(strstr(err.text, "pam_oidc.map:1: expected"));
-	assert_int_equal(map("evil@x.test ../root\n", "evil@x.test", user, sizeof(user), &err), IDENTITY_MAP_ERROR);
+	assert_int_equal(map("evil@x.test ../root\n", "evil@x.test", user, sizeof(user), &err),
+	    IDENTITY_MAP_ERROR);
 	assert_non_null(strstr(err.text, "is not a valid user name"));
 	oidc_error_clear(&err);
-	assert_int_equal(identity_map_parse("a b\0c d\n", 8, "/m", "c", user, sizeof(user), &err), IDENTITY_MAP_ERROR);
+	assert_int_equal(identity_map_parse("a b\0c d\n", 8, "/m", "c", user, sizeof(user), &err),
+	    IDENTITY_MAP_ERROR);
 	assert_non_null(strstr(err.text, "contains a NUL byte"));
 	assert_int_equal(err.reason, OIDC_E_CONFIG);
 	assert_string_equal(user, "");

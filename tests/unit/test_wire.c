@@ -107,10 +107,12 @@ test_wrap(void **s)
 	/* Wrapped again: the innermost cause is still there. */
 	oidc_error_wrap(&err, OIDC_E_CONFIG, "outer");
 	assert_int_equal(err.reason, OIDC_E_CONFIG);
-	assert_string_equal(err.text, "outer (the helper stopped without an answer (the other side closed the pipe))");
+	assert_string_equal(err.text,
+	    "outer (the helper stopped without an answer (the other side closed the pipe))");
 	/* The arguments may be the old text itself. */
 	oidc_error_wrap(&err, OIDC_E_STORE, "%.5s", err.text);
-	assert_string_equal(err.text, "outer (outer (the helper stopped without an answer (the other side closed the pipe)))");
+	assert_string_equal(err.text,
+	    "outer (outer (the helper stopped without an answer (the other side closed the pipe)))");
 	/* No cause: just the context. */
 	oidc_error_clear(&err);
 	oidc_error_wrap(&err, OIDC_E_INTERNAL, "context only");

@@ -128,7 +128,8 @@ run_file(void **state)
 			size_t mlen, slen;
 			unsigned char *msg = hex_decode(json_string_value(json_object_get(t, "msg")), &mlen);
 			unsigned char *sig = hex_decode(json_string_value(json_object_get(t, "sig")), &slen);
-			enum jws_sig v = pkey == NULL ? JWS_SIG_INVALID : jws_verify_signature(vf->alg, pkey, msg, mlen, sig, slen);
+			enum jws_sig v = pkey == NULL ? JWS_SIG_INVALID :
+			    jws_verify_signature(vf->alg, pkey, msg, mlen, sig, slen);
 
 			if (strcmp(result, "valid") == 0) {
 				if (v == JWS_SIG_VALID)
@@ -153,7 +154,8 @@ run_file(void **state)
 					acc_no++;
 				print_message("  tcId %lld acceptable (%s): %s\n",
 				    (long long)json_integer_value(json_object_get(t, "tcId")),
-				    json_string_value(json_object_get(t, "comment")), v == JWS_SIG_VALID ? "accepted" : "rejected");
+				    json_string_value(json_object_get(t, "comment")),
+				    v == JWS_SIG_VALID ? "accepted" : "rejected");
 			}
 			free(msg);
 			free(sig);
