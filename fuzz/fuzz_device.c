@@ -20,7 +20,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    json_string_length(g.device_code) > OAUTH_MAX_DEVICE_CODE ||
 		    strncmp(json_string_value(g.verification_uri), "https://", 8) != 0)
 			__builtin_trap();
-	} else if (e.code == NULL) {
+	} else if (e.code == WIRE_NONE) {
 		__builtin_trap();
 	}
 	json_decref(dev);

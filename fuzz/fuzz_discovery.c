@@ -17,11 +17,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (json_parse_strict((const char *)data, size, &doc, &err) != 0)
 		return 0;
 	if (oauth_check_discovery(doc, ISSUER, &e) == 0) {
-		if (e.code != NULL || strcmp(json_string_value(json_object_get(doc, "issuer")), ISSUER) != 0 ||
+		if (e.code != WIRE_NONE || strcmp(json_string_value(json_object_get(doc, "issuer")), ISSUER) != 0 ||
 		    strncmp(json_string_value(json_object_get(doc, "token_endpoint")), "https://", 8) != 0 ||
 		    strncmp(json_string_value(json_object_get(doc, "jwks_uri")), "https://", 8) != 0)
 			__builtin_trap();
-	} else if (e.code == NULL || !fuzz_printable(e.message)) {
+	} else if (e.code == WIRE_NONE || !fuzz_printable(e.message)) {
 		__builtin_trap();
 	}
 	json_decref(doc);

@@ -14,7 +14,7 @@ check_request(const json_t *req)
 
 		if (op == NULL || (strcmp(op, "login") != 0 && strcmp(op, "refresh") != 0 && strcmp(op, "fetch") != 0))
 			__builtin_trap();
-	} else if (e.code == NULL || !fuzz_printable(e.message)) {
+	} else if (e.code == WIRE_NONE || !fuzz_printable(e.message)) {
 		__builtin_trap();
 	}
 }

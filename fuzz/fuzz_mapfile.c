@@ -11,7 +11,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct oidc_error err = { 0 };
 	char value[256], user[IDENTITY_MAX_USER + 1];
 	size_t vlen;
-	int r;
+	enum identity_map_found r;
 
 	if (nl == NULL)
 		return 0;
@@ -21,9 +21,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(value, data, vlen);
 	value[vlen] = '\0';
 	r = identity_map_parse(nl + 1, size - vlen - 1, "fuzz.map", value, user, sizeof(user), &err);
-	if (r == 1 && !identity_name_ok(user))
+	if (r == IDENTITY_MAP_FOUND && !identity_name_ok(user))
 		__builtin_trap();
-	if (r < 0 && err.reason == OIDC_OK)
+	if (r == IDENTITY_MAP_ERROR && err.reason == OIDC_OK)
 		__builtin_trap();
 	return 0;
 }

@@ -23,13 +23,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    (need && !json_is_string(json_object_get(ev, "id_token"))))
 				__builtin_trap();
 			json_decref(ev);
-		} else if (e.code == NULL || ev != NULL) {
+		} else if (e.code == WIRE_NONE || ev != NULL) {
 			__builtin_trap();
 		}
 	}
 	if (oauth_poll_answer(resp) == OAUTH_POLL_FAILED) {
 		memset(&e, 0, sizeof(e));
-		if (oauth_error(resp, 400, "token endpoint", &e) != -1 || e.code == NULL || !fuzz_printable(e.message))
+		if (oauth_error(resp, 400, "token endpoint", &e) != -1 || e.code == WIRE_NONE || !fuzz_printable(e.message))
 			__builtin_trap();
 	}
 	json_decref(resp);

@@ -58,7 +58,7 @@ http_init(struct http *h, const json_t *req, struct helper_err *e)
 	h->max_response = (size_t)maxresp;
 	buf_init(&h->body, h->max_response);
 	if ((h->curl = c = curl_easy_init()) == NULL)
-		return herr(e, HE_INTERNAL, "libcurl initialisation failed");
+		return herr(e, WIRE_INTERNAL, "libcurl initialisation failed");
 #if LIBCURL_VERSION_NUM >= 0x075500
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
 	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https");
@@ -91,13 +91,13 @@ http_init(struct http *h, const json_t *req, struct helper_err *e)
 		size_t len = 0;
 
 		if (file_read_all(ca_file, 1024 * 1024, &pem, &len, &ferr) != 0)
-			return herr(e, HE_TLS, "cannot read ca_file %s: %s", ca_file, ferr.text);
+			return herr(e, WIRE_TLS, "cannot read ca_file %s: %s", ca_file, ferr.text);
 		blob.data = pem;
 		blob.len = len;
 		blob.flags = CURL_BLOB_COPY;
 		if (curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &blob) != CURLE_OK) {
 			free(pem);
-			return herr(e, HE_TLS, "libcurl refused ca_file %s", ca_file);
+			return herr(e, WIRE_TLS, "libcurl refused ca_file %s", ca_file);
 		}
 		free(pem);
 	}
@@ -122,12 +122,12 @@ http_cleanup(struct http *h)
 	h->curl = NULL;
 }
 
-static const char *
+static enum wire_code
 curl_code_class(CURLcode rc)
 {
 	switch (rc) {
 	case CURLE_OPERATION_TIMEDOUT:
-		return HE_TIMEOUT;
+		return WIRE_TIMEOUT;
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_SSL_CERTPROBLEM:
@@ -136,9 +136,9 @@ curl_code_class(CURLcode rc)
 	case CURLE_SSL_ISSUER_ERROR:
 	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
 	case CURLE_SSL_INVALIDCERTSTATUS:
-		return HE_TLS;
+		return WIRE_TLS;
 	case CURLE_UNSUPPORTED_PROTOCOL:
-		return HE_BAD_REQUEST;
+		return WIRE_BAD_REQUEST;
 	/* Only what the network or the server did is "unreachable" (the
 	 * password fallback of the documented stack); anything local —
 	 * out of memory, descriptors, a failed init — is internal, so a
@@ -153,9 +153,9 @@ curl_code_class(CURLcode rc)
 	case CURLE_GOT_NOTHING:
 	case CURLE_SEND_ERROR:
 	case CURLE_RECV_ERROR:
-		return HE_UNREACHABLE;
+		return WIRE_UNREACHABLE;
 	default:
-		return HE_INTERNAL;
+		return WIRE_INTERNAL;
 	}
 }
 
@@ -168,9 +168,9 @@ http_perform(struct http *h, const struct http_req *req, long *status, struct he
 
 	http_wipe(h);
 	if (left <= 0)
-		return herr(e, HE_TIMEOUT, "time limit reached before contacting %s", req->url);
+		return herr(e, WIRE_TIMEOUT, "time limit reached before contacting %s", req->url);
 	if (strncmp(req->url, "https://", 8) != 0)
-		return herr(e, HE_BAD_REQUEST, "refusing non-https URL %s", req->url);
+		return herr(e, WIRE_BAD_REQUEST, "refusing non-https URL %s", req->url);
 	h->errbuf[0] = '\0';
 	curl_easy_setopt(h->curl, CURLOPT_URL, req->url);
 	curl_easy_setopt(h->curl, CURLOPT_TIMEOUT_MS, (long)(left > 30000 ? 30000 : left));
@@ -182,7 +182,7 @@ http_perform(struct http *h, const struct http_req *req, long *status, struct he
 	}
 	if (req->basic_user != NULL) {
 		if (buf_printf(&userpwd, NULL, "%s:%s", req->basic_user, req->basic_pass) != 0)
-			return herr(e, HE_INTERNAL, "out of memory");
+			return herr(e, WIRE_INTERNAL, "out of memory");
 		curl_easy_setopt(h->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
 		curl_easy_setopt(h->curl, CURLOPT_USERPWD, userpwd.data);
 	} else {
@@ -197,9 +197,9 @@ http_perform(struct http *h, const struct http_req *req, long *status, struct he
 	curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, NULL);
 	if (rc != CURLE_OK) {
 		if (h->overflow)
-			herr(e, HE_TOO_LARGE, "response from %s is larger than %zu bytes", req->url, h->max_response);
+			herr(e, WIRE_TOO_LARGE, "response from %s is larger than %zu bytes", req->url, h->max_response);
 		else if (rc == CURLE_ABORTED_BY_CALLBACK)
-			herr(e, helper_cancelled() ? HE_CANCELLED : HE_TIMEOUT, "request to %s %s", req->url,
+			herr(e, helper_cancelled() ? WIRE_CANCELLED : WIRE_TIMEOUT, "request to %s %s", req->url,
 			    helper_cancelled() ? "cancelled" : "ran past the time limit");
 		else
 			herr(e, curl_code_class(rc), "%s: %s", req->url, h->errbuf[0] ? h->errbuf : curl_easy_strerror(rc));
@@ -209,7 +209,7 @@ http_perform(struct http *h, const struct http_req *req, long *status, struct he
 	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, status);
 	/* an empty answer is "" */
 	if (buf_reserve(&h->body, 0, NULL) != 0)
-		return herr(e, HE_INTERNAL, "out of memory");
+		return herr(e, WIRE_INTERNAL, "out of memory");
 	return 0;
 }
 
@@ -221,11 +221,11 @@ http_json(struct http *h, json_t **out, struct helper_err *e)
 
 	http_wipe(h);
 	if (rc != 0)
-		return herr(e, HE_BAD_RESPONSE, "response is not valid JSON (%s)", jerr.text);
+		return herr(e, WIRE_BAD_RESPONSE, "response is not valid JSON (%s)", jerr.text);
 	if (!json_is_object(*out)) {
 		json_decref(*out);
 		*out = NULL;
-		return herr(e, HE_BAD_RESPONSE, "response is not a JSON object");
+		return herr(e, WIRE_BAD_RESPONSE, "response is not a JSON object");
 	}
 	return 0;
 }

@@ -30,7 +30,7 @@ discover(struct http *h, const char *issuer, json_t **doc, struct helper_err *e)
 	long status = 0;
 
 	if (n > IPC_MAX_URI)
-		return herr(e, HE_BAD_REQUEST, "issuer too long");
+		return herr(e, WIRE_BAD_REQUEST, "issuer too long");
 	/* §4.1: remove a trailing "/" from the issuer, then append. */
 	snprintf(url, sizeof(url), "%.*s/.well-known/openid-configuration",
 	    (int)(n > 0 && issuer[n - 1] == '/' ? n - 1 : n), issuer);
@@ -39,7 +39,7 @@ discover(struct http *h, const char *issuer, json_t **doc, struct helper_err *e)
 		return -1;
 	if (status != 200) {
 		http_wipe(h);
-		return herr(e, HE_HTTP_STATUS, "discovery at %s answered HTTP %ld", url, status);
+		return herr(e, WIRE_HTTP_STATUS, "discovery at %s answered HTTP %ld", url, status);
 	}
 	if (http_json(h, &d, e) != 0)
 		return -1;
@@ -103,13 +103,13 @@ client_auth_init(struct http *h, const json_t *req, struct buf *form, struct cli
 
 	memset(ca, 0, sizeof(*ca));
 	if (id == NULL)
-		return herr(e, HE_BAD_REQUEST, "request has no client_id");
+		return herr(e, WIRE_BAD_REQUEST, "request has no client_id");
 	if (secret == NULL)
-		return form_add(h->curl, form, "client_id", id) == 0 ? 0 : herr(e, HE_INTERNAL, "out of memory");
+		return form_add(h->curl, form, "client_id", id) == 0 ? 0 : herr(e, WIRE_INTERNAL, "out of memory");
 	ca->user = curl_easy_escape(h->curl, id, 0);
 	ca->pass = curl_easy_escape(h->curl, secret, 0);
 	if (ca->user == NULL || ca->pass == NULL)
-		return herr(e, HE_INTERNAL, "out of memory");
+		return herr(e, WIRE_INTERNAL, "out of memory");
 	return 0;
 }
 
@@ -140,12 +140,12 @@ oauth_post(struct http *h, const char *url, const char *form, const struct clien
 		return -1;
 	if (status != 200 && status != 400 && status != 401) {
 		http_wipe(h);
-		return herr(e, HE_HTTP_STATUS, "%s endpoint answered HTTP %ld", what, status);
+		return herr(e, WIRE_HTTP_STATUS, "%s endpoint answered HTTP %ld", what, status);
 	}
 	if (http_json(h, &j, e) != 0)
 		return -1;
 	if (status != 200) {
-		oauth_error(j, status, what, e);
+		(void)oauth_error(j, status, what, e);   /* always -1; e says which error */
 		json_decref(j);
 		return -1;
 	}
@@ -161,7 +161,7 @@ emit_tokens(json_t *resp, int need_id_token, struct helper_err *e)
 	if (oauth_token_event(resp, need_id_token, &ev, e) != 0)
 		return -1;
 	if (emit(ev) != 0)
-		return herr(e, HE_CANCELLED, "caller went away");
+		return herr(e, WIRE_CANCELLED, "caller went away");
 	return 0;
 }
 
@@ -188,12 +188,12 @@ op_login(struct http *h, const json_t *req, struct helper_err *e)
 	dev_ep = endpoint(req, disc, "device_authorization_endpoint");
 	tok_ep = endpoint(req, disc, "token_endpoint");
 	if (dev_ep == NULL) {
-		herr(e, HE_BAD_RESPONSE, "the identity provider advertises no device_authorization_endpoint "
+		herr(e, WIRE_BAD_RESPONSE, "the identity provider advertises no device_authorization_endpoint "
 		    "(set it in pam_oidc.conf if it has one)");
 		goto out;
 	}
 	if (tok_ep == NULL) {
-		herr(e, HE_BAD_RESPONSE, "no token_endpoint");
+		herr(e, WIRE_BAD_RESPONSE, "no token_endpoint");
 		goto out;
 	}
 
@@ -201,7 +201,7 @@ op_login(struct http *h, const json_t *req, struct helper_err *e)
 	if (client_auth_init(h, req, &form, &ca, e) != 0)
 		goto out;
 	if (form_add(h->curl, &form, "scope", scope != NULL ? scope : "openid") != 0) {
-		herr(e, HE_INTERNAL, "out of memory");
+		herr(e, WIRE_INTERNAL, "out of memory");
 		goto out;
 	}
 	if (oauth_post(h, dev_ep, form.data, &ca, "device authorization", &dev, e) != 0)
@@ -217,7 +217,7 @@ op_login(struct http *h, const json_t *req, struct helper_err *e)
 		expires_in = g.expires_in;
 		interval = g.interval;
 		if ((device_code = strdup(json_string_value(g.device_code))) == NULL) {
-			herr(e, HE_INTERNAL, "out of memory");
+			herr(e, WIRE_INTERNAL, "out of memory");
 			goto out;
 		}
 		ev = json_pack("{s:s, s:O, s:O, s:I, s:I}", "event", "device", "verification_uri", g.verification_uri,
@@ -225,7 +225,7 @@ op_login(struct http *h, const json_t *req, struct helper_err *e)
 		if (ev != NULL && g.verification_uri_complete != NULL)
 			json_object_set(ev, "verification_uri_complete", (json_t *)g.verification_uri_complete);
 		if (ev == NULL || emit(ev) != 0) {
-			herr(e, HE_CANCELLED, "caller went away");
+			herr(e, WIRE_CANCELLED, "caller went away");
 			goto out;
 		}
 	}
@@ -238,7 +238,7 @@ op_login(struct http *h, const json_t *req, struct helper_err *e)
 	if ((ca.user == NULL && form_add(h->curl, &form, "client_id", req_str(req, "client_id")) != 0) ||
 	    form_add(h->curl, &form, "grant_type", DEVICE_GRANT) != 0 ||
 	    form_add(h->curl, &form, "device_code", device_code) != 0) {
-		herr(e, HE_INTERNAL, "out of memory");
+		herr(e, WIRE_INTERNAL, "out of memory");
 		goto out;
 	}
 	r.url = tok_ep;
@@ -250,22 +250,22 @@ op_login(struct http *h, const json_t *req, struct helper_err *e)
 
 		if (next > h->deadline_ms || next > expiry) {
 			if (expiry <= h->deadline_ms)
-				herr(e, HE_EXPIRED, "the device code expired before the sign-in was approved");
+				herr(e, WIRE_EXPIRED, "the device code expired before the sign-in was approved");
 			else
-				herr(e, HE_TIMEOUT, "the sign-in was not approved in time");
+				herr(e, WIRE_TIMEOUT, "the sign-in was not approved in time");
 			goto out;
 		}
 		if (helper_sleep(interval * 1000)) {
-			herr(e, HE_CANCELLED, "cancelled by the caller");
+			herr(e, WIRE_CANCELLED, "cancelled by the caller");
 			goto out;
 		}
 		polls++;
 		if (http_perform(h, &r, &status, e) != 0) {
 			/* A lost poll is retried at the next interval; a few in
 			 * a row mean the IdP is gone. */
-			if (++failures < MAX_POLL_FAILURES && strcmp(e->code, HE_CANCELLED) != 0 &&
-			    strcmp(e->code, HE_TOO_LARGE) != 0) {
-				e->code = NULL;
+			if (++failures < MAX_POLL_FAILURES && e->code != WIRE_CANCELLED &&
+			    e->code != WIRE_TOO_LARGE) {
+				e->code = WIRE_NONE;
 				continue;
 			}
 			goto out;
@@ -274,7 +274,7 @@ op_login(struct http *h, const json_t *req, struct helper_err *e)
 			http_wipe(h);
 			if (++failures < MAX_POLL_FAILURES)
 				continue;
-			herr(e, HE_HTTP_STATUS, "token endpoint answered HTTP %ld %ld times in a row", status, failures);
+			herr(e, WIRE_HTTP_STATUS, "token endpoint answered HTTP %ld %ld times in a row", status, failures);
 			goto out;
 		}
 		if (http_json(h, &resp, e) != 0)
@@ -289,7 +289,7 @@ op_login(struct http *h, const json_t *req, struct helper_err *e)
 			ev = json_pack("{s:s, s:I, s:I}", "event", "pending", "interval", (json_int_t)interval, "polls",
 			    (json_int_t)polls);
 			if (ev == NULL || emit(ev) != 0) {
-				herr(e, HE_CANCELLED, "caller went away");
+				herr(e, WIRE_CANCELLED, "caller went away");
 				goto out;
 			}
 			break;
@@ -299,7 +299,7 @@ op_login(struct http *h, const json_t *req, struct helper_err *e)
 			interval += 5;
 			break;
 		case OAUTH_POLL_FAILED:
-			oauth_error(resp, status, "token endpoint", e);
+			(void)oauth_error(resp, status, "token endpoint", e);   /* always -1; e says which */
 			goto out;
 		}
 		json_decref(resp);
@@ -326,7 +326,7 @@ op_refresh(struct http *h, const json_t *req, struct helper_err *e)
 	int rc = -1;
 
 	if (rt == NULL) {
-		herr(e, HE_BAD_REQUEST, "refresh request without refresh_token");
+		herr(e, WIRE_BAD_REQUEST, "refresh request without refresh_token");
 		goto out;
 	}
 	if (need_discovery(req, eps, 1)) {
@@ -338,7 +338,7 @@ op_refresh(struct http *h, const json_t *req, struct helper_err *e)
 		goto out;
 	if (form_add(h->curl, &form, "grant_type", "refresh_token") != 0 ||
 	    form_add(h->curl, &form, "refresh_token", rt) != 0) {
-		herr(e, HE_INTERNAL, "out of memory");
+		herr(e, WIRE_INTERNAL, "out of memory");
 		goto out;
 	}
 	if (oauth_post(h, tok_ep, form.data, &ca, "token", &resp, e) != 0)
@@ -372,11 +372,11 @@ op_fetch(struct http *h, const json_t *req, struct helper_err *e)
 		goto out;
 	if (status != 200) {
 		http_wipe(h);
-		herr(e, HE_HTTP_STATUS, "jwks_uri %s answered HTTP %ld", jwks_uri, status);
+		herr(e, WIRE_HTTP_STATUS, "jwks_uri %s answered HTTP %ld", jwks_uri, status);
 		goto out;
 	}
 	if (emit_metadata(disc, h->body.data) != 0) {
-		herr(e, HE_CANCELLED, "caller went away");
+		herr(e, WIRE_CANCELLED, "caller went away");
 		goto out;
 	}
 	rc = 0;

@@ -13,11 +13,11 @@
 #include "util/jsonutil.h"
 
 void
-helper_err_record(struct helper_err *e, const char *code, const char *fmt, ...)
+helper_err_record(struct helper_err *e, enum wire_code code, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (e->code != NULL)
+	if (e->code != WIRE_NONE)
 		return;
 	e->code = code;
 	va_start(ap, fmt);
@@ -46,7 +46,7 @@ oauth_check_request(const json_t *req, struct helper_err *e)
 	size_t i, n = sizeof(request_members) / sizeof(request_members[0]);
 
 	if (!json_is_object(req))
-		return herr(e, HE_BAD_REQUEST, "request is not a JSON object");
+		return herr(e, WIRE_BAD_REQUEST, "request is not a JSON object");
 	json_object_foreach((json_t *)req, key, v) {
 		for (i = 0; i < n; i++)
 			if (strcmp(request_members[i].name, key) == 0)
@@ -55,24 +55,24 @@ oauth_check_request(const json_t *req, struct helper_err *e)
 			char shown[64];
 
 			text_sanitize(shown, sizeof(shown), key);
-			return herr(e, HE_BAD_REQUEST, "request has an unknown member \"%s\"", shown);
+			return herr(e, WIRE_BAD_REQUEST, "request has an unknown member \"%s\"", shown);
 		}
 		if (request_members[i].type == 's' && !json_string_ok(v, 0, SIZE_MAX))
-			return herr(e, HE_BAD_REQUEST, "request member %s must be a string without NUL", key);
+			return herr(e, WIRE_BAD_REQUEST, "request member %s must be a string without NUL", key);
 		if (request_members[i].type == 'i' && !json_is_integer(v))
-			return herr(e, HE_BAD_REQUEST, "request member %s must be an integer", key);
+			return herr(e, WIRE_BAD_REQUEST, "request member %s must be an integer", key);
 		if (request_members[i].url && !json_https_url(v, IPC_MAX_URI))
-			return herr(e, HE_BAD_REQUEST, "request member %s must be an https:// URL", key);
+			return herr(e, WIRE_BAD_REQUEST, "request member %s must be an https:// URL", key);
 	}
 	op = json_string_value(json_object_get(req, "op"));
 	if (op == NULL || json_object_get(req, "issuer") == NULL)
-		return herr(e, HE_BAD_REQUEST, "request needs op and issuer");
+		return herr(e, WIRE_BAD_REQUEST, "request needs op and issuer");
 	if (strcmp(op, "login") != 0 && strcmp(op, "refresh") != 0 && strcmp(op, "fetch") != 0)
-		return herr(e, HE_BAD_REQUEST, "unknown op");
+		return herr(e, WIRE_BAD_REQUEST, "unknown op");
 	if (strcmp(op, "fetch") != 0 && json_object_get(req, "client_id") == NULL)
-		return herr(e, HE_BAD_REQUEST, "request has no client_id");
+		return herr(e, WIRE_BAD_REQUEST, "request has no client_id");
 	if (strcmp(op, "refresh") == 0 && json_object_get(req, "refresh_token") == NULL)
-		return herr(e, HE_BAD_REQUEST, "refresh request without refresh_token");
+		return herr(e, WIRE_BAD_REQUEST, "refresh request without refresh_token");
 	return 0;
 }
 
@@ -84,20 +84,20 @@ oauth_check_discovery(const json_t *d, const char *issuer, struct helper_err *e)
 	size_t i;
 
 	if (!json_is_object(d))
-		return herr(e, HE_BAD_RESPONSE, "discovery document is not a JSON object");
+		return herr(e, WIRE_BAD_RESPONSE, "discovery document is not a JSON object");
 	if (!json_is_string(iss) || json_string_length(iss) != strlen(issuer) ||
 	    strcmp(json_string_value(iss), issuer) != 0) {
 		char got[256];
 
 		text_sanitize(got, sizeof(got), json_string_value(iss));
-		return herr(e, HE_ISSUER, "discovery document names issuer \"%s\", configured is \"%s\"", got, issuer);
+		return herr(e, WIRE_ISSUER, "discovery document names issuer \"%s\", configured is \"%s\"", got, issuer);
 	}
 	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++)
 		if (!json_https_url(json_object_get(d, need[i]), IPC_MAX_URI))
-			return herr(e, HE_BAD_RESPONSE, "discovery document has no https %s", need[i]);
+			return herr(e, WIRE_BAD_RESPONSE, "discovery document has no https %s", need[i]);
 	dev = json_object_get(d, "device_authorization_endpoint");
 	if (dev != NULL && !json_https_url(dev, IPC_MAX_URI))
-		return herr(e, HE_BAD_RESPONSE, "discovery document's device_authorization_endpoint is not https");
+		return herr(e, WIRE_BAD_RESPONSE, "discovery document's device_authorization_endpoint is not https");
 	return 0;
 }
 
@@ -118,7 +118,7 @@ oauth_parse_device(const json_t *dev, struct device_grant *g, struct helper_err 
 	    !json_is_integer(ex) || json_integer_value(ex) < 1 ||
 	    (g->verification_uri_complete != NULL && !json_https_url(g->verification_uri_complete, IPC_MAX_URI)) ||
 	    (iv != NULL && !json_is_integer(iv)))
-		return herr(e, HE_BAD_RESPONSE, "device authorization response lacks or mangles a required field");
+		return herr(e, WIRE_BAD_RESPONSE, "device authorization response lacks or mangles a required field");
 	g->expires_in = json_integer_value(ex) > IPC_MAX_EXPIRES_IN ? IPC_MAX_EXPIRES_IN : (long)json_integer_value(ex);
 	/* §3.2: "If no value is provided, clients MUST use 5 as the default." */
 	g->interval = 5;
@@ -138,13 +138,13 @@ oauth_token_event(const json_t *resp, int need_id_token, json_t **ev, struct hel
 
 	*ev = NULL;
 	if (id != NULL && !json_string_ok(id, 1, IPC_MAX_TOKEN))
-		return herr(e, HE_BAD_RESPONSE, "token response id_token is not a string");
+		return herr(e, WIRE_BAD_RESPONSE, "token response id_token is not a string");
 	if (id == NULL && need_id_token)
-		return herr(e, HE_BAD_RESPONSE, "token response has no id_token: is \"openid\" in scopes?");
+		return herr(e, WIRE_BAD_RESPONSE, "token response has no id_token: is \"openid\" in scopes?");
 	if (rt != NULL && !json_string_ok(rt, 1, IPC_MAX_TOKEN))
-		return herr(e, HE_BAD_RESPONSE, "token response refresh_token is not a string");
+		return herr(e, WIRE_BAD_RESPONSE, "token response refresh_token is not a string");
 	if ((*ev = json_pack("{s:s}", "event", "tokens")) == NULL)
-		return herr(e, HE_INTERNAL, "out of memory");
+		return herr(e, WIRE_INTERNAL, "out of memory");
 	if (id != NULL)
 		json_object_set(*ev, "id_token", (json_t *)id);
 	if (rt != NULL)
@@ -162,17 +162,17 @@ oauth_error(const json_t *resp, long status, const char *what, struct helper_err
 
 	text_sanitize(desc, sizeof(desc), json_string_value(json_object_get(resp, "error_description")));
 	if (code == NULL)
-		return herr(e, HE_HTTP_STATUS, "%s answered HTTP %ld", what, status);
+		return herr(e, WIRE_HTTP_STATUS, "%s answered HTTP %ld", what, status);
 	if (strcmp(code, "access_denied") == 0)
-		return herr(e, HE_ACCESS_DENIED, "the sign-in was denied at the identity provider (%s)", desc);
+		return herr(e, WIRE_ACCESS_DENIED, "the sign-in was denied at the identity provider (%s)", desc);
 	if (strcmp(code, "expired_token") == 0)
-		return herr(e, HE_EXPIRED, "the device code expired before the sign-in was approved");
+		return herr(e, WIRE_EXPIRED, "the device code expired before the sign-in was approved");
 	if (strcmp(code, "invalid_grant") == 0)
-		return herr(e, HE_INVALID_GRANT, "%s: invalid_grant (%s)", what, desc);
+		return herr(e, WIRE_INVALID_GRANT, "%s: invalid_grant (%s)", what, desc);
 	if (strcmp(code, "invalid_client") == 0 || strcmp(code, "unauthorized_client") == 0)
-		return herr(e, HE_INVALID_CLIENT, "%s: %s: check client_id and client secret (%s)", what, code, desc);
+		return herr(e, WIRE_INVALID_CLIENT, "%s: %s: check client_id and client secret (%s)", what, code, desc);
 	text_sanitize(c, sizeof(c), code);
-	return herr(e, HE_OAUTH, "%s: %s (%s)", what, c, desc);
+	return herr(e, WIRE_OAUTH, "%s: %s (%s)", what, c, desc);
 }
 
 enum oauth_poll

@@ -11,35 +11,19 @@
 
 #include "util/error.h"
 #include "ipc/ipc.h"
-
-/* Stable error codes sent in "error" events. */
-#define HE_UNREACHABLE "idp_unreachable"
-#define HE_TLS "tls_error"
-#define HE_TIMEOUT "timeout"
-#define HE_HTTP_STATUS "http_status"
-#define HE_BAD_RESPONSE "bad_response"
-#define HE_TOO_LARGE "too_large"
-#define HE_ISSUER "issuer_mismatch"
-#define HE_ACCESS_DENIED "access_denied"
-#define HE_EXPIRED "expired_token"
-#define HE_INVALID_GRANT "invalid_grant"
-#define HE_INVALID_CLIENT "invalid_client"
-#define HE_OAUTH "oauth_error"
-#define HE_BAD_REQUEST "bad_request"
-#define HE_CANCELLED "cancelled"
-#define HE_INTERNAL "internal_error"
+#include "ipc/wire.h"
 
 #define OAUTH_MAX_DEVICE_CODE 4096
 #define OAUTH_MAX_INTERVAL 60
 
 struct helper_err {
-	const char *code;
+	enum wire_code code;     /* WIRE_NONE until the first error (lib/ipc/wire.h) */
 	char message[512];
 };
 
 /* Sets e (the first error wins). herr() does that and is worth -1 (a
  * macro for the same reason as oidc_error_set). */
-void helper_err_record(struct helper_err *e, const char *code, const char *fmt, ...)
+void helper_err_record(struct helper_err *e, enum wire_code code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 #define herr(e, code, ...) (helper_err_record((e), (code), __VA_ARGS__), oidc_failed())
 

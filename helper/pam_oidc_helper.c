@@ -73,8 +73,10 @@ emit(json_t *event)
 int
 emit_error(const struct helper_err *e)
 {
-	return emit(json_pack("{s:s, s:s, s:s}", "event", "error", "code", e->code ? e->code : HE_INTERNAL,
-	    "message", e->message));
+	enum wire_code code = e->code != WIRE_NONE ? e->code : WIRE_INTERNAL;
+
+	return emit(json_pack("{s:s, s:s, s:s}", "event", "error", "code", wire_code_name(code), "message",
+	    e->message));
 }
 
 static int
@@ -85,20 +87,20 @@ drop_privileges(const char *user, struct helper_err *e)
 
 	if (geteuid() == 0 || getuid() == 0) {
 		if (user == NULL || getpwnam_r(user, &pw, buf, sizeof(buf), &res) != 0 || res == NULL)
-			return herr(e, HE_INTERNAL,
+			return herr(e, WIRE_INTERNAL,
 			    "helper_user \"%s\" does not exist; create it with: useradd --system --no-create-home "
 			    "--home-dir /nonexistent --shell /usr/sbin/nologin %s", user ? user : "(none)",
 			    user ? user : "_pam_oidc");
 		if (pw.pw_uid == 0)
-			return herr(e, HE_INTERNAL, "helper_user must not be root");
+			return herr(e, WIRE_INTERNAL, "helper_user must not be root");
 		if (setgroups(0, NULL) != 0 || setgid(pw.pw_gid) != 0 || setuid(pw.pw_uid) != 0)
-			return herr(e, HE_INTERNAL, "cannot switch to helper_user %s: %s", user, strerror(errno));
+			return herr(e, WIRE_INTERNAL, "cannot switch to helper_user %s: %s", user, strerror(errno));
 		/* Paranoia: the switch must be irreversible. */
 		if (setuid(0) == 0 || geteuid() == 0)
-			return herr(e, HE_INTERNAL, "privileges could be regained; refusing to run");
+			return herr(e, WIRE_INTERNAL, "privileges could be regained; refusing to run");
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-		return herr(e, HE_INTERNAL, "cannot set no_new_privs: %s", strerror(errno));
+		return herr(e, WIRE_INTERNAL, "cannot set no_new_privs: %s", strerror(errno));
 	return 0;
 }
 
@@ -112,6 +114,7 @@ main(void)
 	struct http h = { 0 };
 	json_t *req = NULL;
 	const char *op;
+	enum ipc_read got;
 	int rc, status = 1;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -138,12 +141,14 @@ main(void)
 
 	ipc_reader_init(&rd, STDIN_FILENO);
 	/* Up to 10 s for the request, in short waits so a signal ends it. */
-	for (int waited = 0; (rc = ipc_read(&rd, 250, &req, &err)) == 0 && !cancelled && waited < 10000;)
+	for (int waited = 0;
+	    (got = ipc_read(&rd, 250, &req, &err)) == IPC_READ_TIMEOUT && !cancelled && waited < 10000;)
 		waited += 250;
-	if (rc <= 0) {
-		herr(&e, HE_BAD_REQUEST, "no valid request on stdin: %s", rc != 0 ? err.text : "timed out");
+	if (got != IPC_READ_MESSAGE) {
+		herr(&e, WIRE_BAD_REQUEST, "no valid request on stdin: %s",
+		    got == IPC_READ_ERROR ? err.text : "timed out");
 		if (!cancelled)
-			emit_error(&e);
+			(void)emit_error(&e);   /* exits 2 either way; a caller that is gone hears nothing */
 		ipc_reader_clear(&rd);
 		return 2;
 	}
@@ -155,7 +160,7 @@ main(void)
 		goto out;
 	op = json_string_value(json_object_get(req, "op"));
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
-		herr(&e, HE_INTERNAL, "libcurl global initialisation failed");
+		herr(&e, WIRE_INTERNAL, "libcurl global initialisation failed");
 		goto out;
 	}
 	/* CA bundle is read inside http_init, before the drop. */
@@ -172,8 +177,8 @@ main(void)
 	if (rc == 0)
 		status = 0;
 out:
-	if (status != 0 && !(e.code != NULL && strcmp(e.code, HE_CANCELLED) == 0))
-		emit_error(&e);
+	if (status != 0 && e.code != WIRE_CANCELLED)
+		(void)emit_error(&e);   /* the exit status says it failed; a caller that is gone hears nothing */
 	http_cleanup(&h);
 	if (req != NULL) {
 		/* Wipe secrets the request carried before freeing it. */

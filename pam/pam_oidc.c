@@ -40,7 +40,7 @@ attempt_log(const struct attempt *a, int pam_rc, const char *reason, const char 
 /* HACKING.md, house style 5: exact PAM codes, so admins can write
  * auth [success=done authinfo_unavail=ignore default=die] pam_oidc.so
  * Only a real failure to reach the IdP is PAM_AUTHINFO_UNAVAIL (the
- * helper's codes are sorted in lib/core/flow.c flow_reason_for): anything else
+ * helper's codes are sorted in the table of lib/ipc/wire.c): anything else
  * must not open the password fallback. */
 int
 module_pam_code(enum oidc_reason r)
@@ -230,7 +230,7 @@ authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 			pam_syslog(pamh, LOG_ERR, "login of %s not recorded: %s", a.user,
 			    rec == NULL ? "out of memory" : err.text);
 			a.session[0] = '\0';
-			oidc_error_clear(&err);
+			oidc_error_drop(&err);   /* logged above; the login itself succeeded */
 		} else if (module_set_session_env(pamh, a.session) != PAM_SUCCESS) {
 			pam_syslog(pamh, LOG_ERR, "cannot pass session %.8s on in the PAM environment", a.session);
 		}

@@ -174,11 +174,11 @@ prompt_take_flow_slots(struct attempt *a, const struct oidc_config *cfg, struct 
 	struct oidc_error err = { 0 };
 	enum ratelimit_cap full = RATELIMIT_TOTAL;
 	char detail[128];
-	int r = ratelimit_take(cfg, a->rhost, a->user, slots, &full, &err);
+	enum ratelimit_take r = ratelimit_take(cfg, a->rhost, a->user, slots, &full, &err);
 
-	if (r == 0)
+	if (r == RATELIMIT_HELD)
 		return PAM_SUCCESS;
-	if (r < 0) {
+	if (r == RATELIMIT_ERROR) {
 		attempt_log(a, PAM_SERVICE_ERR, oidc_reason_code(err.reason), err.text);
 		prompt_say(a, PAM_ERROR_MSG, "%s", module_user_message(err.reason));
 		return PAM_SERVICE_ERR;

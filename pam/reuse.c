@@ -67,7 +67,7 @@ recheck(struct attempt *a, const struct oidc_config *cfg, struct session_store *
 	if ((lock = session_lock(st, uid, &err)) < 0)
 		return RECHECK_FAILED;
 	/* Another process may have rechecked (and rotated) while we waited. */
-	if (session_load(st, &sctx, uid, id, &fresh, &err) != 1) {
+	if (session_load(st, &sctx, uid, id, &fresh, &err) != SESSION_LOAD_OK) {
 		res = RECHECK_REVOKED;
 		goto out;
 	}
@@ -108,7 +108,9 @@ recheck(struct attempt *a, const struct oidc_config *cfg, struct session_store *
 		break;
 	}
 	case RECHECK_REVOKED:
-		session_remove_locked(lock, id);
+		/* Not reused either way: a record left behind is still due for a
+		 * recheck, which the IdP refuses again. */
+		(void)session_remove_locked(lock, id);
 		pam_syslog(a->pamh, LOG_NOTICE, "session %.8s for %s revoked: the identity provider refused its "
 		    "refresh token (%s)", id, a->user, err.text);
 		break;

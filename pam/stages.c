@@ -29,7 +29,7 @@ current_record(pam_handle_t *pamh, const struct oidc_config *cfg, struct session
 	if (id == NULL || !session_id_ok(id) || pam_get_item(pamh, PAM_USER, (const void **)&user) != PAM_SUCCESS ||
 	    user == NULL || !identity_name_ok(user) || (pw = pam_modutil_getpwnam(pamh, user)) == NULL)
 		return NULL;
-	if (session_load(st, &sctx, pw->pw_uid, id, &rec, &err) != 1)
+	if (session_load(st, &sctx, pw->pw_uid, id, &rec, &err) != SESSION_LOAD_OK)
 		return NULL;
 	if (strcmp(json_string_value(json_object_get(rec, "user")), user) != 0) {
 		session_record_free(rec);
@@ -102,7 +102,9 @@ stage_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	if (module_store_open(pamh, &cfg, &st) == 0) {
 		if ((rec = current_record(pamh, &cfg, &st, &uid)) != NULL) {
 			if (cfg.revoke_on_logout || is_session_process(rec)) {
-				session_remove(&st, uid, json_string_value(json_object_get(rec, "id")));
+				/* Best effort: a failure (state-dir trouble) leaves the
+				 * record until its login session ends and gc removes it. */
+				(void)session_remove(&st, uid, json_string_value(json_object_get(rec, "id")));
 				pam_syslog(pamh, LOG_INFO, "session %.8s ended at logout",
 				    json_string_value(json_object_get(rec, "id")));
 				rc = PAM_SUCCESS;

@@ -35,20 +35,23 @@ cache_dir_open(const struct oidc_config *cfg, struct oidc_error *err)
 	return store_dir_open_sub(cfg->state_dir, "cache", err);
 }
 
-int
+enum cache_load
 cache_load(const struct oidc_config *cfg, json_t **meta, struct oidc_error *err)
 {
 	char name[64], *buf = NULL;
 	size_t len = 0;
 	json_t *m = NULL;
-	int dfd, r;
+	enum store_read r;
+	int dfd;
 
 	if (cache_name(cfg, name, sizeof(name), err) != 0 || (dfd = cache_dir_open(cfg, err)) < 0)
-		return -1;
+		return CACHE_LOAD_ERROR;
 	r = store_read_file(dfd, name, CACHE_MAX_BYTES, &buf, &len, err);
 	close(dfd);
-	if (r <= 0)
-		return r;
+	if (r == STORE_READ_ABSENT)
+		return CACHE_LOAD_NONE;
+	if (r == STORE_READ_ERROR)
+		return CACHE_LOAD_ERROR;
 	/* With configured endpoints there is no discovery: an entry with
 	 * only its JWKS is complete. */
 	if (json_parse_strict(buf, len, &m, err) != 0 || !json_is_object(m) ||
@@ -59,12 +62,12 @@ cache_load(const struct oidc_config *cfg, json_t **meta, struct oidc_error *err)
 		/* A damaged cache is not an attack on us: just refetch. */
 		json_decref(m);
 		free(buf);
-		oidc_error_clear(err);
-		return 0;
+		oidc_error_drop(err);
+		return CACHE_LOAD_NONE;
 	}
 	free(buf);
 	*meta = m;
-	return 1;
+	return CACHE_LOAD_OK;
 }
 
 int

@@ -14,11 +14,13 @@
 /* Unknown kid: refetch the JWKS at most this often (seconds). */
 #define CACHE_KID_REFETCH_INTERVAL 300
 
-/* 1 and *meta = {"issuer","fetched","kid_refetch","discovery","jwks"} if a
- * cache entry exists for cfg->issuer ("discovery" is absent when the
- * endpoints are configured); 0 if none; -1 on an unsafe store. Only a
- * JWKS that verified a token was ever stored. */
-int cache_load(const struct oidc_config *cfg, json_t **meta, struct oidc_error *err);
+/* CACHE_LOAD_OK and *meta = {"issuer","fetched","kid_refetch","discovery",
+ * "jwks"} if a cache entry exists for cfg->issuer ("discovery" is absent
+ * when the endpoints are configured); CACHE_LOAD_NONE if none (or damaged);
+ * CACHE_LOAD_ERROR on an unsafe store. Only a JWKS that verified a token
+ * was ever stored. */
+enum cache_load { CACHE_LOAD_ERROR = -1, CACHE_LOAD_NONE = 0, CACHE_LOAD_OK = 1 };
+enum cache_load cache_load(const struct oidc_config *cfg, json_t **meta, struct oidc_error *err);
 /* Atomically replaces the entry (temp file + fsync + rename). */
 int cache_store(const struct oidc_config *cfg, const json_t *meta, struct oidc_error *err);
 

@@ -520,7 +520,8 @@ config_dump(const struct oidc_config *cfg, FILE *out)
 			fprintf(out, "%ld\n", *(const long *)(const void *)base);
 			break;
 		case K_ALGS:
-			jws_alg_list_format(*(const unsigned *)(const void *)base, algs, sizeof(algs));
+			/* algs holds every name at once; cut short, it is still a C string. */
+			(void)jws_alg_list_format(*(const unsigned *)(const void *)base, algs, sizeof(algs));
 			fprintf(out, "%s\n", algs);
 			break;
 		case K_ENUM:

@@ -9,6 +9,7 @@
 
 #include "core/cache.h"
 #include "core/flow.h"
+#include "ipc/wire.h"
 #include "jose/idtoken.h"
 #include "util/jsonutil.h"
 #include "jose/jwk.h"
@@ -18,65 +19,17 @@
 
 #define SECRET_MAX 4096
 
-/* What each helper error code (helper/oauth_parse.h HE_*) means for the
- * login. Only a genuine failure to reach the IdP is "unavailable": the
- * documented stack turns that into a password fallback, so anything a
- * network attacker can cause (a TLS failure) or that is our own fault must
- * be a service error instead. */
-static const struct {
-	const char *code;
-	enum oidc_reason reason;
-} helper_codes[] = {
-	/* Nothing answered: the network or the IdP is down. */
-	{ "idp_unreachable", OIDC_E_IDP_UNAVAILABLE },
-	/* Slow or silent IdP (after the code was shown: nobody approved). */
-	{ "timeout", OIDC_E_IDP_UNAVAILABLE },
-	/* The IdP, over verified TLS, answered with an error status. */
-	{ "http_status", OIDC_E_IDP_UNAVAILABLE },
-	/* The IdP, over verified TLS, answered something unusable (an
-	 * outage page): only the IdP itself can cause it. */
-	{ "bad_response", OIDC_E_IDP_UNAVAILABLE },
-	/* The helper died or broke the protocol (lib/core/flow.c helper_failed):
-	 * a user can kill it with tight rlimits, a taken-over helper can
-	 * do it on purpose. Not proof that the IdP is down. */
-	{ "helper_failed", OIDC_E_INTERNAL },
-	/* Whoever sits on the path can cause it: never a fallback. */
-	{ "tls_error", OIDC_E_CONFIG },
-	/* Discovery names another issuer: misconfigured or hijacked. */
-	{ "issuer_mismatch", OIDC_E_CONFIG },
-	/* An answer over max_response_bytes: the admin must raise it. */
-	{ "too_large", OIDC_E_CONFIG },
-	/* The IdP does not accept our client_id or secret. */
-	{ "invalid_client", OIDC_E_CONFIG },
-	/* Another OAuth error (invalid_scope, unauthorized_client, ...). */
-	{ "oauth_error", OIDC_E_CONFIG },
-	/* We sent the helper something it refused: our bug. */
-	{ "bad_request", OIDC_E_INTERNAL },
-	/* The helper cannot run (e.g. helper_user missing): our side. */
-	{ "internal_error", OIDC_E_INTERNAL },
-	/* We never cancel a flow we still read from. */
-	{ "cancelled", OIDC_E_INTERNAL },
-	/* The person's answer at the IdP. */
-	{ "access_denied", OIDC_E_DENIED },
-	{ "expired_token", OIDC_E_LOGIN_EXPIRED },
-	/* A refresh token the IdP no longer honours. */
-	{ "invalid_grant", OIDC_E_INVALID_GRANT },
-};
-
+/* The helper's codes and their reasons are one table, lib/ipc/wire.c;
+ * only what the module knows beyond the code is decided here. */
 enum oidc_reason
 flow_reason_for(const char *code, int device_seen)
 {
-	size_t i;
+	enum wire_code c = wire_code_from_name(code);
 
-	if (code == NULL)
-		return OIDC_E_INTERNAL;
-	if (strcmp(code, "timeout") == 0 && device_seen)
+	/* After the device code was shown, a timeout means nobody approved. */
+	if (c == WIRE_TIMEOUT && device_seen)
 		return OIDC_E_LOGIN_EXPIRED;
-	for (i = 0; i < sizeof(helper_codes) / sizeof(helper_codes[0]); i++)
-		if (strcmp(code, helper_codes[i].code) == 0)
-			return helper_codes[i].reason;
-	/* A code we do not know is not proof that the IdP is down. */
-	return OIDC_E_INTERNAL;
+	return wire_code_reason(c);
 }
 
 /* client_secret_file: owned by root (or us), readable by nobody else, and
@@ -170,7 +123,7 @@ spawn_with(struct helper_proc *hp, const struct oidc_config *cfg, json_t *req, s
 		return -1;
 	rc = ipc_write(hp->to, req, err);
 	if (rc != 0)
-		helper_finish(hp, 0);
+		(void)helper_finish(hp, 0);   /* ended; its exit status adds nothing */
 	return rc;
 }
 
@@ -194,34 +147,29 @@ merge_metadata(json_t **meta, int *dirty, const json_t *ev, const char *issuer)
 	*dirty = 1;
 }
 
-/* The helper broke the protocol: err (what ipc said) becomes
- * internal_error with the text pre + err's text + post, or just pre when
- * post is NULL. Returns -1. */
-static int
-helper_failed(struct oidc_error *err, char *helper_code, size_t hcsize, const char *pre, const char *post)
+/* The helper died or broke the protocol: what ipc said becomes the cause
+ * of an internal_error, "what (ipc's text)". */
+static void
+helper_failed(struct oidc_error *err, char *helper_code, size_t hcsize, const char *what)
 {
-	char why[sizeof(err->text)];
-
-	snprintf(why, sizeof(why), "%s", post != NULL ? err->text : "");
-	oidc_error_clear(err);
-	snprintf(helper_code, hcsize, "helper_failed");
-	return oidc_error_set(err, OIDC_E_INTERNAL, "%s%s%s", pre, why, post != NULL ? post : "");
+	snprintf(helper_code, hcsize, "%s", wire_code_name(WIRE_HELPER_FAILED));
+	oidc_error_wrap_record(err, OIDC_E_INTERNAL, "%s", what);
 }
 
 /* Reads events until one of the wanted kind, an error, EOF or timeout.
  * A metadata event that is not the wanted kind (a login's or a refresh's
  * discovery) is dropped: only a fetch, in a helper of its own, is trusted
  * for keys and their address. Keys in any other operation are a protocol
- * violation. Returns 1 with *ev, 0 on timeout, -1 on failure (err set,
- * helper_code filled from an error event). */
-static int
+ * violation. IPC_READ_MESSAGE with *ev, IPC_READ_TIMEOUT, or IPC_READ_ERROR
+ * (err set, helper_code filled from an error event). */
+static enum ipc_read
 next_event(struct helper_proc *hp, int timeout_ms, const char *op, const char *want, const char *also,
     char *helper_code, size_t hcsize, json_t **ev, struct oidc_error *err)
 {
 	long long deadline = clock_now_ms() + timeout_ms;
 	json_t *m = NULL;
 	const char *kind;
-	int rc;
+	enum ipc_read rc;
 
 	for (;;) {
 		long long left = deadline - clock_now_ms();
@@ -229,28 +177,31 @@ next_event(struct helper_proc *hp, int timeout_ms, const char *op, const char *w
 		if (left < 0)
 			left = 0;
 		rc = ipc_read(&hp->from, (int)left, &m, err);
-		if (rc == 0)
-			return 0;
-		if (rc < 0) {
+		if (rc == IPC_READ_TIMEOUT)
+			return IPC_READ_TIMEOUT;
+		if (rc == IPC_READ_ERROR) {
 			if (err->reason == OIDC_E_IO)
-				return helper_failed(err, helper_code, hcsize, "the helper stopped without an answer",
-				    NULL);
-			return helper_failed(err, helper_code, hcsize, "the helper sent an unreadable message (", ")");
+				helper_failed(err, helper_code, hcsize, "the helper stopped without an answer");
+			else
+				helper_failed(err, helper_code, hcsize, "the helper sent an unreadable message");
+			return IPC_READ_ERROR;
 		}
 		if ((kind = ipc_event_check(m, err)) == NULL) {
 			json_decref(m);
-			return helper_failed(err, helper_code, hcsize, "", "; giving up");
+			helper_failed(err, helper_code, hcsize, "giving up on the helper");
+			return IPC_READ_ERROR;
 		}
 		if (strcmp(op, "fetch") != 0 && json_object_get(m, "jwks") != NULL) {
 			/* A helper that parses a login's network input may be
 			 * someone else's: keys it offers would sign its own tokens. */
 			json_decref(m);
-			return oidc_error_set(err, OIDC_E_HELPER_PROTOCOL,
+			oidc_error_set(err, OIDC_E_HELPER_PROTOCOL,
 			    "the helper sent a JWKS during a %s (keys come only from a fetch); attempt ended", op);
+			return IPC_READ_ERROR;
 		}
 		if (strcmp(kind, want) == 0 || (also != NULL && strcmp(kind, also) == 0)) {
 			*ev = m;
-			return 1;
+			return IPC_READ_MESSAGE;
 		} else if (strcmp(kind, "error") == 0) {
 			char msg[200];
 
@@ -258,7 +209,7 @@ next_event(struct helper_proc *hp, int timeout_ms, const char *op, const char *w
 			text_sanitize(msg, sizeof(msg), json_string_value(json_object_get(m, "message")));
 			oidc_error_set(err, flow_reason_for(helper_code, 0), "%s: %s", helper_code, msg);
 			json_decref(m);
-			return -1;
+			return IPC_READ_ERROR;
 		}
 		json_decref(m);
 	}
@@ -270,7 +221,7 @@ load_meta(const struct oidc_config *cfg, int use_cache, json_t **meta, struct oi
 	*meta = NULL;
 	if (!use_cache)
 		return 0;
-	if (cache_load(cfg, meta, err) < 0)
+	if (cache_load(cfg, meta, err) == CACHE_LOAD_ERROR)
 		return -1;
 	return 0;
 }
@@ -279,6 +230,7 @@ int
 flow_login_start(struct oidc_flow *f, const struct oidc_config *cfg, struct oidc_error *err)
 {
 	json_t *req = NULL;
+	enum ipc_read got;
 	int rc;
 
 	memset(f, 0, sizeof(*f));
@@ -297,11 +249,11 @@ flow_login_start(struct oidc_flow *f, const struct oidc_config *cfg, struct oidc
 	request_free(req);
 	if (rc != 0)
 		return -1;
-	rc = next_event(&f->hp, (int)cfg->timeout * 1000, "login", "device", NULL, f->helper_code,
+	got = next_event(&f->hp, (int)cfg->timeout * 1000, "login", "device", NULL, f->helper_code,
 	    sizeof(f->helper_code), &f->device, err);
-	if (rc == 0)
+	if (got == IPC_READ_TIMEOUT)
 		return oidc_error_set(err, OIDC_E_IDP_UNAVAILABLE, "no answer from the identity provider in time");
-	return rc > 0 ? 0 : -1;
+	return got == IPC_READ_MESSAGE ? 0 : -1;
 }
 
 enum flow_state
@@ -309,16 +261,16 @@ flow_login_wait(struct oidc_flow *f, int timeout_ms, struct oidc_error *err)
 {
 	long long deadline = clock_now_ms() + timeout_ms;
 	json_t *ev = NULL;
-	int rc;
+	enum ipc_read rc;
 
 	for (;;) {
 		long long left = deadline - clock_now_ms();
 
 		rc = next_event(&f->hp, left > 0 ? (int)left : 0, "login", "tokens", "pending", f->helper_code,
 		    sizeof(f->helper_code), &ev, err);
-		if (rc == 0)
+		if (rc == IPC_READ_TIMEOUT)
 			return FLOW_PENDING;
-		if (rc < 0) {
+		if (rc == IPC_READ_ERROR) {
 			/* After the code was shown, a timeout means nobody approved. */
 			if (err->reason != OIDC_E_HELPER_PROTOCOL)
 				err->reason = flow_reason_for(f->helper_code, 1);
@@ -346,7 +298,7 @@ void
 flow_end(struct oidc_flow *f)
 {
 	if (f->hp.pid > 0 || f->hp.to >= 0)
-		helper_finish(&f->hp, 200);
+		(void)helper_finish(&f->hp, 200);   /* its events said all; the exit status adds nothing */
 	json_decref(f->meta);
 	json_decref(f->device);
 	flow_tokens_free(f->tokens);
@@ -360,15 +312,15 @@ run_op(const struct oidc_config *cfg, const char *op, json_t *req, const char *w
 {
 	struct helper_proc hp;
 	char code[32] = "";
-	int rc;
+	enum ipc_read rc;
 
 	if (spawn_with(&hp, cfg, req, err) != 0)
 		return -1;
 	rc = next_event(&hp, (int)cfg->timeout * 1000, op, want, NULL, code, sizeof(code), ev, err);
-	helper_finish(&hp, 200);
-	if (rc == 0)
+	(void)helper_finish(&hp, 200);   /* its events said all; the exit status adds nothing */
+	if (rc == IPC_READ_TIMEOUT)
 		return oidc_error_set(err, OIDC_E_IDP_UNAVAILABLE, "%s: no answer from the identity provider in time", op);
-	return rc > 0 ? 0 : -1;
+	return rc == IPC_READ_MESSAGE ? 0 : -1;
 }
 
 static int
@@ -383,7 +335,7 @@ fetch_jwks(const struct oidc_config *cfg, json_t **meta, int *dirty, struct oidc
 	/* A jwks_uri from an old discovery may have moved: rediscover once. */
 	if (rc != 0 && cfg->jwks_uri == NULL && json_object_get(req, "jwks_uri") != NULL &&
 	    err->reason == OIDC_E_IDP_UNAVAILABLE) {
-		oidc_error_clear(err);
+		oidc_error_drop(err);
 		json_object_del(req, "jwks_uri");
 		rc = run_op(cfg, "fetch", req, "metadata", &ev, err);
 	}
@@ -469,7 +421,7 @@ cache_after_verify(const struct oidc_config *cfg, json_t *meta, int verified, in
 		(void)cache_store(cfg, meta, &ignored);
 		return;
 	}
-	if (stamp == 0 || cache_load(cfg, &old, &ignored) != 1)
+	if (stamp == 0 || cache_load(cfg, &old, &ignored) != CACHE_LOAD_OK)
 		return;
 	json_object_set_new(old, "kid_refetch", json_integer((json_int_t)stamp));
 	(void)cache_store(cfg, old, &ignored);
@@ -537,7 +489,8 @@ flow_verify_id_token(const struct oidc_config *cfg, int use_cache, const char *i
 		t = json_integer_value(json_object_get(meta, "kid_refetch"));
 		if (t != 0 && now - t < CACHE_KID_REFETCH_INTERVAL && now >= t)
 			goto out;
-		oidc_error_clear(err);
+		/* The retry below decides: its error, if any, is the one to report. */
+		oidc_error_drop(err);
 		if ((before = strdup(raw != NULL ? raw : "")) == NULL) {
 			oidc_error_set(err, OIDC_E_NOMEM, "out of memory");
 			goto out;

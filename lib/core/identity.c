@@ -34,19 +34,19 @@ identity_name_ok(const char *name)
 	return 1;
 }
 
-int
+enum identity_map_found
 identity_map_parse(const char *text, size_t len, const char *path, const char *value, char *user, size_t size,
     struct oidc_error *err)
 {
 	char *buf, *line, *next, *k, *v, *end;
 	char name[PATH_MAX + 16];
 	size_t lineno = 0;
-	int r = 0;
+	enum identity_map_found r = IDENTITY_MAP_ABSENT;
 
 	snprintf(name, sizeof(name), "map_file %s", path);
 	if ((buf = text_copy(text, len, MAP_MAX_BYTES, name, err)) == NULL)
-		return -1;
-	for (line = buf; line != NULL && r == 0; line = next) {
+		return IDENTITY_MAP_ERROR;
+	for (line = buf; line != NULL && r == IDENTITY_MAP_ABSENT; line = next) {
 		lineno++;
 		if ((next = strchr(line, '\n')) != NULL)
 			*next++ = '\0';
@@ -55,7 +55,8 @@ identity_map_parse(const char *text, size_t len, const char *path, const char *v
 			continue;
 		end = k + strcspn(k, " \t");
 		if (*end == '\0') {
-			r = oidc_error_set(err, OIDC_E_CONFIG, "%s:%zu: expected \"claim-value user\"", path, lineno);
+			oidc_error_set(err, OIDC_E_CONFIG, "%s:%zu: expected \"claim-value user\"", path, lineno);
+			r = IDENTITY_MAP_ERROR;
 			break;
 		}
 		*end = '\0';
@@ -64,29 +65,30 @@ identity_map_parse(const char *text, size_t len, const char *path, const char *v
 		if (strcmp(k, value) != 0)
 			continue;
 		if (!identity_name_ok(v) || strlen(v) >= size) {
-			r = oidc_error_set(err, OIDC_E_CONFIG, "%s:%zu: \"%.40s\" is not a valid user name", path,
+			oidc_error_set(err, OIDC_E_CONFIG, "%s:%zu: \"%.40s\" is not a valid user name", path,
 			    lineno, v);
+			r = IDENTITY_MAP_ERROR;
 			break;
 		}
 		memcpy(user, v, strlen(v) + 1);
-		r = 1;
+		r = IDENTITY_MAP_FOUND;
 	}
 	free(buf);
 	return r;
 }
 
 /* map_file: "claim-value local-user" per line, # comments. The first match
- * wins. Returns 1 found, 0 not found, -1 error. */
-static int
+ * wins. */
+static enum identity_map_found
 map_lookup(const char *path, const char *value, char *user, size_t size, struct oidc_error *err)
 {
 	char *buf = NULL;
 	size_t len = 0;
-	int r;
+	enum identity_map_found r;
 
 	/* Whoever can write the map decides who logs in as whom. */
 	if (trusted_read(path, "map_file", TRUST_FILE, MAP_MAX_BYTES, &buf, &len, err) != 0)
-		return -1;
+		return IDENTITY_MAP_ERROR;
 	r = identity_map_parse(buf, len, path, value, user, size, err);
 	free(buf);
 	return r;
@@ -128,9 +130,9 @@ identity_map(const struct oidc_config *cfg, const json_t *claims, char *user, si
 	}
 	if (cfg->map_file != NULL) {
 		r = map_lookup(cfg->map_file, value, user, size, err);
-		if (r < 0)
+		if (r == IDENTITY_MAP_ERROR)
 			return -1;
-		if (r == 1)
+		if (r == IDENTITY_MAP_FOUND)
 			return 0;
 		text_sanitize(shown, sizeof(shown), value);
 		return oidc_error_set(err, OIDC_E_USER_MISMATCH, "\"%s\" is not in map_file %s", shown, cfg->map_file);

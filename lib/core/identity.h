@@ -32,11 +32,13 @@ int identity_map(const struct oidc_config *cfg, const json_t *claims, char *user
     struct oidc_error *err);
 
 /* The map_file parser: len bytes of "claim-value local-user" lines, #
- * comments; the first line whose value equals value wins. 1 found (user
- * set), 0 not found, -1 error (a malformed line before the match, a bad
- * user name, a NUL byte). path only names the file in errors. */
-int identity_map_parse(const char *text, size_t len, const char *path, const char *value, char *user, size_t size,
-    struct oidc_error *err);
+ * comments; the first line whose value equals value wins. IDENTITY_MAP_FOUND
+ * (user set), IDENTITY_MAP_ABSENT, IDENTITY_MAP_ERROR (a malformed line
+ * before the match, a bad user name, a NUL byte). path only names the file
+ * in errors. */
+enum identity_map_found { IDENTITY_MAP_ERROR = -1, IDENTITY_MAP_ABSENT = 0, IDENTITY_MAP_FOUND = 1 };
+enum identity_map_found identity_map_parse(const char *text, size_t len, const char *path, const char *value,
+    char *user, size_t size, struct oidc_error *err);
 
 /* A system account (uid below uid_min, root included, or above uid_max:
  * nobody, systemd's dynamic users) is never a mapping target unless

@@ -84,8 +84,9 @@ host_name(const char *rhost, char *out, size_t size)
 	}
 }
 
-/* 0: slot held in *fdp; 1: all cap slots busy; -1: error. */
-static int
+/* RATELIMIT_HELD: slot held in *fdp; RATELIMIT_FULL: all cap slots busy;
+ * RATELIMIT_ERROR: err says why. */
+static enum ratelimit_take
 take_one(int dfd, const char *prefix, long cap, int *fdp, char *name, size_t nsize, struct oidc_error *err)
 {
 	struct stat st, now;
@@ -94,12 +95,15 @@ take_one(int dfd, const char *prefix, long cap, int *fdp, char *name, size_t nsi
 	for (long i = 0; i < cap; i++) {
 		snprintf(name, nsize, "%s.%ld", prefix, i);
 		fd = openat(dfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
-		if (fd < 0)
-			return oidc_error_set(err, OIDC_E_STORE, "cannot open flows/%s: %s", name, strerror(errno));
+		if (fd < 0) {
+			oidc_error_set(err, OIDC_E_STORE, "cannot open flows/%s: %s", name, strerror(errno));
+			return RATELIMIT_ERROR;
+		}
 		if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
 		    (st.st_mode & (S_IRWXG | S_IRWXO))) {
 			close(fd);
-			return oidc_error_set(err, OIDC_E_STORE, "flows/%s is not a private regular file of ours", name);
+			oidc_error_set(err, OIDC_E_STORE, "flows/%s is not a private regular file of ours", name);
+			return RATELIMIT_ERROR;
 		}
 		if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
 			int e = errno;
@@ -107,7 +111,8 @@ take_one(int dfd, const char *prefix, long cap, int *fdp, char *name, size_t nsi
 			close(fd);
 			if (e == EWOULDBLOCK)
 				continue;
-			return oidc_error_set(err, OIDC_E_STORE, "cannot lock flows/%s: %s", name, strerror(e));
+			oidc_error_set(err, OIDC_E_STORE, "cannot lock flows/%s: %s", name, strerror(e));
+			return RATELIMIT_ERROR;
 		}
 		/* A releaser unlinks its file before it unlocks: a lock on a
 		 * file that no longer has this name is no slot. */
@@ -119,9 +124,9 @@ take_one(int dfd, const char *prefix, long cap, int *fdp, char *name, size_t nsi
 			continue;
 		}
 		*fdp = fd;
-		return 0;
+		return RATELIMIT_HELD;
 	}
-	return 1;
+	return RATELIMIT_FULL;
 }
 
 /* Slots of callers that died without releasing them (sshd kills its PAM
@@ -157,43 +162,43 @@ sweep(int dfd)
 	closedir(d);
 }
 
-int
+enum ratelimit_take
 ratelimit_take(const struct oidc_config *cfg, const char *rhost, const char *user, struct flow_slots *s,
     enum ratelimit_cap *full, struct oidc_error *err)
 {
 	char prefix[RATELIMIT_NCAPS][64];
 	long cap[RATELIMIT_NCAPS] = { cfg->max_flows_per_host, cfg->max_flows_per_user, cfg->max_flows };
-	int r = -1;
+	enum ratelimit_take r;
 
 	ratelimit_init(s);
 	/* Only root can keep the slots safe from tampering; an unprivileged
 	 * caller (a test, pamtester as a user) has no state to share. */
 	if (geteuid() != 0)
-		return 0;
+		return RATELIMIT_HELD;
 	/* The caps guard the pre-authentication surface (sshd). Local callers
 	 * (su, sudo, console) are never counted, so that no remote flood can
 	 * lock a person out of their own terminal. */
 	if (rhost == NULL || rhost[0] == '\0')
-		return 0;
+		return RATELIMIT_HELD;
 	host_name(rhost, prefix[RATELIMIT_HOST], sizeof(prefix[0]));
 	hashed_name("user-", user, strlen(user), prefix[RATELIMIT_USER], sizeof(prefix[0]));
 	snprintf(prefix[RATELIMIT_TOTAL], sizeof(prefix[0]), "total");
 	if ((s->dirfd = store_dir_open_sub(cfg->state_dir, "flows", err)) < 0)
-		return -1;
+		return RATELIMIT_ERROR;
 	sweep(s->dirfd);
 	for (int i = 0; i < RATELIMIT_NCAPS; i++) {
 		if (cap[i] <= 0)
 			continue;
 		r = take_one(s->dirfd, prefix[i], cap[i], &s->fd[i], s->name[i], sizeof(s->name[i]), err);
-		if (r != 0) {
+		if (r != RATELIMIT_HELD) {
 			s->name[i][0] = '\0';
-			if (r > 0)
+			if (r == RATELIMIT_FULL)
 				*full = (enum ratelimit_cap)i;
 			ratelimit_release(s);
 			return r;
 		}
 	}
-	return 0;
+	return RATELIMIT_HELD;
 }
 
 void
@@ -294,7 +299,7 @@ ratelimit_fake_device(const struct oidc_config *cfg, long long *latency_ms)
 	*latency_ms = 0;
 	if ((dfd = flows_dir_open(cfg)) >= 0) {
 		hashed_name("device-", cfg->issuer, strlen(cfg->issuer), name, sizeof(name));
-		if (store_read_file(dfd, name, DEVICE_MAX_BYTES, &buf, &len, &ignored) == 1 &&
+		if (store_read_file(dfd, name, DEVICE_MAX_BYTES, &buf, &len, &ignored) == STORE_READ_OK &&
 		    json_parse_strict(buf, len, &rec, &ignored) == 0 && json_is_object(rec) &&
 		    (s = json_string_value(json_object_get(rec, "issuer"))) != NULL && strcmp(s, cfg->issuer) == 0 &&
 		    json_https_url(json_object_get(rec, "verification_uri"), IPC_MAX_URI) &&

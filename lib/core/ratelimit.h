@@ -26,11 +26,12 @@ struct flow_slots {
 
 void ratelimit_init(struct flow_slots *s);
 /* Takes a slot under each configured cap (max_flows_per_host: only with a
- * remote host; a cap of 0 is no cap). 0: all held (or nothing to hold: not
- * root); 1: *full names the cap that is full, nothing held; -1: the state
- * directory is unusable (err). */
-int ratelimit_take(const struct oidc_config *cfg, const char *rhost, const char *user, struct flow_slots *s,
-    enum ratelimit_cap *full, struct oidc_error *err);
+ * remote host; a cap of 0 is no cap). RATELIMIT_HELD: all held (or nothing
+ * to hold: not root); RATELIMIT_FULL: *full names the cap that is full,
+ * nothing held; RATELIMIT_ERROR: the state directory is unusable (err). */
+enum ratelimit_take { RATELIMIT_ERROR = -1, RATELIMIT_HELD = 0, RATELIMIT_FULL = 1 };
+enum ratelimit_take ratelimit_take(const struct oidc_config *cfg, const char *rhost, const char *user,
+    struct flow_slots *s, enum ratelimit_cap *full, struct oidc_error *err);
 /* Frees the slots (safe to call twice, or after a failed take). */
 void ratelimit_release(struct flow_slots *s);
 /* The config key of a cap, for the log line. */

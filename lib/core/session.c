@@ -255,7 +255,7 @@ session_record_invalid(const json_t *rec, uid_t uid, const char *id)
 	return NULL;
 }
 
-static int
+static enum session_load
 load_in(int dfd, const struct session_ctx *ctx, uid_t uid, const char *id, json_t **out, struct oidc_error *err)
 {
 	char name[SESSION_ID_LEN + 8], *buf = NULL;
@@ -263,19 +263,19 @@ load_in(int dfd, const struct session_ctx *ctx, uid_t uid, const char *id, json_
 	const char *why = NULL;
 	json_t *rec = NULL;
 	size_t len = 0;
-	int r;
+	enum store_read r;
 
 	snprintf(name, sizeof(name), "%s.json", id);
 	r = store_read_file(dfd, name, SESSION_MAX_BYTES, &buf, &len, &rerr);
-	if (r == 0)
-		return 0;
-	if (r < 0) {
+	if (r == STORE_READ_ABSENT)
+		return SESSION_LOAD_ABSENT;
+	if (r == STORE_READ_ERROR) {
 		/* A symlink, a foreign or shared file, an oversized one: never
 		 * read, always reported, then removed (unlink removes a link
 		 * itself, never its target). */
 		warn(ctx, "refusing session record %u/%s: %s; removing it", (unsigned)uid, name, rerr.text);
 		unlinkat(dfd, name, 0);
-		return 0;
+		return SESSION_LOAD_ABSENT;
 	}
 	if (json_parse_strict(buf, len, &rec, &rerr) != 0 || (why = session_record_invalid(rec, uid, id)) != NULL) {
 		warn(ctx, "damaged session record %u/%s (%s); removing it", (unsigned)uid, name,
@@ -286,22 +286,23 @@ load_in(int dfd, const struct session_ctx *ctx, uid_t uid, const char *id, json_
 	}
 	wipe_free_n(buf, len);
 	if (rec == NULL)
-		return 0;
+		return SESSION_LOAD_ABSENT;
 	*out = rec;
 	(void)err;
-	return 1;
+	return SESSION_LOAD_OK;
 }
 
-int
+enum session_load
 session_load(struct session_store *st, const struct session_ctx *ctx, uid_t uid, const char *id, json_t **rec,
     struct oidc_error *err)
 {
-	int dfd, r;
+	enum session_load r;
+	int dfd;
 
 	if (!session_id_ok(id))
-		return 0;
+		return SESSION_LOAD_ABSENT;
 	if ((dfd = uid_dir_open(st, uid, 0, err)) < 0)
-		return dfd == -2 ? 0 : -1;
+		return dfd == STORE_MISSING ? SESSION_LOAD_ABSENT : SESSION_LOAD_ERROR;
 	r = load_in(dfd, ctx, uid, id, rec, err);
 	close(dfd);
 	return r;
@@ -404,7 +405,7 @@ foreach_in(int dfd, const struct session_ctx *ctx, uid_t uid, int gc, int64_t no
 			continue;
 		}
 		rec = NULL;
-		if (load_in(dfd, ctx, uid, id, &rec, &ignored) != 1)
+		if (load_in(dfd, ctx, uid, id, &rec, &ignored) != SESSION_LOAD_OK)
 			continue;
 		if (gc && (json_integer_value(json_object_get(rec, "expires")) <= now || session_ended(rec))) {
 			char name[SESSION_ID_LEN + 8];
@@ -433,7 +434,7 @@ session_foreach(struct session_store *st, const struct session_ctx *ctx, uid_t u
 
 	if (uid != (uid_t)-1) {
 		if ((dfd = uid_dir_open(st, uid, 0, err)) < 0)
-			return dfd == -2 ? 0 : -1;
+			return dfd == STORE_MISSING ? 0 : -1;   /* no folder: no records */
 		n = foreach_in(dfd, ctx, uid, gc, now, fn, arg, &stop);
 		close(dfd);
 		return n;
@@ -456,7 +457,7 @@ session_foreach(struct session_store *st, const struct session_ctx *ctx, uid_t u
 			continue;
 		}
 		if ((dfd = uid_dir_open(st, (uid_t)u, 0, err)) < 0) {
-			oidc_error_clear(err);
+			oidc_error_drop(err);
 			warn(ctx, "unsafe folder sessions/%lu; ignoring it", u);
 			continue;
 		}

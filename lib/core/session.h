@@ -58,9 +58,11 @@ int session_record_bind(json_t *rec, const struct proc_id *anchor, uid_t anchor_
  * (-1, "gone") when the record was removed meanwhile, so a revocation is
  * never undone by a late update. */
 int session_update(struct session_store *st, uid_t uid, const json_t *rec, struct oidc_error *err);
-/* 1 and *rec if it exists and is valid for uid; 0 if absent (or removed as
- * invalid); -1 on store errors. */
-int session_load(struct session_store *st, const struct session_ctx *ctx, uid_t uid, const char *id,
+/* SESSION_LOAD_OK and *rec if it exists and is valid for uid;
+ * SESSION_LOAD_ABSENT if absent (or removed as invalid); SESSION_LOAD_ERROR
+ * on store errors. */
+enum session_load { SESSION_LOAD_ERROR = -1, SESSION_LOAD_ABSENT = 0, SESSION_LOAD_OK = 1 };
+enum session_load session_load(struct session_store *st, const struct session_ctx *ctx, uid_t uid, const char *id,
     json_t **rec, struct oidc_error *err);
 /* Removes a record under the uid's lock. */
 int session_remove(struct session_store *st, uid_t uid, const char *id);

@@ -32,7 +32,8 @@ ipc_reader_clear(struct ipc_reader *r)
 	buf_free(&r->in);
 }
 
-static int
+/* IPC_READ_TIMEOUT here: no whole line yet. */
+static enum ipc_read
 take_line(struct ipc_reader *r, json_t **out, struct oidc_error *err)
 {
 	char *nl = r->in.len ? memchr(r->in.data, '\n', r->in.len) : NULL;
@@ -40,31 +41,33 @@ take_line(struct ipc_reader *r, json_t **out, struct oidc_error *err)
 	int rc;
 
 	if (nl == NULL)
-		return 0;
+		return IPC_READ_TIMEOUT;
 	n = (size_t)(nl - r->in.data);
 	rc = json_parse_strict(r->in.data, n, out, err);
 	buf_consume(&r->in, n + 1);
 	if (rc != 0)
-		return -1;
+		return IPC_READ_ERROR;
 	if (!json_is_object(*out)) {
 		json_decref(*out);
 		*out = NULL;
-		return oidc_error_set(err, OIDC_E_MALFORMED, "message is not a JSON object");
+		oidc_error_set(err, OIDC_E_MALFORMED, "message is not a JSON object");
+		return IPC_READ_ERROR;
 	}
-	return 1;
+	return IPC_READ_MESSAGE;
 }
 
-int
+enum ipc_read
 ipc_read(struct ipc_reader *r, int timeout_ms, json_t **out, struct oidc_error *err)
 {
 	long long deadline = timeout_ms < 0 ? -1 : clock_now_ms() + timeout_ms;
 	struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
 	ssize_t n;
+	enum ipc_read got;
 	int rc, wait;
 
 	for (;;) {
-		if ((rc = take_line(r, out, err)) != 0)
-			return rc;
+		if ((got = take_line(r, out, err)) != IPC_READ_TIMEOUT)
+			return got;
 		if (r->in.len >= IPC_MAX_LINE)
 			return oidc_error_set(err, OIDC_E_TOO_LARGE, "message longer than %u bytes", IPC_MAX_LINE);
 		wait = -1;
@@ -72,7 +75,7 @@ ipc_read(struct ipc_reader *r, int timeout_ms, json_t **out, struct oidc_error *
 			long long left = deadline - clock_now_ms();
 
 			if (left <= 0)
-				return 0;
+				return IPC_READ_TIMEOUT;
 			wait = left > 60000 ? 60000 : (int)left;
 		}
 		rc = poll(&pfd, 1, wait);

@@ -43,9 +43,11 @@ void ipc_reader_init(struct ipc_reader *r, int fd);
 /* Wipes: lines may carry tokens. */
 void ipc_reader_clear(struct ipc_reader *r);
 
-/* 1: *out holds the next message; 0: nothing within timeout_ms (-1 waits
- * forever); -1: EOF, I/O error, oversized or non-JSON line (err says). */
-int ipc_read(struct ipc_reader *r, int timeout_ms, json_t **out, struct oidc_error *err);
+/* IPC_READ_MESSAGE: *out holds the next message; IPC_READ_TIMEOUT: nothing
+ * within timeout_ms (-1 waits forever); IPC_READ_ERROR: EOF, I/O error,
+ * oversized or non-JSON line (err says). */
+enum ipc_read { IPC_READ_ERROR = -1, IPC_READ_TIMEOUT = 0, IPC_READ_MESSAGE = 1 };
+enum ipc_read ipc_read(struct ipc_reader *r, int timeout_ms, json_t **out, struct oidc_error *err);
 
 /* Writes one message and its newline; the serialised copy is wiped. On a
  * socket (the helper's stdin) with MSG_NOSIGNAL: a peer that is gone is an

@@ -44,17 +44,24 @@ idtoken_claim_time(const json_t *claims, const char *name, int64_t *out)
 	return -1;
 }
 
-static int
+/* A NumericDate claim: TIME_CLAIM_SET (*out), TIME_CLAIM_ABSENT (allowed
+ * when not required) or TIME_CLAIM_ERROR (err). */
+enum time_claim { TIME_CLAIM_ERROR = -1, TIME_CLAIM_SET = 0, TIME_CLAIM_ABSENT = 1 };
+
+static enum time_claim
 time_claim(const json_t *claims, const char *name, int required, int64_t *out, struct oidc_error *err)
 {
 	if (json_object_get(claims, name) == NULL) {
-		if (required)
-			return oidc_error_set(err, OIDC_E_CLAIM_MISSING, "required claim \"%s\" is missing", name);
-		return 1;
+		if (!required)
+			return TIME_CLAIM_ABSENT;
+		oidc_error_set(err, OIDC_E_CLAIM_MISSING, "required claim \"%s\" is missing", name);
+		return TIME_CLAIM_ERROR;
 	}
-	if (idtoken_claim_time(claims, name, out) != 0)
-		return oidc_error_set(err, OIDC_E_CLAIM_INVALID, "claim \"%s\" is not a NumericDate in range", name);
-	return 0;
+	if (idtoken_claim_time(claims, name, out) != 0) {
+		oidc_error_set(err, OIDC_E_CLAIM_INVALID, "claim \"%s\" is not a NumericDate in range", name);
+		return TIME_CLAIM_ERROR;
+	}
+	return TIME_CLAIM_SET;
 }
 
 static int
@@ -95,7 +102,7 @@ idtoken_check_claims(const json_t *claims, const struct idtoken_policy *p, struc
 	const json_t *iss, *sub;
 	int64_t exp, iat, nbf;
 	long lw = p->leeway;
-	int r;
+	enum time_claim nbf_found;
 
 	if (!json_is_object(claims))
 		return oidc_error_set(err, OIDC_E_MALFORMED, "ID token payload is not a JSON object");
@@ -109,7 +116,8 @@ idtoken_check_claims(const json_t *claims, const struct idtoken_policy *p, struc
 		return oidc_error_set(err, OIDC_E_ISS, "token issuer is not \"%.128s\"", p->issuer);
 	if (check_aud(claims, p->client_id, err) != 0)
 		return -1;
-	if (time_claim(claims, "exp", 1, &exp, err) != 0 || time_claim(claims, "iat", 1, &iat, err) != 0)
+	if (time_claim(claims, "exp", 1, &exp, err) != TIME_CLAIM_SET ||
+	    time_claim(claims, "iat", 1, &iat, err) != TIME_CLAIM_SET)
 		return -1;
 	if (p->now >= exp + lw)
 		return oidc_error_set(err, OIDC_E_EXPIRED, "token expired %lld s ago (leeway %ld s)",
@@ -123,9 +131,9 @@ idtoken_check_claims(const json_t *claims, const struct idtoken_policy *p, struc
 		return oidc_error_set(err, OIDC_E_IAT_TOO_OLD,
 		    "token issued %lld s before this sign-in started (leeway %ld s): a replayed token",
 		    (long long)(p->min_iat - iat), lw);
-	if ((r = time_claim(claims, "nbf", 0, &nbf, err)) < 0)
+	if ((nbf_found = time_claim(claims, "nbf", 0, &nbf, err)) == TIME_CLAIM_ERROR)
 		return -1;
-	if (r == 0 && nbf > p->now + lw)
+	if (nbf_found == TIME_CLAIM_SET && nbf > p->now + lw)
 		return oidc_error_set(err, OIDC_E_NOT_YET_VALID, "token not valid for another %lld s",
 		    (long long)(nbf - p->now));
 	sub = json_object_get(claims, "sub");

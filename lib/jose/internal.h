@@ -9,9 +9,11 @@
 
 #include "jose/alg.h"
 
-/* The signature primitive alone: 1 valid, 0 invalid (wrong key type, bad
- * length, bad signature), -1 internal error. EC signatures are raw r||s. */
-int jws_verify_signature(enum jws_alg alg, EVP_PKEY *pkey, const unsigned char *msg,
+/* The signature primitive alone: JWS_SIG_VALID, JWS_SIG_INVALID (wrong key
+ * type, bad length, bad signature), JWS_SIG_ERROR (internal error). EC
+ * signatures are raw r||s. */
+enum jws_sig { JWS_SIG_ERROR = -1, JWS_SIG_INVALID = 0, JWS_SIG_VALID = 1 };
+enum jws_sig jws_verify_signature(enum jws_alg alg, EVP_PKEY *pkey, const unsigned char *msg,
     size_t msg_len, const unsigned char *sig, size_t sig_len);
 
 #endif

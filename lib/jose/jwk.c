@@ -353,7 +353,7 @@ jwks_parse(const char *buf, size_t len, struct jwks **out, struct oidc_error *er
 		goto out;
 	}
 	for (i = 0; i < nkeys; i++) {
-		oidc_error_clear(&kerr);
+		oidc_error_drop(&kerr);   /* the previous key's cause: it was counted as skipped */
 		if (jwk_from_json(json_array_get(keys, i), &set->keys[set->n], &kerr) == 0)
 			set->n++;
 		else if (kerr.reason == OIDC_E_NOMEM) {

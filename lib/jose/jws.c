@@ -157,7 +157,7 @@ key_matches_alg(enum jws_alg alg, EVP_PKEY *pkey)
 	return 0;
 }
 
-int
+enum jws_sig
 jws_verify_signature(enum jws_alg alg, EVP_PKEY *pkey, const unsigned char *msg,
     size_t msg_len, const unsigned char *sig, size_t sig_len)
 {
@@ -165,20 +165,20 @@ jws_verify_signature(enum jws_alg alg, EVP_PKEY *pkey, const unsigned char *msg,
 	EVP_PKEY_CTX *pctx = NULL;
 	unsigned char *der = NULL;
 	const char *digest = jws_alg_digest(alg);
-	int r = -1, v;
+	enum jws_sig r = JWS_SIG_ERROR;
 
 	if ((unsigned)alg >= JWS_ALG_COUNT || pkey == NULL || !key_matches_alg(alg, pkey))
-		return 0;
+		return JWS_SIG_INVALID;
 	switch (jws_alg_family(alg)) {
 	case JWS_FAMILY_EC:
 		if (ec_raw_to_der(sig, sig_len, jws_alg_ec_coord_len(alg), &der, &sig_len) != 0)
-			return 0;
+			return JWS_SIG_INVALID;
 		sig = der;
 		break;
 	case JWS_FAMILY_RSA:
 	case JWS_FAMILY_RSA_PSS:
 		if (sig_len != (size_t)EVP_PKEY_get_size(pkey))
-			return 0;
+			return JWS_SIG_INVALID;
 		break;
 	case JWS_FAMILY_OKP:
 		break;
@@ -194,11 +194,10 @@ jws_verify_signature(enum jws_alg alg, EVP_PKEY *pkey, const unsigned char *msg,
 		    EVP_PKEY_CTX_set_rsa_mgf1_md_name(pctx, digest, NULL) != 1)
 			goto out;
 	}
-	v = EVP_DigestVerify(md, sig, sig_len, msg, msg_len);
-	r = v == 1 ? 1 : 0;
+	r = EVP_DigestVerify(md, sig, sig_len, msg, msg_len) == 1 ? JWS_SIG_VALID : JWS_SIG_INVALID;
 out:
 	/* Leave no error on the caller's (sshd's, sudo's) OpenSSL queue. */
-	if (r != 1)
+	if (r != JWS_SIG_VALID)
 		ERR_clear_error();
 	EVP_MD_CTX_free(md);
 	OPENSSL_free(der);
@@ -209,7 +208,7 @@ int
 jws_verify(const struct jws *jws, const struct jwks *set, unsigned alg_mask, struct oidc_error *err)
 {
 	const struct jwk *key;
-	int v;
+	enum jws_sig v;
 
 	if (!(alg_mask & JWS_ALG_BIT(jws->alg)))
 		return oidc_error_set(err, OIDC_E_ALG_NOT_ALLOWED, "algorithm %s is not in the allowed list",
@@ -218,9 +217,9 @@ jws_verify(const struct jws *jws, const struct jwks *set, unsigned alg_mask, str
 		return -1;
 	v = jws_verify_signature(jws->alg, key->pkey, (const unsigned char *)jws->signing_input,
 	    jws->signing_input_len, jws->sig, jws->sig_len);
-	if (v < 0)
+	if (v == JWS_SIG_ERROR)
 		return oidc_error_set(err, OIDC_E_INTERNAL, "signature check could not run");
-	if (v == 0)
+	if (v == JWS_SIG_INVALID)
 		return oidc_error_set(err, OIDC_E_BAD_SIGNATURE, "%s signature does not verify with key \"%.64s\"",
 		    jws_alg_name(jws->alg), key->kid ? key->kid : "(no kid)");
 	return 0;

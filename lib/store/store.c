@@ -74,18 +74,20 @@ store_dir_open_sub(const char *path, const char *name, struct oidc_error *err)
 	return fd;
 }
 
-int
+enum store_read
 store_read_file(int dirfd, const char *name, size_t max, char **out, size_t *len, struct oidc_error *err)
 {
 	struct buf b = BUF_INIT(max);
 	struct stat st;
 	ssize_t n;
-	int fd, r = -1;
+	enum store_read r = STORE_READ_ERROR;
+	int fd;
 
 	if ((fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0) {
 		if (errno == ENOENT)
-			return 0;
-		return oidc_error_set(err, OIDC_E_STORE, "cannot open %s: %s", name, strerror(errno));
+			return STORE_READ_ABSENT;
+		oidc_error_set(err, OIDC_E_STORE, "cannot open %s: %s", name, strerror(errno));
+		return STORE_READ_ERROR;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
 	    (st.st_mode & (S_IRWXG | S_IRWXO)) || st.st_nlink != 1) {
@@ -112,7 +114,7 @@ store_read_file(int dirfd, const char *name, size_t max, char **out, size_t *len
 		oidc_error_set(err, OIDC_E_NOMEM, "out of memory");
 		goto out;
 	}
-	r = 1;
+	r = STORE_READ_OK;
 out:
 	buf_free(&b);
 	close(fd);

@@ -14,8 +14,10 @@
 
 #include "util/error.h"
 
-/* store_subdir_open() without create: the folder does not exist. */
-#define STORE_MISSING (-2)
+/* The failures of the folder openers (else a descriptor): STORE_MISSING
+ * from store_subdir_open() without create when the folder does not exist
+ * (err untouched); STORE_DIR_ERROR with err set. */
+enum store_dir { STORE_MISSING = -2, STORE_DIR_ERROR = -1 };
 
 /* Opens (creating if missing) the folder at path: a descriptor or -1. */
 int store_dir_open(const char *path, struct oidc_error *err);
@@ -25,10 +27,13 @@ int store_subdir_open(int dirfd, const char *name, int create, struct oidc_error
 /* path/name, both created if missing: a descriptor of name or -1. */
 int store_dir_open_sub(const char *path, const char *name, struct oidc_error *err);
 
-/* 1 and a NUL-terminated *out of *len bytes; 0 when the file does not
- * exist; -1 when it is not a private regular file of ours, is over max
- * bytes or cannot be read (a failed read is wiped before it is freed). */
-int store_read_file(int dirfd, const char *name, size_t max, char **out, size_t *len, struct oidc_error *err);
+/* STORE_READ_OK and a NUL-terminated *out of *len bytes; STORE_READ_ABSENT
+ * when the file does not exist; STORE_READ_ERROR when it is not a private
+ * regular file of ours, is over max bytes or cannot be read (a failed read
+ * is wiped before it is freed). */
+enum store_read { STORE_READ_ERROR = -1, STORE_READ_ABSENT = 0, STORE_READ_OK = 1 };
+enum store_read store_read_file(int dirfd, const char *name, size_t max, char **out, size_t *len,
+    struct oidc_error *err);
 /* Replaces name atomically with len bytes of data (mode 0600). */
 int store_write_file(int dirfd, const char *name, const char *data, size_t len, struct oidc_error *err);
 /* Replaces name with v as compact JSON of at most max bytes (OIDC_E_STORE

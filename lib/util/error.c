@@ -75,3 +75,43 @@ oidc_error_clear(struct oidc_error *err)
 	err->reason = OIDC_OK;
 	err->text[0] = '\0';
 }
+
+/* Appends s to dst (size bytes, *n used), cutting it off at the end. */
+static void
+text_append(char *dst, size_t size, size_t *n, const char *s)
+{
+	while (*s != '\0' && *n + 1 < size)
+		dst[(*n)++] = *s++;
+	dst[*n] = '\0';
+}
+
+void
+oidc_error_wrap_record(struct oidc_error *err, enum oidc_reason r, const char *fmt, ...)
+{
+	char inner[sizeof(err->text)];
+	char context[sizeof(err->text)];
+	va_list ap;
+	size_t n = 0;
+
+	if (err == NULL)
+		return;
+	/* Copied first: the arguments may point into err->text. */
+	snprintf(inner, sizeof(inner), "%s", err->reason != OIDC_OK ? err->text : "");
+	va_start(ap, fmt);
+	vsnprintf(context, sizeof(context), fmt, ap);
+	va_end(ap);
+	err->reason = r;
+	err->text[0] = '\0';
+	text_append(err->text, sizeof(err->text), &n, context);
+	if (inner[0] != '\0') {
+		text_append(err->text, sizeof(err->text), &n, " (");
+		text_append(err->text, sizeof(err->text), &n, inner);
+		text_append(err->text, sizeof(err->text), &n, ")");
+	}
+}
+
+void
+oidc_error_drop(struct oidc_error *err)
+{
+	oidc_error_clear(err);
+}

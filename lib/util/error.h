@@ -68,6 +68,22 @@ oidc_failed(void)
 }
 #define oidc_error_set(err, r, ...) (oidc_error_record((err), (r), __VA_ARGS__), oidc_failed())
 
+/* Resets err to OIDC_OK for a fresh attempt (tests, loops that try again). */
 void oidc_error_clear(struct oidc_error *err);
+
+/* The one way to give an error a new meaning on its way up: the reason is
+ * replaced, and the text becomes "context (inner)", the context formatted
+ * from fmt and the inner text the cause recorded below, so the first cause
+ * stays readable; bounded to sizeof(err->text), the end cut off first.
+ * With no inner text, just the context. Worth -1, like oidc_error_set().
+ * err may be NULL. */
+void oidc_error_wrap_record(struct oidc_error *err, enum oidc_reason r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+#define oidc_error_wrap(err, r, ...) (oidc_error_wrap_record((err), (r), __VA_ARGS__), oidc_failed())
+
+/* A cause dropped on purpose (a damaged cache that is simply refetched, a
+ * folder that is skipped with a warning, a retry that gets another
+ * chance): says so at the call site, and leaves err free for the next. */
+void oidc_error_drop(struct oidc_error *err);
 
 #endif

@@ -70,10 +70,10 @@ test_round_trip(void **s)
 
 	(void)s;
 	base_config(&cfg);
-	assert_int_equal(cache_load(&cfg, &out, &err), 0);
+	assert_int_equal(cache_load(&cfg, &out, &err), CACHE_LOAD_NONE);
 	assert_null(out);
 	assert_int_equal(cache_store(&cfg, in, &err), 0);
-	assert_int_equal(cache_load(&cfg, &out, &err), 1);
+	assert_int_equal(cache_load(&cfg, &out, &err), CACHE_LOAD_OK);
 	assert_true(json_equal(in, out));
 	/* Root-only file in a root-only folder. */
 	snprintf(path, sizeof(path), "%s/cache/%s", state, only_entry());
@@ -97,20 +97,20 @@ test_keyed_by_how_keys_are_reached(void **s)
 	base_config(&b);
 	assert_int_equal(cache_store(&a, in, &err), 0);
 	assert_int_equal(config_set(&b, "jwks_uri", "https://lab.example.test/jwks", "t", &err), 0);
-	assert_int_equal(cache_load(&b, &out, &err), 0);
+	assert_int_equal(cache_load(&b, &out, &err), CACHE_LOAD_NONE);
 	assert_null(out);
 	config_free(&b);
 	base_config(&b);
 	assert_int_equal(config_set(&b, "ca_file", "/etc/ssl/other.pem", "t", &err), 0);
-	assert_int_equal(cache_load(&b, &out, &err), 0);
+	assert_int_equal(cache_load(&b, &out, &err), CACHE_LOAD_NONE);
 	config_free(&b);
 	base_config(&b);
 	assert_int_equal(config_set(&b, "http_proxy", "http://127.0.0.1:3128", "t", &err), 0);
-	assert_int_equal(cache_load(&b, &out, &err), 0);
+	assert_int_equal(cache_load(&b, &out, &err), CACHE_LOAD_NONE);
 	config_free(&b);
 	/* The same configuration still finds it. */
 	base_config(&b);
-	assert_int_equal(cache_load(&b, &out, &err), 1);
+	assert_int_equal(cache_load(&b, &out, &err), CACHE_LOAD_OK);
 	json_decref(out);
 	json_decref(in);
 	config_free(&a);
@@ -138,23 +138,23 @@ test_refuses_what_it_did_not_write(void **s)
 	json_decref(e);
 	/* cache_store names by cfg: rewrite the file by hand instead. */
 	unit_write(path, "{\"issuer\":\"https://evil.example.test\",\"jwks\":\"k\"}", 0600);
-	assert_int_equal(cache_load(&cfg, &out, &err), 0);
+	assert_int_equal(cache_load(&cfg, &out, &err), CACHE_LOAD_NONE);
 	assert_null(out);
 	/* No JWKS at all. */
 	unit_write(path, "{\"issuer\":\"https://idp.example.test\",\"discovery\":{}}", 0600);
-	assert_int_equal(cache_load(&cfg, &out, &err), 0);
+	assert_int_equal(cache_load(&cfg, &out, &err), CACHE_LOAD_NONE);
 	/* Not JSON. */
 	unit_write(path, "{garbage", 0600);
-	assert_int_equal(cache_load(&cfg, &out, &err), 0);
+	assert_int_equal(cache_load(&cfg, &out, &err), CACHE_LOAD_NONE);
 	/* With configured endpoints there is no discovery: a JWKS alone is a
 	 * complete entry (issue 12, finding 13). */
 	unit_write(path, "{\"issuer\":\"https://idp.example.test\",\"jwks\":\"k\"}", 0600);
-	assert_int_equal(cache_load(&cfg, &out, &err), 1);
+	assert_int_equal(cache_load(&cfg, &out, &err), CACHE_LOAD_OK);
 	json_decref(out);
 	out = NULL;
 	/* Readable by others: not ours, never read. */
 	assert_int_equal(chmod(path, 0644), 0);
-	assert_int_equal(cache_load(&cfg, &out, &err), -1);
+	assert_int_equal(cache_load(&cfg, &out, &err), CACHE_LOAD_ERROR);
 	assert_null(out);
 	oidc_error_clear(&err);
 	unlink(path);
@@ -172,7 +172,7 @@ test_unsafe_state_dir(void **s)
 	(void)s;
 	base_config(&cfg);
 	assert_int_equal(chmod(state, 0777), 0);
-	assert_int_equal(cache_load(&cfg, &out, &err), -1);
+	assert_int_equal(cache_load(&cfg, &out, &err), CACHE_LOAD_ERROR);
 	assert_int_equal(err.reason, OIDC_E_STORE);
 	oidc_error_clear(&err);
 	assert_int_equal(cache_store(&cfg, e, &err), -1);

@@ -17,7 +17,6 @@
 
 #include <cmocka.h>
 
-#include "oauth_parse.h"
 #include "core/conf.h"
 #include "core/flow.h"
 #include "core/identity.h"
@@ -318,29 +317,30 @@ test_trusted_parents(void **s)
 	rmdir(loose);
 }
 
-/* Finding 10: only reachability is "unavailable" (the password fallback). */
+/* Finding 10: only reachability is "unavailable" (the password fallback).
+ * The names as they arrive on the wire; tests/unit/test_wire checks the table. */
 static void
 test_helper_code_table(void **s)
 {
 	(void)s;
-	assert_int_equal(flow_reason_for(HE_UNREACHABLE, 0), OIDC_E_IDP_UNAVAILABLE);
-	assert_int_equal(flow_reason_for(HE_TIMEOUT, 0), OIDC_E_IDP_UNAVAILABLE);
-	assert_int_equal(flow_reason_for(HE_TIMEOUT, 1), OIDC_E_LOGIN_EXPIRED);
-	assert_int_equal(flow_reason_for(HE_HTTP_STATUS, 0), OIDC_E_IDP_UNAVAILABLE);
-	assert_int_equal(flow_reason_for(HE_BAD_RESPONSE, 0), OIDC_E_IDP_UNAVAILABLE);
+	assert_int_equal(flow_reason_for("idp_unreachable", 0), OIDC_E_IDP_UNAVAILABLE);
+	assert_int_equal(flow_reason_for("timeout", 0), OIDC_E_IDP_UNAVAILABLE);
+	assert_int_equal(flow_reason_for("timeout", 1), OIDC_E_LOGIN_EXPIRED);
+	assert_int_equal(flow_reason_for("http_status", 0), OIDC_E_IDP_UNAVAILABLE);
+	assert_int_equal(flow_reason_for("bad_response", 0), OIDC_E_IDP_UNAVAILABLE);
 	/* A helper that died or broke the protocol: a user can cause it. */
 	assert_int_equal(flow_reason_for("helper_failed", 1), OIDC_E_INTERNAL);
-	assert_int_equal(flow_reason_for(HE_TLS, 0), OIDC_E_CONFIG);
-	assert_int_equal(flow_reason_for(HE_ISSUER, 0), OIDC_E_CONFIG);
-	assert_int_equal(flow_reason_for(HE_TOO_LARGE, 0), OIDC_E_CONFIG);
-	assert_int_equal(flow_reason_for(HE_INVALID_CLIENT, 0), OIDC_E_CONFIG);
-	assert_int_equal(flow_reason_for(HE_OAUTH, 0), OIDC_E_CONFIG);
-	assert_int_equal(flow_reason_for(HE_BAD_REQUEST, 0), OIDC_E_INTERNAL);
-	assert_int_equal(flow_reason_for(HE_INTERNAL, 0), OIDC_E_INTERNAL);
-	assert_int_equal(flow_reason_for(HE_CANCELLED, 0), OIDC_E_INTERNAL);
-	assert_int_equal(flow_reason_for(HE_ACCESS_DENIED, 1), OIDC_E_DENIED);
-	assert_int_equal(flow_reason_for(HE_EXPIRED, 1), OIDC_E_LOGIN_EXPIRED);
-	assert_int_equal(flow_reason_for(HE_INVALID_GRANT, 0), OIDC_E_INVALID_GRANT);
+	assert_int_equal(flow_reason_for("tls_error", 0), OIDC_E_CONFIG);
+	assert_int_equal(flow_reason_for("issuer_mismatch", 0), OIDC_E_CONFIG);
+	assert_int_equal(flow_reason_for("too_large", 0), OIDC_E_CONFIG);
+	assert_int_equal(flow_reason_for("invalid_client", 0), OIDC_E_CONFIG);
+	assert_int_equal(flow_reason_for("oauth_error", 0), OIDC_E_CONFIG);
+	assert_int_equal(flow_reason_for("bad_request", 0), OIDC_E_INTERNAL);
+	assert_int_equal(flow_reason_for("internal_error", 0), OIDC_E_INTERNAL);
+	assert_int_equal(flow_reason_for("cancelled", 0), OIDC_E_INTERNAL);
+	assert_int_equal(flow_reason_for("access_denied", 1), OIDC_E_DENIED);
+	assert_int_equal(flow_reason_for("expired_token", 1), OIDC_E_LOGIN_EXPIRED);
+	assert_int_equal(flow_reason_for("invalid_grant", 0), OIDC_E_INVALID_GRANT);
 	assert_int_equal(flow_reason_for("something_new", 0), OIDC_E_INTERNAL);
 	assert_int_equal(flow_reason_for("", 0), OIDC_E_INTERNAL);
 	assert_int_equal(flow_reason_for(NULL, 0), OIDC_E_INTERNAL);

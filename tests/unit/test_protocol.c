@@ -39,7 +39,7 @@ expect_request(const char *text, const char *fragment)
 	if (fragment == NULL) {
 		if (rc != 0)
 			fail_msg("request %s refused: %s", text, e.message);
-	} else if (rc != -1 || e.code == NULL || strcmp(e.code, HE_BAD_REQUEST) != 0 ||
+	} else if (rc != -1 || e.code != WIRE_BAD_REQUEST ||
 	    strstr(e.message, fragment) == NULL) {
 		fail_msg("request %s: want bad_request with \"%s\", got rc %d %s", text, fragment, rc, e.message);
 	}
@@ -78,14 +78,15 @@ test_request(void **s)
 }
 
 static void
-expect_discovery(const char *text, const char *code)
+expect_discovery(const char *text, enum wire_code code)
 {
 	struct helper_err e = { 0 };
 	json_t *j = parse(text);
 	int rc = oauth_check_discovery(j, "https://op.test", &e);
 
-	if (code == NULL ? rc != 0 : (rc != -1 || e.code == NULL || strcmp(e.code, code) != 0))
-		fail_msg("discovery %s: want %s, got rc %d %s", text, code ? code : "accept", rc, e.message);
+	if (code == WIRE_NONE ? rc != 0 : (rc != -1 || e.code != code))
+		fail_msg("discovery %s: want %s, got rc %d %s", text, code != WIRE_NONE ? wire_code_name(code) : "accept",
+		    rc, e.message);
 	json_decref(j);
 }
 
@@ -95,20 +96,20 @@ static void
 test_discovery(void **s)
 {
 	(void)s;
-	expect_discovery("{\"issuer\":\"https://op.test\"," EPS "}", NULL);
+	expect_discovery("{\"issuer\":\"https://op.test\"," EPS "}", WIRE_NONE);
 	expect_discovery("{\"issuer\":\"https://op.test\"," EPS ",\"device_authorization_endpoint\":\"https://op.test/d\"}",
-	    NULL);
+	    WIRE_NONE);
 	/* Discovery 1.0 §4.3: exactly equal; no trailing slash, no case folding. */
-	expect_discovery("{\"issuer\":\"https://op.test/\"," EPS "}", HE_ISSUER);
-	expect_discovery("{\"issuer\":\"https://OP.test\"," EPS "}", HE_ISSUER);
-	expect_discovery("{" EPS "}", HE_ISSUER);
-	expect_discovery("{\"issuer\":\"https://op.test\",\"jwks_uri\":\"https://op.test/j\"}", HE_BAD_RESPONSE);
+	expect_discovery("{\"issuer\":\"https://op.test/\"," EPS "}", WIRE_ISSUER);
+	expect_discovery("{\"issuer\":\"https://OP.test\"," EPS "}", WIRE_ISSUER);
+	expect_discovery("{" EPS "}", WIRE_ISSUER);
+	expect_discovery("{\"issuer\":\"https://op.test\",\"jwks_uri\":\"https://op.test/j\"}", WIRE_BAD_RESPONSE);
 	expect_discovery("{\"issuer\":\"https://op.test\",\"token_endpoint\":\"https://op.test/t\",\"jwks_uri\":\"http://op.test/j\"}",
-	    HE_BAD_RESPONSE);
+	    WIRE_BAD_RESPONSE);
 	expect_discovery("{\"issuer\":\"https://op.test\"," EPS ",\"device_authorization_endpoint\":\"http://op.test/d\"}",
-	    HE_BAD_RESPONSE);
+	    WIRE_BAD_RESPONSE);
 	expect_discovery("{\"issuer\":\"https://op.test\",\"token_endpoint\":\"https://op.test/t x\",\"jwks_uri\":\"https://op.test/j\"}",
-	    HE_BAD_RESPONSE);
+	    WIRE_BAD_RESPONSE);
 }
 
 static void
@@ -149,7 +150,7 @@ test_device(void **s)
 		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 			memset(&e, 0, sizeof(e));
 			j = parse(bad[i]);
-			if (oauth_parse_device(j, &g, &e) != -1 || strcmp(e.code, HE_BAD_RESPONSE) != 0)
+			if (oauth_parse_device(j, &g, &e) != -1 || e.code != WIRE_BAD_RESPONSE)
 				fail_msg("device response accepted: %s", bad[i]);
 			json_decref(j);
 		}
@@ -159,15 +160,15 @@ test_device(void **s)
 /* A non-200 token-endpoint answer: what the poll loop makes of it and,
  * when it fails, the error code, with a printable message. */
 static void
-expect_answer(const char *text, long status, enum oauth_poll poll, const char *code)
+expect_answer(const char *text, long status, enum oauth_poll poll, enum wire_code code)
 {
 	struct helper_err e = { 0 };
 	json_t *j = parse(text);
 
 	assert_int_equal(oauth_poll_answer(j), poll);
-	if (code != NULL) {
+	if (code != WIRE_NONE) {
 		assert_int_equal(oauth_error(j, status, "token endpoint", &e), -1);
-		assert_string_equal(e.code, code);
+		assert_int_equal(e.code, code);
 		for (const char *c = e.message; *c != '\0'; c++)
 			if (*c < 0x20 || *c > 0x7e)
 				fail_msg("control byte 0x%02x in \"%s\"", (unsigned char)*c, e.message);
@@ -192,7 +193,7 @@ test_tokens(void **s)
 	/* The device grant needs an id_token; a refresh may lack one. */
 	j = parse("{\"access_token\":\"AT\",\"refresh_token\":\"RT\"}");
 	assert_int_equal(oauth_token_event(j, 1, &ev, &e), -1);
-	assert_string_equal(e.code, HE_BAD_RESPONSE);
+	assert_int_equal(e.code, WIRE_BAD_RESPONSE);
 	assert_null(ev);
 	memset(&e, 0, sizeof(e));
 	assert_int_equal(oauth_token_event(j, 0, &ev, &e), 0);
@@ -204,12 +205,12 @@ test_tokens(void **s)
 
 	/* Polls (RFC 8628 §3.5) and errors (RFC 6749 §5.2); IdP text loses
 	 * its control bytes. */
-	expect_answer("{\"error\":\"authorization_pending\"}", 400, OAUTH_POLL_PENDING, NULL);
-	expect_answer("{\"error\":\"slow_down\"}", 400, OAUTH_POLL_SLOW_DOWN, NULL);
+	expect_answer("{\"error\":\"authorization_pending\"}", 400, OAUTH_POLL_PENDING, WIRE_NONE);
+	expect_answer("{\"error\":\"slow_down\"}", 400, OAUTH_POLL_SLOW_DOWN, WIRE_NONE);
 	expect_answer("{\"error\":\"access_denied\",\"error_description\":\"no \\u001b[31mway\"}", 400,
-	    OAUTH_POLL_FAILED, HE_ACCESS_DENIED);
-	expect_answer("{\"error\":\"x\\u0007y\"}", 400, OAUTH_POLL_FAILED, HE_OAUTH);
-	expect_answer("{}", 502, OAUTH_POLL_FAILED, HE_HTTP_STATUS);
+	    OAUTH_POLL_FAILED, WIRE_ACCESS_DENIED);
+	expect_answer("{\"error\":\"x\\u0007y\"}", 400, OAUTH_POLL_FAILED, WIRE_OAUTH);
+	expect_answer("{}", 502, OAUTH_POLL_FAILED, WIRE_HTTP_STATUS);
 }
 
 static void
@@ -258,7 +259,7 @@ test_events(void **s)
 	expect_event("{\"event\":\"error\",\"code\":\"timeout\"}", NULL);
 }
 
-static int
+static enum identity_map_found
 map(const char *text, const char *value, char *user, size_t size, struct oidc_error *err)
 {
 	oidc_error_clear(err);
@@ -273,18 +274,24 @@ test_map_file(void **s)
 	char user[IDENTITY_MAX_USER + 1];
 
 	(void)s;
-	assert_int_equal(map("# comment\nalice@x.test alice\nalice@x.test root\n", "alice@x.test", user, sizeof(user), &err), 1);
+	assert_int_equal(map("# comment\nalice@x.test alice\nalice@x.test root\n", "alice@x.test", user, sizeof(user), &err),
+	    IDENTITY_MAP_FOUND);
 	assert_string_equal(user, "alice");
-	assert_int_equal(map("\t bob@x.test\t bob.ops  \r\n", "bob@x.test", user, sizeof(user), &err), 1);
+	assert_int_equal(map("\t bob@x.test\t bob.ops  \r\n", "bob@x.test", user, sizeof(user), &err),
+	    IDENTITY_MAP_FOUND);
 	assert_string_equal(user, "bob.ops");
-	assert_int_equal(map("alice@x.test alice\n", "carol@x.test", user, sizeof(user), &err), 0);
+	assert_int_equal(map("alice@x.test alice\n", "carol@x.test", user, sizeof(user), &err),
+	    IDENTITY_MAP_ABSENT);
 	/* A malformed line before the match stops the lookup. */
-	assert_int_equal(map("carol@x.test\ncarol@x.test carol\n", "carol@x.test", user, sizeof(user), &err), -1);
+	assert_int_equal(map("carol@x.test\ncarol@x.test carol\n", "carol@x.test", user, sizeof(user), &err),
+	    IDENTITY_MAP_ERROR);
 	assert_non_null(strstr(err.text, "pam_oidc.map:1: expected"));
-	assert_int_equal(map("evil@x.test ../root\n", "evil@x.test", user, sizeof(user), &err), -1);
+	assert_int_equal(map("evil@x.test ../root\n", "evil@x.test", user, sizeof(user), &err),
+	    IDENTITY_MAP_ERROR);
 	assert_non_null(strstr(err.text, "is not a valid user name"));
 	oidc_error_clear(&err);
-	assert_int_equal(identity_map_parse("a b\0c d\n", 8, "/m", "c", user, sizeof(user), &err), -1);
+	assert_int_equal(identity_map_parse("a b\0c d\n", 8, "/m", "c", user, sizeof(user), &err),
+	    IDENTITY_MAP_ERROR);
 	assert_non_null(strstr(err.text, "contains a NUL byte"));
 	assert_int_equal(err.reason, OIDC_E_CONFIG);
 	assert_string_equal(user, "");

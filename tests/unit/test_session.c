@@ -129,7 +129,7 @@ test_create_load_update_remove(void **s)
 	snprintf(path, sizeof(path), "%s/sessions/4242", state);
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0700);
-	assert_int_equal(session_load(&st, &wctx, 4242, id, &back, &err), 1);
+	assert_int_equal(session_load(&st, &wctx, 4242, id, &back, &err), SESSION_LOAD_OK);
 	assert_string_equal(json_string_value(json_object_get(back, "tty")), "pts/3");
 	assert_string_equal(json_string_value(json_object_get(back, "user")), "alice");
 	assert_null(session_unusable_reason(&cfg, back, "alice", "sudo", &inside, (int64_t)time(NULL)));
@@ -141,10 +141,10 @@ test_create_load_update_remove(void **s)
 	assert_int_equal(session_update(&st, 4242, back, &err), 0);
 	json_decref(back);
 	back = NULL;
-	assert_int_equal(session_load(&st, &wctx, 4242, id, &back, &err), 1);
+	assert_int_equal(session_load(&st, &wctx, 4242, id, &back, &err), SESSION_LOAD_OK);
 	assert_string_equal(json_string_value(json_object_get(back, "tty")), "pts/7");
 	assert_int_equal(session_remove(&st, 4242, id), 0);
-	assert_int_equal(session_load(&st, &wctx, 4242, id, &back, &err), 0);
+	assert_int_equal(session_load(&st, &wctx, 4242, id, &back, &err), SESSION_LOAD_ABSENT);
 	assert_int_equal(warnings, 0);
 	json_decref(back);
 	json_decref(rec);
@@ -266,7 +266,7 @@ test_update_never_resurrects(void **s)
 
 	open_store(&st);
 	assert_int_equal(session_create(&st, 4242, rec, id, &err), 0);
-	assert_int_equal(session_load(&st, &wctx, 4242, id, &loaded, &err), 1);
+	assert_int_equal(session_load(&st, &wctx, 4242, id, &loaded, &err), SESSION_LOAD_OK);
 	assert_int_equal(session_remove(&st, 4242, id), 0);
 	json_object_set_new(loaded, "checked", json_integer((json_int_t)time(NULL)));
 	assert_int_equal(session_update(&st, 4242, loaded, &err), -1);
@@ -422,7 +422,7 @@ test_attacks_refused_and_removed(void **s)
 	assert_false(exists("4242/notes.txt"));
 	snprintf(rel, sizeof(rel), "4243/%s.json", bob_id);
 	assert_true(exists(rel));               /* bob's own is fine */
-	assert_int_equal(session_load(&st, &wctx, 4242, id, &back, &err), 1);
+	assert_int_equal(session_load(&st, &wctx, 4242, id, &back, &err), SESSION_LOAD_OK);
 	json_decref(back);
 	session_store_close(&st);
 }
@@ -530,7 +530,7 @@ test_64_concurrent_writers(void **s)
 				json_t *back = NULL;
 
 				ok += session_create(&st, 5000 + (uid_t)(i % 4), rec, id, &err) == 0 &&
-				    session_load(&st, NULL, 5000 + (uid_t)(i % 4), id, &back, &err) == 1;
+				    session_load(&st, NULL, 5000 + (uid_t)(i % 4), id, &back, &err) == SESSION_LOAD_OK;
 				json_decref(back);
 				json_decref(rec);
 			}

@@ -130,7 +130,7 @@ test_grandchild_killed(void **state)
 	/* The orphaned grandchild comes to us, so we can reap it. */
 	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 0);
 	assert_int_equal(helper_spawn(path, &h, &err), 0);
-	assert_int_equal(ipc_read(&h.from, 10000, &msg, &err), 1);
+	assert_int_equal(ipc_read(&h.from, 10000, &msg, &err), IPC_READ_MESSAGE);
 	gc = (pid_t)json_integer_value(json_object_get(msg, "gc"));
 	json_decref(msg);
 	assert_true(gc > 0);
@@ -164,7 +164,7 @@ tty_child(const char *path)
 		return 77;
 	if (open("/dev/tty", O_RDWR) < 0)
 		return 77;
-	if (helper_spawn(path, &h, &err) != 0 || ipc_read(&h.from, 10000, &msg, &err) != 1)
+	if (helper_spawn(path, &h, &err) != 0 || ipc_read(&h.from, 10000, &msg, &err) != IPC_READ_MESSAGE)
 		return 99;
 	if (json_integer_value(json_object_get(msg, "tty")) != 0)
 		bits |= 1;

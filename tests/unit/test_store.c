@@ -94,16 +94,16 @@ test_files(void **state)
 	path_of(p, sizeof(p), "files");
 	assert_true((top = store_dir_open(p, &err)) >= 0);
 
-	assert_int_equal(store_read_file(top, "none", 100, &buf, &len, &err), 0);
+	assert_int_equal(store_read_file(top, "none", 100, &buf, &len, &err), STORE_READ_ABSENT);
 	assert_int_equal(store_write_file(top, "rec", "{\"a\":1}", 7, &err), 0);
-	assert_int_equal(store_read_file(top, "rec", 100, &buf, &len, &err), 1);
+	assert_int_equal(store_read_file(top, "rec", 100, &buf, &len, &err), STORE_READ_OK);
 	assert_int_equal(len, 7);
 	assert_string_equal(buf, "{\"a\":1}");
 	free(buf);
 	buf = NULL;
 	/* replaced, never appended, and private */
 	assert_int_equal(store_write_file(top, "rec", "x", 1, &err), 0);
-	assert_int_equal(store_read_file(top, "rec", 100, &buf, &len, &err), 1);
+	assert_int_equal(store_read_file(top, "rec", 100, &buf, &len, &err), STORE_READ_OK);
 	assert_string_equal(buf, "x");
 	free(buf);
 	buf = NULL;
@@ -117,14 +117,14 @@ test_files(void **state)
 
 	/* over its cap */
 	assert_int_equal(store_write_file(top, "big", "0123456789", 10, &err), 0);
-	assert_int_equal(store_read_file(top, "big", 9, &buf, &len, &err), -1);
+	assert_int_equal(store_read_file(top, "big", 9, &buf, &len, &err), STORE_READ_ERROR);
 	assert_null(buf);
 	assert_non_null(strstr(err.text, "larger than"));
 	oidc_error_clear(&err);
 
 	/* readable by others: not ours to trust */
 	write_plain("files/open", "{}", 0644);
-	assert_int_equal(store_read_file(top, "open", 100, &buf, &len, &err), -1);
+	assert_int_equal(store_read_file(top, "open", 100, &buf, &len, &err), STORE_READ_ERROR);
 	assert_int_equal(err.reason, OIDC_E_STORE);
 	oidc_error_clear(&err);
 
@@ -132,13 +132,13 @@ test_files(void **state)
 	path_of(p, sizeof(p), "files/rec");
 	path_of(q, sizeof(q), "files/alias");
 	assert_int_equal(link(p, q), 0);
-	assert_int_equal(store_read_file(top, "alias", 100, &buf, &len, &err), -1);
+	assert_int_equal(store_read_file(top, "alias", 100, &buf, &len, &err), STORE_READ_ERROR);
 	oidc_error_clear(&err);
 
 	/* a link is not followed */
 	path_of(q, sizeof(q), "files/sym");
 	assert_int_equal(symlink(p, q), 0);
-	assert_int_equal(store_read_file(top, "sym", 100, &buf, &len, &err), -1);
+	assert_int_equal(store_read_file(top, "sym", 100, &buf, &len, &err), STORE_READ_ERROR);
 	assert_int_equal(err.reason, OIDC_E_STORE);
 	assert_null(buf);
 	close(top);

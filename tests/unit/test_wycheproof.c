@@ -128,10 +128,11 @@ run_file(void **state)
 			size_t mlen, slen;
 			unsigned char *msg = hex_decode(json_string_value(json_object_get(t, "msg")), &mlen);
 			unsigned char *sig = hex_decode(json_string_value(json_object_get(t, "sig")), &slen);
-			int v = pkey == NULL ? 0 : jws_verify_signature(vf->alg, pkey, msg, mlen, sig, slen);
+			enum jws_sig v = pkey == NULL ? JWS_SIG_INVALID :
+			    jws_verify_signature(vf->alg, pkey, msg, mlen, sig, slen);
 
 			if (strcmp(result, "valid") == 0) {
-				if (v == 1)
+				if (v == JWS_SIG_VALID)
 					valid_ok++;
 				else {
 					failures++;
@@ -139,7 +140,7 @@ run_file(void **state)
 					    (long long)json_integer_value(json_object_get(t, "tcId")));
 				}
 			} else if (strcmp(result, "invalid") == 0) {
-				if (v == 0)
+				if (v == JWS_SIG_INVALID)
 					invalid_ok++;
 				else {
 					failures++;
@@ -147,13 +148,14 @@ run_file(void **state)
 					    (long long)json_integer_value(json_object_get(t, "tcId")));
 				}
 			} else {
-				if (v == 1)
+				if (v == JWS_SIG_VALID)
 					acc_yes++;
 				else
 					acc_no++;
 				print_message("  tcId %lld acceptable (%s): %s\n",
 				    (long long)json_integer_value(json_object_get(t, "tcId")),
-				    json_string_value(json_object_get(t, "comment")), v == 1 ? "accepted" : "rejected");
+				    json_string_value(json_object_get(t, "comment")),
+				    v == JWS_SIG_VALID ? "accepted" : "rejected");
 			}
 			free(msg);
 			free(sig);
