@@ -93,6 +93,19 @@ config_key_name(size_t i)
 	return i < NKEYS ? keys[i].name : NULL;
 }
 
+_Static_assert(NKEYS <= CONFIG_MAX_KEYS, "CONFIG_MAX_KEYS is too small for the key table");
+
+size_t
+config_key_index(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (strcmp(keys[i].name, key) == 0)
+			return i;
+	return CONFIG_MAX_KEYS;
+}
+
 static char **
 str_field(struct oidc_config *cfg, const struct key *k)
 {
@@ -238,8 +251,8 @@ text_ok(const char *s)
 	return 1;
 }
 
-static int
-name_ok(const char *s)
+int
+config_name_ok(const char *s)
 {
 	for (; *s != '\0'; s++)
 		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
@@ -281,7 +294,7 @@ config_set(struct oidc_config *cfg, const char *key, const char *value, const ch
 			return oidc_error_set(err, OIDC_E_CONFIG, "%s: %s must be an absolute path", where, key);
 		break;
 	case K_NAME:
-		if (!name_ok(value))
+		if (!config_name_ok(value))
 			return oidc_error_set(err, OIDC_E_CONFIG, "%s: %s may contain only letters, digits and _-.:/",
 			    where, key);
 		break;
@@ -354,114 +367,6 @@ config_set_arg(struct oidc_config *cfg, const char *arg, struct oidc_error *err)
 	memcpy(key, arg, n);
 	key[n] = '\0';
 	return config_set(cfg, key, eq + 1, "argument", err);
-}
-
-static char *
-trim(char *s)
-{
-	char *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
-		*--e = '\0';
-	return s;
-}
-
-int
-config_load(struct oidc_config *cfg, const char *path, const char *service, struct oidc_error *err)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	int r;
-
-	/* Whoever can write the config decides who logs in. */
-	if (trusted_read(path, "", TRUST_FILE, CONFIG_MAX_BYTES, &buf, &len, err) != 0)
-		return -1;
-	r = config_parse(cfg, buf, len, path, service, err);
-	wipe_free_n(buf, len);
-	return r;
-}
-
-int
-config_parse(struct oidc_config *cfg, const char *text, size_t len, const char *path, const char *service,
-    struct oidc_error *err)
-{
-	char *buf, *line, *next, *eq, *key, *val, where[PATH_MAX + 32];
-	char seen[NKEYS];
-	size_t lineno = 0, i;
-	int r = -1, in_scope = 1, in_global = 1;
-
-	if ((buf = text_copy(text, len, CONFIG_MAX_BYTES, path, err)) == NULL)
-		return -1;
-	memset(seen, 0, sizeof(seen));
-	for (line = buf; line != NULL; line = next) {
-		lineno++;
-		if ((next = strchr(line, '\n')) != NULL)
-			*next++ = '\0';
-		snprintf(where, sizeof(where), "%s:%zu", path, lineno);
-		line = trim(line);
-		if (line[0] == '\0' || line[0] == '#' || line[0] == ';')
-			continue;
-		if (line[0] == '[') {
-			size_t n = strlen(line);
-
-			if (n < 3 || line[n - 1] != ']') {
-				oidc_error_set(err, OIDC_E_CONFIG, "%s: malformed section header", where);
-				goto out;
-			}
-			line[n - 1] = '\0';
-			if (!name_ok(line + 1)) {
-				oidc_error_set(err, OIDC_E_CONFIG, "%s: bad section name", where);
-				goto out;
-			}
-			in_global = 0;
-			in_scope = service != NULL && strcmp(line + 1, service) == 0;
-			memset(seen, 0, sizeof(seen));
-			continue;
-		}
-		if ((eq = strchr(line, '=')) == NULL) {
-			oidc_error_set(err, OIDC_E_CONFIG, "%s: expected key = value", where);
-			goto out;
-		}
-		*eq = '\0';
-		key = trim(line);
-		val = trim(eq + 1);
-		for (i = 0; i < NKEYS; i++)
-			if (strcmp(keys[i].name, key) == 0)
-				break;
-		if (i < NKEYS) {
-			if (seen[i]) {
-				oidc_error_set(err, OIDC_E_CONFIG, "%s: %s is set twice in the %s section", where, key,
-				    in_global ? "global" : "same");
-				goto out;
-			}
-			seen[i] = 1;
-		}
-		/* Sections for other services are still validated: a typo
-		 * there must not wait for the day that service logs in. */
-		if (in_scope) {
-			if (config_set(cfg, key, val, where, err) != 0)
-				goto out;
-		} else {
-			struct oidc_config scratch;
-
-			if (config_init(&scratch) != 0) {
-				oidc_error_set(err, OIDC_E_NOMEM, "out of memory");
-				goto out;
-			}
-			r = config_set(&scratch, key, val, where, err);
-			config_free(&scratch);
-			if (r != 0)
-				goto out;
-			r = -1;
-		}
-	}
-	r = 0;
-out:
-	wipe_free_n(buf, len);
-	return r;
 }
 
 int

@@ -110,6 +110,11 @@ void config_dump(const struct oidc_config *cfg, FILE *out);
 
 /* Iterates the known key names (for docs tests): NULL after the last. */
 const char *config_key_name(size_t i);
+/* The index of key in that order, or CONFIG_MAX_KEYS when it is unknown. */
+#define CONFIG_MAX_KEYS 128
+size_t config_key_index(const char *key);
+/* 1 if s is a section or service name: [A-Za-z0-9_.:/-]*. */
+int config_name_ok(const char *s);
 
 /* "90", "90s", "15m", "8h", "2d" -> seconds. */
 int config_parse_duration(const char *s, long *out);

@@ -37,15 +37,11 @@ enum flow_state flow_login_wait(struct oidc_flow *f, int timeout_ms, struct oidc
  * never kept: it may be someone else's. */
 void flow_end(struct oidc_flow *f);
 
-/* Verifies an ID token with the issuer's JWKS: jwks_file if set; else
- * cached when fresh, fetched by a fresh helper otherwise (an unknown kid
- * triggers one refetch, at most once per CACHE_KID_REFETCH_INTERVAL), less
- * the keys jwks_pins does not name. What was fetched is cached only once a
- * token verified against it. min_iat: when this attempt started (a token
- * issued earlier is a replay), 0 for none. On success *claims is owned by
- * the caller. fetches (may be NULL) counts JWKS downloads. */
-int flow_verify_id_token(const struct oidc_config *cfg, int use_cache, const char *id_token, int64_t min_iat,
-    json_t **claims, int *fetches, struct oidc_error *err);
+/* What keys.c builds on (not for callers outside lib/core): the cached
+ * discovery + JWKS when use_cache (else none), and a "fetch" through a
+ * fresh helper merged into *meta (dirty set when it changed). */
+int flow_load_meta(const struct oidc_config *cfg, int use_cache, json_t **meta, struct oidc_error *err);
+int flow_fetch(const struct oidc_config *cfg, json_t **meta, int *dirty, struct oidc_error *err);
 
 /* Refresh-token grant through the helper; *tokens gets the "tokens" event. */
 int flow_refresh(const struct oidc_config *cfg, int use_cache, const char *refresh_token, json_t **tokens,

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "core/flow.h"
+#include "core/keys.h"
 #include "core/reuse.h"
 #include "core/session.h"
 
@@ -51,7 +52,7 @@ reuse_refresh_answer_check(const struct oidc_config *cfg, const json_t *rec, con
 
 	if (idt == NULL)
 		return 0;
-	if (flow_verify_id_token(cfg, 1, idt, started, &claims, NULL, err) != 0)
+	if (keys_verify_id_token(cfg, 1, idt, started, &claims, NULL, err) != 0)
 		goto out;
 	if (!json_equal(json_object_get(claims, "iss"), json_object_get(rec, "iss")) ||
 	    !json_equal(json_object_get(claims, "sub"), json_object_get(rec, "sub"))) {

@@ -16,7 +16,7 @@
 
 /* The stage that decided: the first that refused, VERDICT_ADMITTED if none. */
 enum verdict_stage {
-	VERDICT_VERIFY,     /* flow_verify_id_token */
+	VERDICT_VERIFY,     /* keys_verify_id_token */
 	VERDICT_MAP,        /* identity_map */
 	VERDICT_TARGET,     /* identity_check_target: system accounts */
 	VERDICT_USER,       /* the mapped user is not the PAM user */
