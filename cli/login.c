@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "core/ciba.h"
 #include "core/conf.h"
 #include "core/device.h"
 #include "core/flow.h"
@@ -106,7 +107,8 @@ login_usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: pam-oidc login [--config FILE] [--service NAME] [--user NAME]\n"
-	    "  Runs a device-flow sign-in in this terminal, verifies the ID token and\n"
+	    "  Runs a sign-in in this terminal (device flow, or CIBA: a request to the\n"
+	    "  --user's device, per flow in the config), verifies the ID token and\n"
 	    "  prints its claims and the local user they map to.\n"
 	    "  exit 0: verified (and maps to --user if given); 1: rejected (denied,\n"
 	    "  expired, invalid token, other user, policy); 2: usage or configuration;\n"
@@ -133,6 +135,9 @@ cmd_login(int argc, char **argv)
 	enum flow_state st;
 	int c, n, rc = LOGIN_USAGE;
 	long long t_approve;
+	struct ciba_words words;
+	struct flow_ask ask = { words.login_hint, words.binding_message };
+	const struct flow_ask *askp = NULL;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -151,7 +156,21 @@ cmd_login(int argc, char **argv)
 	memset(&v, 0, sizeof(v));
 	if (cli_load_config(path, service, &cfg) != 0)
 		return LOGIN_USAGE;
-	if (flow_login_start(&flow, &cfg, &err) != 0) {
+	if (cfg.flow != FLOW_DEVICE) {
+		/* CIBA asks a named person: --user says whom. */
+		if (want_user == NULL) {
+			fprintf(stderr, "pam-oidc: flow = %s needs --user (whom to ask)\n",
+			    cfg.flow == FLOW_CIBA ? "ciba" : "auto");
+			goto out_cfg;
+		}
+		if (ciba_words_for(&cfg, want_user, service != NULL ? service : "cli", &words, &err) != 0) {
+			fprintf(stderr, "pam-oidc: %s: %s\n", oidc_reason_code(err.reason), err.text);
+			rc = exit_for(err.reason);
+			goto out_cfg;
+		}
+		askp = &ask;
+	}
+	if (flow_login_start(&flow, &cfg, askp, &err) != 0) {
 		fprintf(stderr, "pam-oidc: sign-in could not start: %s: %s\npam-oidc: reason=%s\n",
 		    oidc_reason_code(err.reason), err.text, oidc_reason_code(err.reason));
 		rc = exit_for(err.reason);
@@ -161,7 +180,7 @@ cmd_login(int argc, char **argv)
 	for (int i = 0; i < n; i++)
 		printf("%s\n", lines[i]);
 	device_lines_free(lines, n);
-	printf("Waiting for approval (the code expires in %lld s)...\n",
+	printf("Waiting for approval (the %s expires in %lld s)...\n", flow.kind == FLOW_CIBA ? "request" : "code",
 	    (long long)json_integer_value(json_object_get(flow.device, "expires_in")));
 	fflush(stdout);
 	st = flow_login_wait(&flow, (int)cfg.timeout * 1000, &err);
@@ -198,6 +217,7 @@ cmd_login(int argc, char **argv)
 	rc = LOGIN_OK;
 out:
 	flow_end(&flow);
+out_cfg:
 	verdict_free(&v);
 	config_free(&cfg);
 	return rc;

@@ -33,6 +33,7 @@ struct attempt {
 	char session[SESSION_ID_LEN + 1];
 	long long t0;
 	long long device_latency_ms;   /* how long the IdP took to give a code */
+	const char *flow;              /* "device" or "ciba" once one started */
 	int silent;
 	int debug;
 };

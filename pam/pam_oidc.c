@@ -30,11 +30,12 @@ attempt_log(const struct attempt *a, int pam_rc, const char *reason, const char 
 {
 	pam_syslog(a->pamh, pam_rc == PAM_SUCCESS ? LOG_NOTICE : LOG_WARNING,
 	    "result=%s reason=%s service=%s user=%s mapped=%s iss=%s sub=%s rhost=%s tty=%s session=%.8s "
-	    "duration_ms=%lld%s%s",
+	    "duration_ms=%lld flow=%s%s%s",
 	    pam_rc == PAM_SUCCESS ? "success" : "failure", reason, a->service ? a->service : "-",
 	    a->user ? a->user : "-", a->mapped[0] ? a->mapped : "-", a->iss[0] ? a->iss : "-",
 	    a->sub[0] ? a->sub : "-", a->rhost ? a->rhost : "-", a->tty ? a->tty : "-",
-	    a->session[0] ? a->session : "-", clock_now_ms() - a->t0, detail ? " detail=" : "", detail ? detail : "");
+	    a->session[0] ? a->session : "-", clock_now_ms() - a->t0, a->flow != NULL ? a->flow : "-",
+	    detail ? " detail=" : "", detail ? detail : "");
 }
 
 /* HACKING.md, house style 5: exact PAM codes, so admins can write

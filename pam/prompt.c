@@ -9,11 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 
 #include "module.h"
+#include "core/ciba.h"
 #include "core/device.h"
 #include "util/clock.h"
 #include "util/buf.h"
@@ -106,9 +108,15 @@ prompt_device_flow(struct attempt *a, const struct oidc_config *cfg, struct oidc
 	int n, rc;
 
 	if (fake == NULL) {
-		if (flow_login_start(f, cfg, err) != 0)
+		struct ciba_words w;
+		struct flow_ask ask = { w.login_hint, w.binding_message };
+
+		if (cfg->flow != FLOW_DEVICE && ciba_words_for(cfg, a->user, a->service, &w, err) != 0)
+			return err->reason;
+		if (flow_login_start(f, cfg, cfg->flow != FLOW_DEVICE ? &ask : NULL, err) != 0)
 			return err->reason;
 		dev = f->device;
+		a->flow = f->kind == FLOW_CIBA ? "ciba" : "device";
 		a->device_latency_ms = clock_now_ms() - t;
 	}
 	interval = (long)json_integer_value(json_object_get(dev, "interval"));
@@ -153,12 +161,10 @@ prompt_device_flow(struct attempt *a, const struct oidc_config *cfg, struct oidc
 		if (left <= 0)
 			return device_outcome(FLOW_PENDING, cfg, err);
 		{
-			char code[80], *msg = NULL;
+			char *msg = NULL;
 
-			device_user_code(dev, code, sizeof(code));
 			n = 0;
-			if (asprintf(&msg, "Not approved yet (%lld s left). Approve code %s, then press Enter.",
-			    left / 1000, code) > 0)
+			if (device_reminder(dev, left / 1000, &msg) > 0)
 				lines[n++] = msg;
 			rc = prompt_converse(a, lines, n, enter_prompt, &ans);
 			device_lines_free(lines, n);
@@ -191,6 +197,33 @@ prompt_take_flow_slots(struct attempt *a, const struct oidc_config *cfg, struct 
 	return PAM_AUTH_ERR;
 }
 
+/* The made-up sign-in of an unknown user, of the kind a real one would
+ * get: a CIBA request (a binding message, nothing sent) or a device code. */
+static json_t *
+fake_sign_in(struct attempt *a, const struct oidc_config *cfg, long long *latency)
+{
+	struct oidc_error ignored = { 0 };
+	enum flow_kind k = cfg->flow;
+	struct ciba_words w;
+	json_t *meta = NULL;
+
+	if (k == FLOW_AUTO) {
+		if (flow_load_meta(cfg, geteuid() == 0, &meta, &ignored) != 0)
+			oidc_error_drop(&ignored);   /* no cache: what the configuration says */
+		k = flow_choose(cfg, meta);
+		json_decref(meta);
+	}
+	a->flow = k == FLOW_CIBA ? "ciba" : "device";
+	if (k != FLOW_CIBA)
+		return ratelimit_fake_device(cfg, latency);
+	*latency = 0;
+	/* The same words a real attempt would show; nothing is sent. */
+	if (ciba_words_for(cfg, a->user, a->service, &w, &ignored) != 0)
+		return NULL;
+	return json_pack("{s:s, s:s, s:I, s:I}", "event", "ciba", "binding_message", w.binding_message, "expires_in",
+	    (json_int_t)cfg->timeout, "interval", (json_int_t)5);
+}
+
 /* Finding 11 of issue 12: an unknown user sees what a real one sees (a
  * code in the IdP's format, its verification URI, the same waits and the
  * same final message) so that ssh cannot enumerate accounts; no helper
@@ -208,7 +241,7 @@ prompt_unknown_user(struct attempt *a, const struct oidc_config *cfg, struct flo
 	memset(&none, 0, sizeof(none));
 	if ((rc = prompt_take_flow_slots(a, cfg, slots)) != PAM_SUCCESS)
 		return rc;
-	if ((fake = ratelimit_fake_device(cfg, &latency)) == NULL) {
+	if ((fake = fake_sign_in(a, cfg, &latency)) == NULL) {
 		attempt_log(a, PAM_USER_UNKNOWN, "unknown_user", "no made-up flow (out of memory)");
 		return PAM_USER_UNKNOWN;
 	}

@@ -28,6 +28,8 @@ enum ktype { K_STR, K_URL, K_PATH, K_BOOL, K_NUM, K_DUR, K_ALGS, K_ENUM, K_LIST,
 static const char *const prompt_names[] = { "enter", "auto", NULL };
 static const char *const reuse_names[] = { "default", "any", "same_tty", "none", NULL };
 static const char *const offline_names[] = { "deny", "grace", NULL };
+static const char *const flow_names[] = { "device", "ciba", "auto", NULL };
+static const char *const client_auth_names[] = { "client_secret_basic", "client_secret_post", NULL };
 
 struct key {
 	const char *name;
@@ -83,6 +85,10 @@ static const struct key keys[] = {
 	{ "max_flows", K_NUM, F(max_flows), 0, 4096, NULL },
 	{ "max_flows_per_host", K_NUM, F(max_flows_per_host), 0, 4096, NULL },
 	{ "max_flows_per_user", K_NUM, F(max_flows_per_user), 0, 4096, NULL },
+	{ "flow", K_ENUM, F(flow), 0, 0, flow_names },
+	{ "login_hint_template", K_STR, F(login_hint_template), 0, 0, NULL },
+	{ "backchannel_authentication_endpoint", K_URL, F(backchannel_authentication_endpoint), 0, 0, NULL },
+	{ "client_auth", K_ENUM, F(client_auth), 0, 0, client_auth_names },
 };
 #undef F
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -378,6 +384,12 @@ config_finish(struct oidc_config *cfg, struct oidc_error *err)
 		return oidc_error_set(err, OIDC_E_CONFIG, "client_id is not set");
 	if (!config_list_contains(cfg->scopes, "openid"))
 		return oidc_error_set(err, OIDC_E_CONFIG, "scopes must include openid");
+	/* CIBA Core §7.1: only an authenticated client may ask for a person. */
+	if (cfg->flow == FLOW_CIBA && cfg->client_secret_file == NULL)
+		return oidc_error_set(err, OIDC_E_CONFIG, "flow = ciba needs client_secret_file (CIBA requires a "
+		    "confidential client)");
+	if (cfg->login_hint_template != NULL && strstr(cfg->login_hint_template, "{user}") == NULL)
+		return oidc_error_set(err, OIDC_E_CONFIG, "login_hint_template must contain {user}");
 	if (cfg->connect_timeout >= cfg->timeout)
 		return oidc_error_set(err, OIDC_E_CONFIG, "connect_timeout must be shorter than timeout");
 	/* Stripping "@domain" without a list would make root@anywhere root. */

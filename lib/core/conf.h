@@ -21,6 +21,10 @@
 enum prompt_mode { PROMPT_ENTER, PROMPT_AUTO };
 enum reuse_mode { REUSE_DEFAULT, REUSE_ANY, REUSE_SAME_TTY, REUSE_NONE };
 enum offline_mode { OFFLINE_DENY, OFFLINE_GRACE };
+/* How a person signs in: RFC 8628 device flow, OpenID CIBA (poll mode), or
+ * CIBA where the IdP offers it and this client can use it. */
+enum flow_kind { FLOW_DEVICE, FLOW_CIBA, FLOW_AUTO };
+enum client_auth { CLIENT_AUTH_BASIC, CLIENT_AUTH_POST };
 
 struct oidc_config {
 	/* identity provider */
@@ -76,6 +80,11 @@ struct oidc_config {
 	long max_flows;
 	long max_flows_per_host;
 	long max_flows_per_user;
+	/* push approval (OpenID CIBA, issue 14) */
+	enum flow_kind flow;
+	char *login_hint_template;
+	char *backchannel_authentication_endpoint;
+	enum client_auth client_auth;
 };
 
 /* Compile-time defaults. */

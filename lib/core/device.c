@@ -29,6 +29,14 @@ qr_lines(const char *text, char **lines, int n, int max)
 	return n;
 }
 
+static int
+is_ciba(const json_t *dev)
+{
+	const char *kind = json_string_value(json_object_get(dev, "event"));
+
+	return kind != NULL && strcmp(kind, "ciba") == 0;
+}
+
 int
 device_lines(const json_t *dev, const struct device_who *who, int qr, char **lines, int max)
 {
@@ -45,6 +53,13 @@ device_lines(const json_t *dev, const struct device_who *who, int qr, char **lin
 		if (asprintf(&lines[n], "Sign-in requested for %s on %s (service %s%s%s)", who->user, host,
 		    who->service, who->rhost ? ", from " : "", who->rhost ? who->rhost : "") > 0)
 			n++;
+	}
+	/* CIBA: the request is already on the person's device; the same words
+	 * on both screens tell them it is this one (CIBA Core §7.1). */
+	if (is_ciba(dev)) {
+		if (n < max && asprintf(&lines[n], "Approve the request on your device: %s", code) > 0)
+			n++;
+		return n;
 	}
 	if (n < max && asprintf(&lines[n], "To sign in, open %s", uri) > 0)
 		n++;
@@ -67,7 +82,19 @@ device_lines_free(char **lines, int n)
 void
 device_user_code(const json_t *dev, char *code, size_t size)
 {
-	text_sanitize(code, size, json_string_value(json_object_get(dev, "user_code")));
+	text_sanitize(code, size, json_string_value(json_object_get(dev, is_ciba(dev) ? "binding_message" : "user_code")));
+}
+
+int
+device_reminder(const json_t *dev, long long left_s, char **line)
+{
+	char code[80];
+
+	device_user_code(dev, code, sizeof(code));
+	if (is_ciba(dev))
+		return asprintf(line, "Not approved yet (%lld s left). Approve the request %s on your device, "
+		    "then press Enter.", left_s, code);
+	return asprintf(line, "Not approved yet (%lld s left). Approve code %s, then press Enter.", left_s, code);
 }
 
 enum oidc_reason

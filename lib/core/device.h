@@ -26,8 +26,12 @@ struct device_who {
 int device_lines(const json_t *dev, const struct device_who *who, int qr, char **lines, int max);
 void device_lines_free(char **lines, int n);
 
-/* The sanitized user_code of dev. */
+/* The sanitized user_code of dev (a device event), or its
+ * binding_message (a ciba event). */
 void device_user_code(const json_t *dev, char *code, size_t size);
+/* The line an Enter prompt repeats while nothing is approved (sshd):
+ * asprintf's result, *line to free. */
+int device_reminder(const json_t *dev, long long left_s, char **line);
 
 /* The outcome of flow_login_wait() for the whole attempt: a flow still
  * pending when our time ran out was not approved in time

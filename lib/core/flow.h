@@ -13,11 +13,19 @@
 
 enum flow_state { FLOW_PENDING, FLOW_DONE, FLOW_FAILED };
 
+/* Whom a CIBA sign-in asks, and the words both screens show (ciba.h). */
+struct flow_ask {
+	const char *login_hint;
+	const char *binding_message;
+};
+
 struct oidc_flow {
 	const struct oidc_config *cfg;
 	struct helper_proc hp;
 	json_t *meta;           /* cached discovery: endpoints for the request */
-	json_t *device;         /* the "device" event */
+	json_t *device;         /* the "device" or "ciba" event (a ciba event
+	                         * carries our binding_message too) */
+	enum flow_kind kind;    /* FLOW_DEVICE or FLOW_CIBA: which one ran */
 	json_t *tokens;         /* the "tokens" event */
 	char helper_code[32];   /* the helper's error code, if it failed */
 	long polls;
@@ -29,8 +37,17 @@ struct oidc_flow {
 /* Helper-reported error code -> our reason (access_denied, ...). */
 enum oidc_reason flow_reason_for(const char *helper_code, int device_seen);
 
-/* Starts the device flow and waits for the "device" event (URL + code). */
-int flow_login_start(struct oidc_flow *f, const struct oidc_config *cfg, struct oidc_error *err);
+/* Which sign-in the module asks the helper for: the configured flow, with
+ * auto settled by the cached discovery when there is one (CIBA when it
+ * advertises a backchannel endpoint with poll mode and a client secret is
+ * configured), FLOW_AUTO when only the helper's discovery can tell. */
+enum flow_kind flow_choose(const struct oidc_config *cfg, const json_t *meta);
+
+/* Starts the sign-in and waits for its first event: "device" (URL + code)
+ * or, with flow = ciba | auto and ask given, "ciba" (the request went to
+ * the person's device). ask may be NULL: the device flow only. */
+int flow_login_start(struct oidc_flow *f, const struct oidc_config *cfg, const struct flow_ask *ask,
+    struct oidc_error *err);
 /* Waits up to timeout_ms for the outcome. */
 enum flow_state flow_login_wait(struct oidc_flow *f, int timeout_ms, struct oidc_error *err);
 /* Kills and reaps the helper, wipes tokens. A login helper's discovery is

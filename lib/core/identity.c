@@ -34,8 +34,11 @@ identity_name_ok(const char *name)
 	return 1;
 }
 
-enum identity_map_found
-identity_map_parse(const char *text, size_t len, const char *path, const char *value, char *user, size_t size,
+/* One parser for both directions: forward (claim value -> user, what a
+ * login is decided by) and reverse (user -> the first claim value mapped
+ * to it: whom to ask for a CIBA sign-in). */
+static enum identity_map_found
+map_parse(const char *text, size_t len, const char *path, const char *value, int reverse, char *out, size_t size,
     struct oidc_error *err)
 {
 	char *buf, *line, *next, *k, *v, *end;
@@ -62,7 +65,7 @@ identity_map_parse(const char *text, size_t len, const char *path, const char *v
 		*end = '\0';
 		v = end + 1 + strspn(end + 1, " \t");
 		v[strcspn(v, " \t\r")] = '\0';
-		if (strcmp(k, value) != 0)
+		if (strcmp(reverse ? v : k, value) != 0)
 			continue;
 		if (!identity_name_ok(v) || strlen(v) >= size) {
 			oidc_error_set(err, OIDC_E_CONFIG, "%s:%zu: \"%.40s\" is not a valid user name", path,
@@ -70,17 +73,30 @@ identity_map_parse(const char *text, size_t len, const char *path, const char *v
 			r = IDENTITY_MAP_ERROR;
 			break;
 		}
-		memcpy(user, v, strlen(v) + 1);
+		if (reverse && strlen(k) >= size) {
+			oidc_error_set(err, OIDC_E_CONFIG, "%s:%zu: the claim value for %s is longer than %zu bytes",
+			    path, lineno, v, size - 1);
+			r = IDENTITY_MAP_ERROR;
+			break;
+		}
+		memcpy(out, reverse ? k : v, strlen(reverse ? k : v) + 1);
 		r = IDENTITY_MAP_FOUND;
 	}
 	free(buf);
 	return r;
 }
 
+enum identity_map_found
+identity_map_parse(const char *text, size_t len, const char *path, const char *value, char *user, size_t size,
+    struct oidc_error *err)
+{
+	return map_parse(text, len, path, value, 0, user, size, err);
+}
+
 /* map_file: "claim-value local-user" per line, # comments. The first match
  * wins. */
 static enum identity_map_found
-map_lookup(const char *path, const char *value, char *user, size_t size, struct oidc_error *err)
+map_lookup(const char *path, const char *value, int reverse, char *user, size_t size, struct oidc_error *err)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -89,9 +105,15 @@ map_lookup(const char *path, const char *value, char *user, size_t size, struct 
 	/* Whoever can write the map decides who logs in as whom. */
 	if (trusted_read(path, "map_file", TRUST_FILE, MAP_MAX_BYTES, &buf, &len, err) != 0)
 		return IDENTITY_MAP_ERROR;
-	r = identity_map_parse(buf, len, path, value, user, size, err);
+	r = map_parse(buf, len, path, value, reverse, user, size, err);
 	free(buf);
 	return r;
+}
+
+enum identity_map_found
+identity_map_reverse(const char *path, const char *user, char *value, size_t size, struct oidc_error *err)
+{
+	return map_lookup(path, user, 1, value, size, err);
 }
 
 int
@@ -129,7 +151,7 @@ identity_map(const struct oidc_config *cfg, const json_t *claims, char *user, si
 		*at = '\0';
 	}
 	if (cfg->map_file != NULL) {
-		r = map_lookup(cfg->map_file, value, user, size, err);
+		r = map_lookup(cfg->map_file, value, 0, user, size, err);
 		if (r == IDENTITY_MAP_ERROR)
 			return -1;
 		if (r == IDENTITY_MAP_FOUND)

@@ -40,6 +40,11 @@ enum identity_map_found { IDENTITY_MAP_ERROR = -1, IDENTITY_MAP_ABSENT = 0, IDEN
 enum identity_map_found identity_map_parse(const char *text, size_t len, const char *path, const char *value,
     char *user, size_t size, struct oidc_error *err);
 
+/* map_file read the other way: the first claim value mapped to user (for
+ * a CIBA login_hint). The file passes the same trust rule. */
+enum identity_map_found identity_map_reverse(const char *path, const char *user, char *value, size_t size,
+    struct oidc_error *err);
+
 /* A system account (uid below uid_min, root included, or above uid_max:
  * nobody, systemd's dynamic users) is never a mapping target unless
  * allowed_system_users names it. known: the caller found user in the

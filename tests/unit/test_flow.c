@@ -67,7 +67,7 @@ login(json_t **tokens)
 	enum oidc_reason r = OIDC_OK;
 
 	base_config(&cfg);
-	if (flow_login_start(&f, &cfg, &err) != 0) {
+	if (flow_login_start(&f, &cfg, NULL, &err) != 0) {
 		r = err.reason;
 	} else {
 		switch (flow_login_wait(&f, 5000, &err)) {
