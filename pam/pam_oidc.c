@@ -72,7 +72,7 @@ module_user_message(enum oidc_reason r)
 	case OIDC_E_DENIED:
 		return "The sign-in was denied.";
 	case OIDC_E_LOGIN_EXPIRED:
-		return "The sign-in code expired before it was approved.";
+		return "The sign-in expired before it was approved.";
 	case OIDC_E_IDP_UNAVAILABLE:
 	case OIDC_E_JWKS_INVALID:
 	case OIDC_E_JWKS_EMPTY:
