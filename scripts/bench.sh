@@ -6,7 +6,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILDDIR:-$PWD}
 IDP=$top/tests/idp
 W=$(mktemp -d /tmp/pam_oidc_bench.XXXXXX); chmod 755 "$W"
-trap '"$IDP/stop.sh" "$W/idp" 2>/dev/null; rm -rf "$W"' EXIT
+trap '"$IDP/stop.sh" "$W/idp" 2>/dev/null; "$IDP/stop.sh" "$W/idpc" 2>/dev/null; rm -rf "$W"' EXIT
 out=$build/bench/results.json
 lines=$W/lines.json
 : > "$lines"
@@ -69,6 +69,30 @@ login() { # name
 }
 login cold
 login warm
+"$IDP/stop.sh" "$W/idp"
+
+echo
+echo "== 7/8 (CIBA). round trips per push-approved login, and our overhead after approval (the test IdP approves each request 200 ms after it arrives, interval 1 s)"
+SECRET=bench-secret
+ISS=$(OP_INTERVAL=1 OP_CIBA_AUTO=approve OP_CIBA_AUTO_MS=200 OP_CLIENT_SECRET=$SECRET "$IDP/start.sh" "$W/idpc") || exit 1
+printf '%s\n' "$SECRET" > "$W/ciba.secret"; chmod 600 "$W/ciba.secret"
+sed -e "s#^issuer = .*#issuer = $ISS#" -e "s#$W/idp/ca.pem#$W/idpc/ca.pem#" -e 's#^client_id = .*#client_id = pam-oidc-confidential#' \
+	-e "s#state-login#state-ciba#" "$W/login.conf" > "$W/ciba.conf"
+printf 'client_secret_file = %s\nflow = ciba\n' "$W/ciba.secret" >> "$W/ciba.conf"
+chmod 644 "$W/ciba.conf"
+countc() { awk -v m="$1" -v p="$2" '$2 == m && $3 == p { n++ } END { print n + 0 }' "$W/idpc/requests.log"; }
+ciba_login() { # name
+	: > "$W/idpc/requests.log"
+	t0=$(now_ms)
+	"$build/cli/pam-oidc" login --config "$W/ciba.conf" --user alice > "$W/ciba-$1.out" 2>&1 || { cat "$W/ciba-$1.out"; exit 1; }
+	end=$(now_ms)
+	tok=$(awk '$2 == "POST" && $3 == "/token" && $4 == 200 { print $1 }' "$W/idpc/requests.log" | tail -1)
+	echo "$1: discovery $(countc GET /.well-known/openid-configuration), backchannel $(countc POST /backchannel), token polls $(countc POST /token), jwks $(countc GET /jwks); whole login $((end - t0)) ms; after the token response: $((end - tok)) ms"
+	echo "{\"part\":\"ciba_$1\",\"discovery\":$(countc GET /.well-known/openid-configuration),\"backchannel\":$(countc POST /backchannel),\"token\":$(countc POST /token),\"jwks\":$(countc GET /jwks),\"login_ms\":$((end - t0)),\"overhead_after_token_ms\":$((end - tok))}" >> "$lines"
+}
+ciba_login cold
+ciba_login warm
+"$IDP/stop.sh" "$W/idpc"
 
 {
 	printf '{"validation": '
