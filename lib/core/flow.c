@@ -109,9 +109,10 @@ add_login_members(json_t *req, const struct oidc_config *cfg, const json_t *meta
 	const char *bc = ciba_endpoint(cfg, disc);
 	int bad = 0;
 
-	bad |= json_object_set_new(req, "flow", json_string(names[k]));
+	/* The device flow is what a request without "flow" asks for. */
 	if (k == FLOW_DEVICE)
-		return bad;
+		return 0;
+	bad |= json_object_set_new(req, "flow", json_string(names[k]));
 	bad |= json_object_set_new(req, "login_hint", json_string(ask->login_hint));
 	if (ask->binding_message != NULL)
 		bad |= json_object_set_new(req, "binding_message", json_string(ask->binding_message));

@@ -151,6 +151,18 @@ flow_stop_all() {
 	PIDS=
 }
 
+# check NAME WANT_RC PATTERN FILE: the last attempt ($PRC) ended with
+# WANT_RC and FILE (or FILE.err) says PATTERN.
+check() {
+	if [ "$PRC" = "$2" ] && cat "$4" "$4.err" 2>/dev/null | grep -q -- "$3"; then t_pass "$1"
+	else t_fail "$1" "rc=$PRC want $2, no '$3' in: $(cat "$4" "$4.err" 2>/dev/null | tail -4)"; fi
+}
+# check_log NAME PATTERN: the last pam_oidc syslog line holds PATTERN.
+check_log() {
+	l=$(last_log)
+	case "$l" in *$2*) t_pass "$1" ;; *) t_fail "$1" "syslog: $l" ;; esac
+}
+
 # The last pam_oidc line in the captured syslog.
 last_log() { grep 'pam_oidc' "$T/syslog.log" | tail -1; }
 

@@ -93,14 +93,6 @@ ciba_run() {
 	wait $pid; PRC=$?
 	exec 4>&-
 }
-check() { # name want_rc pattern file
-	if [ "$PRC" = "$2" ] && cat "$4" "$4.err" 2>/dev/null | grep -q -- "$3"; then t_pass "$1"
-	else t_fail "$1" "rc=$PRC want $2, no '$3' in: $(cat "$4" "$4.err" 2>/dev/null | tail -4)"; fi
-}
-check_log() { # name pattern
-	l=$(last_log)
-	case "$l" in *$2*) t_pass "$1" ;; *) t_fail "$1" "syslog: $l" ;; esac
-}
 
 # --- approval alone ------------------------------------------------------------
 ciba_run approve oidctest alice approve
