@@ -83,6 +83,8 @@ module_user_message(enum oidc_reason r)
 		return "That account may not log in as this user.";
 	case OIDC_E_IDP_UNKNOWN_USER:
 		return "The identity provider does not know this user.";
+	case OIDC_E_TOO_MANY_FLOWS:
+		return "Too many sign-ins are in progress; try again in a minute.";
 	case OIDC_E_POLICY:
 		return "That account is not allowed to log in here.";
 	case OIDC_E_CONFIG:

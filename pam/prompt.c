@@ -17,6 +17,7 @@
 #include "module.h"
 #include "core/ciba.h"
 #include "core/device.h"
+#include "core/pushcap.h"
 #include "util/clock.h"
 #include "util/buf.h"
 
@@ -94,8 +95,8 @@ prompt_wait_approval(struct oidc_flow *f, const json_t *fake, long long ms, stru
 /* The device flow with the person: returns OIDC_OK with f->tokens set.
  * With fake (an unknown user, finding 11 of issue 12), the same lines,
  * prompts and waits, with no helper and no request to the IdP. */
-enum oidc_reason
-prompt_device_flow(struct attempt *a, const struct oidc_config *cfg, struct oidc_flow *f, const json_t *fake,
+static enum oidc_reason
+sign_in(struct attempt *a, const struct oidc_config *cfg, struct oidc_flow *f, const json_t *fake,
     struct oidc_error *err)
 {
 	static const char enter_prompt[] = "Press Enter after you have approved the sign-in: ";
@@ -122,6 +123,14 @@ prompt_device_flow(struct attempt *a, const struct oidc_config *cfg, struct oidc
 	interval = (long)json_integer_value(json_object_get(dev, "interval"));
 	if (interval <= 0)
 		interval = 5;
+	/* A real request ends at the lifetime the IdP granted (the helper
+	 * stops polling then); a made-up one must end there too. */
+	if (fake != NULL) {
+		long long end = clock_now_ms() + json_integer_value(json_object_get(dev, "expires_in")) * 1000;
+
+		if (json_integer_value(json_object_get(dev, "expires_in")) > 0 && end < deadline)
+			deadline = end;
+	}
 	{
 		struct device_who who = { a->user, a->service, a->rhost };
 
@@ -172,6 +181,33 @@ prompt_device_flow(struct attempt *a, const struct oidc_config *cfg, struct oidc
 	}
 }
 
+enum oidc_reason
+prompt_device_flow(struct attempt *a, const struct oidc_config *cfg, struct oidc_flow *f, const json_t *fake,
+    struct oidc_error *err)
+{
+	char push[PUSHCAP_NAME_MAX] = "";
+	enum oidc_reason why;
+
+	/* A CIBA request pages a person until it expires, even once its
+	 * caller hung up: it holds a place of its own (pushcap.h). */
+	if (fake == NULL && cfg->flow != FLOW_DEVICE) {
+		switch (pushcap_take(cfg, a->user, a->rhost, getuid(), cfg->timeout, push, err)) {
+		case RATELIMIT_HELD:
+			break;
+		case RATELIMIT_FULL:
+			oidc_error_set(err, OIDC_E_TOO_MANY_FLOWS, "max_flows_per_user=%ld live CIBA requests for %s from "
+			    "this %s reached (pam_oidc.conf(5))", cfg->max_flows_per_user, a->user,
+			    a->rhost != NULL && a->rhost[0] != '\0' ? "host" : "local user");
+			return OIDC_E_TOO_MANY_FLOWS;
+		case RATELIMIT_ERROR:
+			return err->reason;
+		}
+	}
+	why = sign_in(a, cfg, f, fake, err);
+	pushcap_done(cfg, push);
+	return why;
+}
+
 /* Finding 12 of issue 12: a device flow (real or made up) holds a slot
  * under each cap until it ends; over a cap it is refused at once. */
 int
@@ -205,23 +241,30 @@ fake_sign_in(struct attempt *a, const struct oidc_config *cfg, long long *latenc
 	struct oidc_error ignored = { 0 };
 	enum flow_kind k = cfg->flow;
 	struct ciba_words w;
-	json_t *meta = NULL;
+	json_t *meta = NULL, *ev;
 
 	if (k == FLOW_AUTO) {
 		if (flow_load_meta(cfg, geteuid() == 0, &meta, &ignored) != 0)
 			oidc_error_drop(&ignored);   /* no cache: what the configuration says */
 		k = ciba_choose(cfg, meta);
 		json_decref(meta);
+		/* Only the helper's discovery can tell: what the last verified
+		 * sign-in was (finding 11 of issue 12 for CIBA). */
+		if (k == FLOW_AUTO)
+			k = ratelimit_last_was_ciba(cfg) ? FLOW_CIBA : FLOW_DEVICE;
 	}
 	a->flow = k == FLOW_CIBA ? "ciba" : "device";
 	if (k != FLOW_CIBA)
 		return ratelimit_fake_device(cfg, latency);
-	*latency = 0;
 	/* The same words a real attempt would show; nothing is sent. */
-	if (ciba_words_for(cfg, a->user, a->service, &w, &ignored) != 0)
+	if (ciba_words_for(cfg, a->user, a->service, &w, &ignored) != 0 ||
+	    (ev = ratelimit_fake_ciba(cfg, latency)) == NULL)
 		return NULL;
-	return json_pack("{s:s, s:s, s:I, s:I}", "event", "ciba", "binding_message", w.binding_message, "expires_in",
-	    (json_int_t)cfg->timeout, "interval", (json_int_t)5);
+	if (json_object_set_new(ev, "binding_message", json_string(w.binding_message)) != 0) {
+		json_decref(ev);
+		return NULL;
+	}
+	return ev;
 }
 
 /* Finding 11 of issue 12: an unknown user sees what a real one sees (a

@@ -30,19 +30,28 @@ plain_part(const char *s, int stop, size_t max, char *out)
 int
 ciba_binding_message(const char *host, const char *service, char *out, size_t size)
 {
-	char h[9], s[7];
+	char label[64], h[9], s[5];
 	unsigned char rnd[4];
+	size_t n;
 	unsigned v;
 
 	if (size < CIBA_BINDING_MAX + 1 || getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
 		return -1;
-	v = ((unsigned)rnd[0] << 24 | (unsigned)rnd[1] << 16 | (unsigned)rnd[2] << 8 | rnd[3]) % 10000u;
-	if (plain_part(host, '.', sizeof(h) - 1, h) == 0)
+	v = ((unsigned)rnd[0] << 24 | (unsigned)rnd[1] << 16 | (unsigned)rnd[2] << 8 | rnd[3]) % 1000000u;
+	/* Hosts of one fleet share a prefix (prod-db-01, prod-db-02): a long
+	 * first label keeps its head and its tail. */
+	n = plain_part(host, '.', sizeof(label) - 1, label);
+	if (n == 0)
 		snprintf(h, sizeof(h), "host");
+	else if (n <= 8)
+		memcpy(h, label, n + 1);
+	else
+		snprintf(h, sizeof(h), "%.3s%s", label, label + n - 5);
 	if (plain_part(service, 0, sizeof(s) - 1, s) == 0)
-		snprintf(s, sizeof(s), "login");
-	/* 8 + 1 + 6 + 1 + 4 = 20 */
-	snprintf(out, size, "%s-%s-%04u", h, s, v);
+		snprintf(s, sizeof(s), "auth");
+	/* 8 + 1 + 4 + 1 + 6 = 20: six random digits tell one attempt from
+	 * another on the same host and service. */
+	snprintf(out, size, "%s-%s-%06u", h, s, v);
 	return 0;
 }
 
@@ -62,7 +71,10 @@ ciba_login_hint(const struct oidc_config *cfg, const char *user, char *out, size
 			return 0;
 		if (r == IDENTITY_MAP_ERROR)
 			return -1;
-		/* not in the map: the user name, as without one */
+		/* Not in the map: no token could ever map to user, so nobody is
+		 * paged for a login that cannot succeed. */
+		return oidc_error_set(err, OIDC_E_USER_MISMATCH, "%s is not in map_file %s: nobody to ask", user,
+		    cfg->map_file);
 	}
 	if (t == NULL)
 		t = "{user}";

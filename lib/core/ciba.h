@@ -17,15 +17,17 @@
 #define CIBA_BINDING_MAX 20
 #define CIBA_HINT_MAX 256
 
-/* "<host>-<service>-<4 random digits>": names this host and service, and
- * no two attempts share it. Letters, digits and '-' only, at most
- * CIBA_BINDING_MAX bytes; host is cut at its first dot. 0, or -1 when no
- * random digits could be drawn. */
+/* "<host>-<service>-<6 random digits>": names this host (its first label;
+ * a long one by its first 3 and last 5 characters) and service (4), and no
+ * two attempts share it. Letters, digits and '-' only, at most
+ * CIBA_BINDING_MAX bytes. 0, or -1 when no random digits could be drawn. */
 int ciba_binding_message(const char *host, const char *service, char *out, size_t size);
 
 /* The login_hint for PAM user: login_hint_template with {user} replaced;
  * else the map_file read in reverse (the first claim value mapped to
- * user); else user itself. user must be a safe login name. */
+ * user, which must map back to user: OIDC_E_CONFIG otherwise; a user not
+ * in the map is OIDC_E_USER_MISMATCH, nobody is asked); else user itself.
+ * user must be a safe login name. */
 int ciba_login_hint(const struct oidc_config *cfg, const char *user, char *out, size_t size,
     struct oidc_error *err);
 

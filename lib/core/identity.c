@@ -113,7 +113,22 @@ map_lookup(const char *path, const char *value, int reverse, char *user, size_t 
 enum identity_map_found
 identity_map_reverse(const char *path, const char *user, char *value, size_t size, struct oidc_error *err)
 {
-	return map_lookup(path, user, 1, value, size, err);
+	char back[IDENTITY_MAX_USER + 1];
+	enum identity_map_found r = map_lookup(path, user, 1, value, size, err);
+
+	if (r != IDENTITY_MAP_FOUND)
+		return r;
+	/* Only a value that maps back to user: with "v alice" above "v bob",
+	 * bob's request would page alice, and bob could never log in. */
+	r = map_lookup(path, value, 0, back, sizeof(back), err);
+	if (r == IDENTITY_MAP_ERROR)
+		return r;
+	if (r != IDENTITY_MAP_FOUND || strcmp(back, user) != 0) {
+		oidc_error_set(err, OIDC_E_CONFIG, "map_file %s maps %.64s to %s before %s: no login_hint for %s", path,
+		    value, r == IDENTITY_MAP_FOUND ? back : "nobody", user, user);
+		return IDENTITY_MAP_ERROR;
+	}
+	return IDENTITY_MAP_FOUND;
 }
 
 int

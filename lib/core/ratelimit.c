@@ -10,6 +10,7 @@
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "jose/digest.h"
@@ -58,8 +59,8 @@ hashed_name(const char *prefix, const void *data, size_t len, char *out, size_t 
 
 /* An IPv6 client owns at least a /64: one host, or it would dodge the cap
  * by changing its address. */
-static void
-host_name(const char *rhost, char *out, size_t size)
+void
+ratelimit_host_key(const char *rhost, char *out, size_t size)
 {
 	struct in6_addr a6;
 	char addr[INET6_ADDRSTRLEN + 1];
@@ -180,7 +181,7 @@ ratelimit_take(const struct oidc_config *cfg, const char *rhost, const char *use
 	 * lock a person out of their own terminal. */
 	if (rhost == NULL || rhost[0] == '\0')
 		return RATELIMIT_HELD;
-	host_name(rhost, prefix[RATELIMIT_HOST], sizeof(prefix[0]));
+	ratelimit_host_key(rhost, prefix[RATELIMIT_HOST], sizeof(prefix[0]));
 	hashed_name("user-", user, strlen(user), prefix[RATELIMIT_USER], sizeof(prefix[0]));
 	snprintf(prefix[RATELIMIT_TOTAL], sizeof(prefix[0]), "total");
 	if ((s->dirfd = store_dir_open_sub(cfg->state_dir, "flows", err)) < 0)
@@ -229,6 +230,86 @@ flows_dir_open(const struct oidc_config *cfg)
 	return store_dir_open_sub(cfg->state_dir, "flows", &ignored);
 }
 
+/* What a verified CIBA sign-in looked like from outside: how long the IdP
+ * took to take the request, the interval and lifetime it granted. */
+static void
+remember_ciba(const struct oidc_config *cfg, const json_t *ev, long long latency_ms)
+{
+	struct oidc_error ignored = { 0 };
+	char name[64];
+	json_t *rec;
+	int dfd;
+
+	if ((dfd = flows_dir_open(cfg)) < 0)
+		return;
+	rec = json_pack("{s:s, s:I, s:I, s:I, s:I}", "issuer", cfg->issuer, "interval",
+	    json_integer_value(json_object_get(ev, "interval")), "expires_in",
+	    json_integer_value(json_object_get(ev, "expires_in")), "latency_ms",
+	    (json_int_t)(latency_ms < 0 ? 0 : latency_ms > 10000 ? 10000 : latency_ms), "at", (json_int_t)time(NULL));
+	if (rec != NULL) {
+		hashed_name("ciba-", cfg->issuer, strlen(cfg->issuer), name, sizeof(name));
+		(void)store_write_json(dfd, name, rec, DEVICE_MAX_BYTES, &ignored);   /* a memory, not a duty */
+	}
+	json_decref(rec);
+	close(dfd);
+}
+
+/* The remembered record of prefix for this issuer, or NULL. */
+static json_t *
+remembered(const struct oidc_config *cfg, const char *prefix)
+{
+	struct oidc_error ignored = { 0 };
+	char name[64], *buf = NULL;
+	const char *s;
+	size_t len = 0;
+	json_t *rec = NULL;
+	int dfd;
+
+	if ((dfd = flows_dir_open(cfg)) < 0)
+		return NULL;
+	hashed_name(prefix, cfg->issuer, strlen(cfg->issuer), name, sizeof(name));
+	if (store_read_file(dfd, name, DEVICE_MAX_BYTES, &buf, &len, &ignored) != STORE_READ_OK ||
+	    json_parse_strict(buf, len, &rec, &ignored) != 0 || !json_is_object(rec) ||
+	    (s = json_string_value(json_object_get(rec, "issuer"))) == NULL || strcmp(s, cfg->issuer) != 0) {
+		json_decref(rec);
+		rec = NULL;
+	}
+	free(buf);
+	close(dfd);
+	return rec;
+}
+
+int
+ratelimit_last_was_ciba(const struct oidc_config *cfg)
+{
+	json_t *c = remembered(cfg, "ciba-"), *d = remembered(cfg, "device-");
+	int r = c != NULL && (d == NULL || json_integer_value(json_object_get(c, "at")) >
+	    json_integer_value(json_object_get(d, "at")));
+
+	json_decref(c);
+	json_decref(d);
+	return r;
+}
+
+json_t *
+ratelimit_fake_ciba(const struct oidc_config *cfg, long long *latency_ms)
+{
+	json_t *rec = remembered(cfg, "ciba-");
+	json_int_t interval = 5, expires_in = cfg->timeout, v;
+
+	*latency_ms = 0;
+	if (rec != NULL) {
+		if ((v = json_integer_value(json_object_get(rec, "interval"))) >= 1 && v <= 3600)
+			interval = v;
+		if ((v = json_integer_value(json_object_get(rec, "expires_in"))) >= 1 && v <= IPC_MAX_EXPIRES_IN)
+			expires_in = v;
+		if ((v = json_integer_value(json_object_get(rec, "latency_ms"))) > 0 && v <= 10000)
+			*latency_ms = v;
+	}
+	json_decref(rec);
+	return json_pack("{s:s, s:I, s:I}", "event", "ciba", "interval", interval, "expires_in", expires_in);
+}
+
 void
 ratelimit_remember_device(const struct oidc_config *cfg, const json_t *device, long long latency_ms)
 {
@@ -241,6 +322,11 @@ ratelimit_remember_device(const struct oidc_config *cfg, const json_t *device, l
 	size_t i;
 	int dfd;
 
+	if (json_is_string(json_object_get(device, "event")) &&
+	    strcmp(json_string_value(json_object_get(device, "event")), "ciba") == 0) {
+		remember_ciba(cfg, device, latency_ms);
+		return;
+	}
 	if (uri == NULL || code == NULL || strlen(code) > IPC_MAX_USER_CODE || (dfd = flows_dir_open(cfg)) < 0)
 		return;
 	/* The format of the code, never the code itself. */
@@ -255,10 +341,10 @@ ratelimit_remember_device(const struct oidc_config *cfg, const json_t *device, l
 	shape[i] = '\0';
 	if (complete != NULL && asprintf(&want, "%s?user_code=%s", uri, code) < 0)
 		want = NULL;
-	rec = json_pack("{s:s, s:s, s:b, s:s, s:I, s:I}", "issuer", cfg->issuer, "verification_uri", uri, "complete",
+	rec = json_pack("{s:s, s:s, s:b, s:s, s:I, s:I, s:I}", "issuer", cfg->issuer, "verification_uri", uri, "complete",
 	    want != NULL && strcmp(want, complete) == 0, "code_shape", shape, "interval",
 	    json_integer_value(json_object_get(device, "interval")), "latency_ms",
-	    (json_int_t)(latency_ms < 0 ? 0 : latency_ms > 10000 ? 10000 : latency_ms));
+	    (json_int_t)(latency_ms < 0 ? 0 : latency_ms > 10000 ? 10000 : latency_ms), "at", (json_int_t)time(NULL));
 	if (rec != NULL) {
 		hashed_name("device-", cfg->issuer, strlen(cfg->issuer), name, sizeof(name));
 		(void)store_write_json(dfd, name, rec, DEVICE_MAX_BYTES, &ignored);

@@ -34,16 +34,26 @@ enum ratelimit_take ratelimit_take(const struct oidc_config *cfg, const char *rh
     struct flow_slots *s, enum ratelimit_cap *full, struct oidc_error *err);
 /* Frees the slots (safe to call twice, or after a failed take). */
 void ratelimit_release(struct flow_slots *s);
+/* "host-<sha256>" of a remote host: an IPv4 address, or the /64 of an IPv6
+ * one (a client owns at least that), zone ids dropped. */
+void ratelimit_host_key(const char *rhost, char *out, size_t size);
 /* The config key of a cap, for the log line. */
 const char *ratelimit_cap_key(enum ratelimit_cap c);
 
 /* Remembers the shape of a real device event (verification URI, whether a
- * complete URI was sent, the user code's format, interval) and how long the
- * IdP took to answer. Root only; failures are ignored. */
+ * complete URI was sent, the user code's format, interval) or of a CIBA
+ * event (interval, lifetime), when, and how long the IdP took to answer.
+ * Root only; failures are ignored. */
 void ratelimit_remember_device(const struct oidc_config *cfg, const json_t *device, long long latency_ms);
 /* A made-up device event in the remembered shape (else the issuer's
  * /device and a XXXX-XXXX code from RFC 8628 §6.1's charset), with a fresh
  * random code, and the latency to imitate. NULL on failure. */
 json_t *ratelimit_fake_device(const struct oidc_config *cfg, long long *latency_ms);
+/* A CIBA event (remembered with ratelimit_remember_device) as the last
+ * verified CIBA sign-in had it: the interval and lifetime the IdP granted
+ * (else 5 s and our timeout), and the latency to imitate. NULL on failure. */
+json_t *ratelimit_fake_ciba(const struct oidc_config *cfg, long long *latency_ms);
+/* 1 if the last verified sign-in with this issuer was a CIBA one. */
+int ratelimit_last_was_ciba(const struct oidc_config *cfg);
 
 #endif

@@ -66,12 +66,16 @@ prompt = auto
 issuer = $ISSC
 ca_file = $C/ca.pem
 
+[oidcbudget]
+prompt = auto
+max_flows_per_user = 2
+
 [oidcslow]
 prompt = auto
 issuer = $ISSD
 ca_file = $D/ca.pem
 EOT
-for s in oidcauto oidcpost oidcunknown oidcmap oidcpick oidcpickb oidcnociba oidcexpire oidcslow; do
+for s in oidcauto oidcpost oidcunknown oidcmap oidcpick oidcpickb oidcnociba oidcexpire oidcslow oidcbudget; do
 	cp "$NS/pam.d/oidctest" "$NS/pam.d/$s"
 done
 
@@ -98,9 +102,10 @@ ciba_run() {
 ciba_run approve oidctest alice approve
 check "approve on the device -> PAM_SUCCESS" 0 "successfully authenticated" "$T/approve.out"
 grep -q "Sign-in requested for alice on .* (service oidctest, from 127.0.0.1)" "$T/approve.out" && t_pass "the terminal names user, host, service, rhost" || t_fail "header" "$(cat "$T/approve.out")"
-host=$(hostname | cut -d. -f1 | tr -cd 'A-Za-z0-9-' | cut -c1-8)
+host=$(hostname | cut -d. -f1 | tr -cd 'A-Za-z0-9-')
+[ ${#host} -gt 8 ] && host=$(printf '%.3s%s' "$host" "${host: -5}")
 case "$MSG" in
-"${host:-host}-oidcte-"[0-9][0-9][0-9][0-9]) t_pass "binding message names host and service with four digits ($MSG)" ;;
+"${host:-host}-oidc-"[0-9][0-9][0-9][0-9][0-9][0-9]) t_pass "binding message names host and service with six digits ($MSG)" ;;
 *) t_fail "binding message" "'$MSG' (host '$host')" ;;
 esac
 grep -q "\"account\":\"alice\"" "$T/approve.hook" && t_pass "the IdP's request for alice carried that very message" || t_fail "hook" "$(cat "$T/approve.hook")"
@@ -174,6 +179,52 @@ last_log | grep -q " flow=device" && t_pass "auto chose device" || t_fail "auto 
 ciba_run nociba oidcnociba alice none
 check "flow = ciba with an IdP without CIBA -> PAM_SERVICE_ERR" 1 "Error in service module" "$T/nociba.out"
 check_log "syslog names it" "ciba_unsupported"
+
+# --- every request pages a person: a budget per person and origin -----------------
+# Local callers count too (a local user could page alice at will with
+# `su alice`), and a request holds its place after its caller hung up (it
+# can still be approved on the phone until it expires).
+pending() { "$IDP/ciba.sh" "$A" pending | grep -o '"account":"alice"' | wc -l; }
+p0=$(pending)
+budget() { # NAME [RHOST]
+	ns_run stdbuf -oL pamtester ${2:+-I rhost=$2} oidcbudget alice authenticate < /dev/null > "$T/$1.out" 2>&1 &
+	eval "PID_$1=$!"
+}
+budget l1; budget l2
+wait_for "$T/l1.out" 's/.*\(Approve the request\).*/\1/p' > /dev/null
+wait_for "$T/l2.out" 's/.*\(Approve the request\).*/\1/p' > /dev/null
+t0=$(now_ms)
+ns_run pamtester oidcbudget alice authenticate < /dev/null > "$T/l3.out" 2>&1
+ms=$(($(now_ms) - t0))
+grep -q "Too many sign-ins" "$T/l3.out" && [ $ms -lt 5000 ] && t_pass "a third local attempt while two requests are live -> refused at once (${ms} ms)" || t_fail "local budget" "$ms ms: $(cat "$T/l3.out")"
+check_log "syslog: too_many_flows" "reason=too_many_flows service=oidcbudget user=alice"
+[ "$(pending)" = $((p0 + 2)) ] && t_pass "the refused attempt paged nobody (2 requests pending)" || t_fail "pending" "$(pending) vs $p0"
+budget r1 127.0.0.7
+wait_for "$T/r1.out" 's/.*\(Approve the request\).*/\1/p' > /dev/null && t_pass "a remote host has a budget of its own" || t_fail "remote budget" "$(cat "$T/r1.out")"
+# The remote client hangs up twice once the message shows: both requests
+# stay live at the IdP, and so do their places.
+kill -9 $PID_r1 2>/dev/null; wait $PID_r1 2>/dev/null
+budget r2 127.0.0.7
+wait_for "$T/r2.out" 's/.*\(Approve the request\).*/\1/p' > /dev/null
+kill -9 $PID_r2 2>/dev/null; wait $PID_r2 2>/dev/null
+ns_run pamtester -I rhost=127.0.0.7 oidcbudget alice authenticate < /dev/null > "$T/r3.out" 2>&1
+grep -q "Too many sign-ins" "$T/r3.out" && t_pass "a client that hung up twice still holds its two places" || t_fail "hang-up budget" "$(cat "$T/r3.out")"
+for n in $(seq 6); do "$IDP/ciba.sh" "$A" deny account=alice > /dev/null || break; done
+wait $PID_l1 $PID_l2 2>/dev/null
+
+# An unknown local user sees a made-up request of the same kind; nobody is
+# paged and the IdP hears nothing.
+p0=$(pending)
+: > "$A/requests.log"
+ns_run stdbuf -oL pamtester -I rhost=127.0.0.1 oidcauto nosuchuser authenticate < /dev/null > "$T/nouser.out" 2>&1 &
+pid=$!
+fake=$(wait_for "$T/nouser.out" 's/.*Approve the request on your device: //p')
+case "$fake" in
+*-oidc-[0-9][0-9][0-9][0-9][0-9][0-9]) t_pass "unknown local user: a made-up request in the same form ($fake)" ;;
+*) t_fail "made-up request" "$(cat "$T/nouser.out")" ;;
+esac
+kill $pid 2>/dev/null; wait $pid 2>/dev/null
+[ "$(count_req "$A" POST /backchannel)" = 0 ] && t_pass "and the IdP heard nothing of it" || t_fail "made-up request reached the IdP" "$(cat "$A/requests.log")"
 
 # --- real callers --------------------------------------------------------------
 sshd_start

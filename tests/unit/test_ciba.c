@@ -52,7 +52,13 @@ test_binding_message(void **state)
 	}
 	assert_int_equal(ciba_binding_message("web1.corp.example", "sshd", a, sizeof(a)), 0);
 	assert_int_equal(strncmp(a, "web1-sshd-", 10), 0);
-	assert_int_equal(strlen(a), 14);
+	assert_int_equal(strlen(a), 16);
+	/* hosts of one fleet stay apart: head and tail of a long label */
+	assert_int_equal(ciba_binding_message("prod-db-01.corp", "sudo", a, sizeof(a)), 0);
+	assert_int_equal(strncmp(a, "prodb-01-sudo-", 14), 0);
+	assert_int_equal(ciba_binding_message("prod-db-02.corp", "sudo", b, sizeof(b)), 0);
+	assert_int_equal(strncmp(b, "prodb-02-sudo-", 14), 0);
+	assert_int_equal(ciba_binding_message("web1.corp.example", "sshd", a, sizeof(a)), 0);
 	/* random digits: twenty attempts do not all say the same */
 	for (int i = 0; i < 20; i++) {
 		assert_int_equal(ciba_binding_message("web1", "sshd", b, sizeof(b)), 0);
@@ -95,14 +101,29 @@ test_login_hint(void **state)
 	unit_set(&cfg, "map_file", p);
 	assert_int_equal(ciba_login_hint(&cfg, "alice", hint, sizeof(hint), &err), 0);
 	assert_string_equal(hint, "alice@corp.example");
-	/* not in the map: the user name itself */
-	assert_int_equal(ciba_login_hint(&cfg, "carol", hint, sizeof(hint), &err), 0);
-	assert_string_equal(hint, "carol");
+	/* not in the map: no token could ever map to carol, nobody is paged */
+	assert_int_equal(ciba_login_hint(&cfg, "carol", hint, sizeof(hint), &err), -1);
+	assert_int_equal(err.reason, OIDC_E_USER_MISMATCH);
+	oidc_error_clear(&err);
 	/* the template wins over the map */
 	unit_set(&cfg, "login_hint_template", "{user}");
 	assert_int_equal(ciba_login_hint(&cfg, "alice", hint, sizeof(hint), &err), 0);
 	assert_string_equal(hint, "alice");
 	config_free(&cfg);
+
+	/* a claim value mapped to someone else first never pages that person */
+	snprintf(p, sizeof(p), "%s/dup.map", dir);
+	unit_write(p, "alice@corp alice\nalice@corp bob\nbob@corp bob\n", 0644);
+	unit_config(&cfg);
+	unit_set(&cfg, "map_file", p);
+	assert_int_equal(ciba_login_hint(&cfg, "bob", hint, sizeof(hint), &err), -1);
+	assert_int_equal(err.reason, OIDC_E_CONFIG);
+	assert_non_null(strstr(err.text, "maps alice@corp to alice before bob"));
+	oidc_error_clear(&err);
+	assert_int_equal(ciba_login_hint(&cfg, "alice", hint, sizeof(hint), &err), 0);
+	assert_string_equal(hint, "alice@corp");
+	config_free(&cfg);
+	snprintf(p, sizeof(p), "%s/users.map", dir);
 
 	/* a map others may write decides nothing, in this direction either */
 	assert_int_equal(chmod(p, 0666), 0);
