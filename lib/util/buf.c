@@ -60,7 +60,8 @@ buf_reserve(struct buf *b, size_t more, struct oidc_error *err)
 		ncap = ncap > ((size_t)-1) / 2 ? need : ncap * 2;
 	if (ncap > b->max + 1)
 		ncap = b->max + 1 > need ? b->max + 1 : need;
-	if ((nd = malloc(ncap)) == NULL)
+	/* Zeroed: no byte of the block is ever undefined, not even past len. */
+	if ((nd = calloc(1, ncap)) == NULL)
 		return oidc_error_set(err, OIDC_E_NOMEM, "out of memory");
 	if (b->data != NULL)
 		memcpy(nd, b->data, b->len);
@@ -109,21 +110,35 @@ buf_printf(struct buf *b, struct oidc_error *err, const char *fmt, ...)
 	return 0;
 }
 
+struct json_sink {
+	struct buf *b;
+	struct oidc_error *err;
+};
+
+static int
+json_sink_write(const char *part, size_t len, void *ctx)
+{
+	struct json_sink *sink = ctx;
+
+	return buf_append(sink->b, part, len, sink->err) == 0 ? 0 : -1;
+}
+
 int
 buf_append_json(struct buf *b, const json_t *v, size_t flags, struct oidc_error *err)
 {
-	size_t n = json_dumpb(v, NULL, 0, flags);
+	struct json_sink sink = { b, err };
+	size_t start = b->len;
 
-	if (n == 0)
+	/* One pass, straight into the buffer: no copy of its own. */
+	if (json_dump_callback(v, json_sink_write, &sink, flags) != 0) {
+		/* Nothing half-written stays: what this call added is wiped. */
+		if (b->data != NULL) {
+			explicit_bzero(b->data + start, b->len - start);
+			b->len = start;
+			b->data[b->len] = '\0';
+		}
 		return oidc_error_set(err, OIDC_E_NOMEM, "cannot serialise JSON");
-	if (buf_reserve(b, n, err) != 0)
-		return -1;
-	if (json_dumpb(v, b->data + b->len, n, flags) != n) {
-		explicit_bzero(b->data + b->len, n);
-		return oidc_error_set(err, OIDC_E_INTERNAL, "JSON changed while it was serialised");
 	}
-	b->len += n;
-	b->data[b->len] = '\0';
 	return 0;
 }
 
