@@ -39,6 +39,44 @@ current_record(pam_handle_t *pamh, const struct oidc_config *cfg, struct session
 	return rec;
 }
 
+/* 1 if this process is the session process the record is bound to. */
+static int
+is_session_process(const json_t *rec)
+{
+	struct proc_stat self;
+
+	if (procinfo_read(0, &self) != 0)
+		return 0;
+	return json_integer_value(json_object_get(rec, "anchor_pid")) == (json_int_t)self.pid &&
+	    json_integer_value(json_object_get(rec, "anchor_start")) == (json_int_t)self.start;
+}
+
+/* What pam-oidc recheck needs to find this login session again (issue
+ * 15): whether the bound session process opened the session itself (sshd's
+ * per-connection process, login: a root-owned process that is this
+ * login's own), and its logind session when its cgroup names one of this
+ * user's. Written under the uid's lock; never resurrects a removed record. */
+static void
+note_session(pam_handle_t *pamh, struct session_store *st, uid_t uid, json_t *rec)
+{
+	struct oidc_error err = { 0 };
+	char sid[PROC_SESSION_ID_MAX + 1];
+	int changed = 0;
+
+	if (is_session_process(rec) && !json_is_true(json_object_get(rec, "anchor_opened"))) {
+		json_object_set_new(rec, "anchor_opened", json_true());
+		changed = 1;
+	}
+	if (json_object_get(rec, "logind_session") == NULL &&
+	    procinfo_logind_session((int64_t)json_integer_value(json_object_get(rec, "anchor_pid")), uid, sid) == 0) {
+		json_object_set_new(rec, "logind_session", json_string(sid));
+		changed = 1;
+	}
+	if (changed && session_update(st, uid, rec, &err) != 0)
+		pam_syslog(pamh, LOG_WARNING, "session %.8s: cannot note its login session: %s",
+		    json_string_value(json_object_get(rec, "id")), err.text);
+}
+
 /* Nothing to bind here: the record was bound when it was earned. sshd
  * calls open_session (and close_session) in its per-connection session
  * process, the one authenticate's child recorded and an ancestor of the
@@ -63,24 +101,13 @@ stage_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 			    "session %.8s opened by pid %ld (ppid %ld, sid %ld), bound to pid %lld",
 			    json_string_value(json_object_get(rec, "id")), (long)getpid(), (long)getppid(),
 			    (long)getsid(0), (long long)json_integer_value(json_object_get(rec, "anchor_pid")));
+		note_session(pamh, &st, uid, rec);
 		rc = PAM_SUCCESS;
 	}
 	session_record_free(rec);
 	session_store_close(&st);
 	config_free(&cfg);
 	return rc;
-}
-
-/* 1 if this process is the session process the record is bound to. */
-static int
-is_session_process(const json_t *rec)
-{
-	struct proc_stat self;
-
-	if (procinfo_read(0, &self) != 0)
-		return 0;
-	return json_integer_value(json_object_get(rec, "anchor_pid")) == (json_int_t)self.pid &&
-	    json_integer_value(json_object_get(rec, "anchor_start")) == (json_int_t)self.start;
 }
 
 /* The login session ends when its own process closes it (sshd's monitor,

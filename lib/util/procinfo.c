@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -174,4 +175,169 @@ procinfo_uid(int64_t pid, uid_t *uid)
 		return 0;
 	}
 	return -1;
+}
+
+int
+procinfo_is(const struct proc_id *id)
+{
+	struct proc_stat ps;
+
+	return id->pid > 1 && procinfo_read(id->pid, &ps) == 0 && ps.pid == id->pid && ps.start == id->start;
+}
+
+/* "session-<ID>.scope" -> ID (logind ids are short alphanumerics). */
+static int
+scope_id(const char *comp, size_t len, char id[PROC_SESSION_ID_MAX + 1])
+{
+	size_t i, n;
+
+	if (len <= 14 || strncmp(comp, "session-", 8) != 0 || strncmp(comp + len - 6, ".scope", 6) != 0)
+		return -1;
+	n = len - 14;
+	if (n > PROC_SESSION_ID_MAX)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (!((comp[8 + i] >= '0' && comp[8 + i] <= '9') || (comp[8 + i] >= 'a' && comp[8 + i] <= 'z') ||
+		    (comp[8 + i] >= 'A' && comp[8 + i] <= 'Z')))
+			return -1;
+	memcpy(id, comp + 8, n);
+	id[n] = '\0';
+	return 0;
+}
+
+/* One hierarchy's path: user-<uid>.slice somewhere above session-<ID>.scope. */
+static int
+path_session(const char *p, size_t len, uid_t uid, char id[PROC_SESSION_ID_MAX + 1])
+{
+	char want[40];
+	size_t i = 0, n, wlen;
+	int user_ok = 0;
+
+	wlen = (size_t)snprintf(want, sizeof(want), "user-%u.slice", (unsigned)uid);
+	while (i < len) {
+		while (i < len && p[i] == '/')
+			i++;
+		for (n = 0; i + n < len && p[i + n] != '/'; n++)
+			;
+		if (n == 0)
+			break;
+		if (n == wlen && memcmp(p + i, want, n) == 0)
+			user_ok = 1;
+		else if (n > 11 && strncmp(p + i, "user-", 5) == 0 && memcmp(p + i + n - 6, ".slice", 6) == 0)
+			user_ok = 0;   /* another user's slice */
+		if (scope_id(p + i, n, id) == 0)
+			return user_ok ? 0 : -1;
+		i += n;
+	}
+	return -1;
+}
+
+int
+procinfo_parse_cgroup_session(const char *buf, size_t len, uid_t uid, char id[PROC_SESSION_ID_MAX + 1])
+{
+	char tmp[PROC_SESSION_ID_MAX + 1];
+	size_t i = 0, n;
+
+	while (i < len) {
+		const char *line = buf + i, *path;
+
+		for (n = 0; i + n < len && buf[i + n] != '\n'; n++)
+			;
+		i += n + 1;
+		/* "hierarchy-ID:controllers:path" */
+		if (n > 3 && strncmp(line, "0::", 3) == 0)
+			path = line + 3;
+		else if (n > 15 && memchr(line, ':', n) != NULL && strncmp(strchr(line, ':'), ":name=systemd:", 14) == 0)
+			path = strchr(line, ':') + 14;
+		else
+			continue;
+		if (path_session(path, n - (size_t)(path - line), uid, tmp) == 0) {
+			memcpy(id, tmp, sizeof(tmp));
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int
+procinfo_logind_session(int64_t pid, uid_t uid, char id[PROC_SESSION_ID_MAX + 1])
+{
+	char buf[4096];
+	ssize_t len;
+
+	if (pid <= 1 || (len = proc_file(pid, "cgroup", buf, sizeof(buf))) <= 0 || (size_t)len >= sizeof(buf) - 1)
+		return -1;
+	return procinfo_parse_cgroup_session(buf, (size_t)len, uid, id);
+}
+
+/* child (read once as c) still has parent p, and p is still itself. */
+static int
+link_ok(const struct proc_id *p, const struct proc_stat *c)
+{
+	struct proc_stat again;
+
+	if (procinfo_read(c->pid, &again) != 0 || again.start != c->start || again.ppid != p->pid)
+		return 0;
+	return procinfo_is(p);
+}
+
+int
+procinfo_tree(const struct proc_id *id, struct proc_id *out, size_t max)
+{
+	struct proc_stat *all = NULL, ps;
+	size_t nall = 0, cap = 0, n = 0, head = 0, i;
+	struct dirent *de;
+	DIR *d;
+	int rc = -1;
+
+	if (max == 0 || !procinfo_is(id))
+		return -1;
+	if ((d = opendir("/proc")) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		char *end;
+		long long pid;
+
+		errno = 0;
+		pid = strtoll(de->d_name, &end, 10);
+		if (errno != 0 || *end != '\0' || pid <= 1 || procinfo_read(pid, &ps) != 0)
+			continue;
+		if (nall == cap) {
+			struct proc_stat *na;
+
+			if (cap >= 1u << 20)
+				break;
+			cap = cap ? cap * 2 : 256;
+			if ((na = realloc(all, cap * sizeof(*all))) == NULL)
+				goto out;
+			all = na;
+		}
+		all[nall++] = ps;
+	}
+	out[n++] = *id;
+	/* Breadth first from id; each step re-checked against pid reuse. */
+	while (head < n && n < max) {
+		struct proc_id parent = out[head++];
+
+		for (i = 0; i < nall && n < max; i++) {
+			size_t k;
+			int seen = 0;
+
+			if (all[i].ppid != parent.pid)
+				continue;
+			for (k = 0; k < n; k++)
+				if (out[k].pid == all[i].pid)
+					seen = 1;
+			if (seen || !link_ok(&parent, &all[i]))
+				continue;
+			out[n].pid = all[i].pid;
+			out[n].start = all[i].start;
+			n++;
+		}
+	}
+	rc = (int)n;
+out:
+	closedir(d);
+	free(all);
+	return rc;
 }

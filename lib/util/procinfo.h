@@ -43,4 +43,24 @@ int procinfo_uid(int64_t pid, uid_t *uid);
 /* 1 if id (pid and start time) is the caller or one of its parents. */
 int procinfo_chain_has(const struct proc_caller *c, const struct proc_id *id);
 
+/* 1 if the process is id (same pid, same start time) right now. */
+int procinfo_is(const struct proc_id *id);
+
+#define PROC_SESSION_ID_MAX 64
+/* The logind session a process belongs to, from the text of
+ * /proc/PID/cgroup: the unified (0::) or name=systemd hierarchy path
+ * .../user-<UID>.slice/.../session-<ID>.scope, only when <UID> is uid (a
+ * session of another user is never named for this one). 0 and id, or -1. */
+int procinfo_parse_cgroup_session(const char *buf, size_t len, uid_t uid, char id[PROC_SESSION_ID_MAX + 1]);
+/* The same, read from /proc/<pid>/cgroup. */
+int procinfo_logind_session(int64_t pid, uid_t uid, char id[PROC_SESSION_ID_MAX + 1]);
+
+/* The process id and its descendants as they are now, id first: each
+ * parent link is re-checked (the child still names the parent, and the
+ * parent is still the same process, after the child was read), so a pid
+ * handed out again never joins the tree. At most max entries; -1 if id
+ * is not alive as itself, else the count. */
+#define PROC_TREE_MAX 4096
+int procinfo_tree(const struct proc_id *id, struct proc_id *out, size_t max);
+
 #endif
