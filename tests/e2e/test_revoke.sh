@@ -158,5 +158,11 @@ python3 -c 'import json,sys,time; p=sys.argv[1]; r=json.load(open(p)); r["expire
 recheck > "$T/r5.out"; rc=$?
 gone "$PID_alice3" 10 && [ $rc = 3 ] && t_pass "...once the grace ended: the session is ended, exit 3" || t_fail "grace ended" "rc=$rc $(cat "$T/r5.out")"
 alive "$PID_bob" && t_pass "bob (IdP down, grace not over) still logged in" || t_fail "bob after grace" "gone"
-kill "$PID_bob" 2>/dev/null
+
+# --- pam-oidc revoke --terminate: at once, no IdP needed ----------------------
+priv_b=$(field "$(rec_of bob $BOB_UID)" anchor_pid)
+ns_run "$CLI" revoke --user bob --terminate --config "$CONF" > "$T/r6.out" 2>&1; rc=$?
+gone "$PID_bob" 10 && ! alive "$priv_b" && [ $rc = 0 ] && [ -z "$(rec_of bob $BOB_UID)" ] \
+	&& t_pass "revoke --user bob --terminate: bob's ssh session ($priv_b) ended, record removed" || t_fail "revoke --terminate" "rc=$rc $(cat "$T/r6.out")"
+grep 'pam-oidc' "$T/syslog.log" | grep 'of bob' | grep -q 'revoke --terminate' && t_pass "...and logged" || t_fail "revoke --terminate log" "$(grep pam-oidc "$T/syslog.log" | tail -2)"
 t_done
