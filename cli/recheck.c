@@ -173,7 +173,8 @@ print_rows(const struct row *rows, size_t n, const struct end_target *t, int jso
 	for (i = 0; i < n; i++) {
 		const char *done = rows[i].target >= 0 ? t[rows[i].target].done : "kept";
 
-		if (strcmp(rows[i].result, "ended") == 0 || strcmp(rows[i].result, "gone") == 0)
+		if (strcmp(rows[i].result, "ended") == 0 || strcmp(rows[i].result, "gone") == 0 ||
+		    strcmp(rows[i].result, "valid") == 0)
 			done = "-";
 		if (arr != NULL)
 			json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", rows[i].id, "user",

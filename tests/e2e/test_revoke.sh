@@ -144,6 +144,35 @@ alive "$PID_alice2" && t_pass "on_revoke = keep: alice's session stays open" || 
 [ $rc = 1 ] && [ -z "$(rec_of alice $ALICE_UID)" ] && grep -qE "alice +sshd +revoked +kept" "$T/r3.out" && t_pass "...but her record is revoked (removed), exit 1" || t_fail "keep record" "rc=$rc $(cat "$T/r3.out")"
 kill "$PID_alice2" 2>/dev/null
 
+# --- concurrency: a recheck holding alice's lock through a slow refresh, a
+# revocation and a new login at the same time: the revoked record is never
+# brought back, the new login's record is never lost -------------------------
+cat > "$T/slow-helper.sh" <<EOT
+#!/bin/sh
+sleep 2
+exec $HELPER
+EOT
+chmod 755 "$T/slow-helper.sh"
+login alice4 alice
+r4=$(rec_of alice $ALICE_UID); id4=$(basename "$r4" .json)
+sed -i "s#^helper = .*#helper = $T/slow-helper.sh#" "$CONF"
+recheck --user alice > "$T/rc.out" 2>&1 &
+rpid=$!
+sleep 0.5
+ns_run "$CLI" revoke --id "$id4" --config "$CONF" > "$T/rv.out" 2>&1 &
+vpid=$!
+expect "$E2E/revoke.exp" approve alice "$A" "$IDP/approve.sh" \
+	$SSH "alice@127.0.0.1" 'echo READY-$((6 * 7)); exec sleep 300' > "$T/alice5.out" 2>&1 &
+PID_alice5=$!
+alive "$rpid" && t_pass "recheck still running (slow refresh) while revoke and a login start" || t_skip "concurrency" "the recheck ended before the race could be arranged"
+wait $rpid; wait $vpid; vrc=$?
+wait_for "$T/alice5.out" 's/.*\(READY-42\).*/\1/p' 300 > /dev/null
+[ $vrc = 0 ] && [ ! -e "$r4" ] && t_pass "revoked during the recheck: the record stays removed (no resurrection)" || t_fail "resurrection" "rc=$vrc $(cat "$T/rv.out" "$T/rc.out")"
+[ -n "$(rec_of alice $ALICE_UID)" ] && t_pass "a login in flight during the recheck keeps its record" || t_fail "login in flight" "$(tail -3 "$T/alice5.out") $(cat "$T/rc.out")"
+sed -i "s#^helper = .*#helper = $HELPER#" "$CONF"
+kill "$PID_alice4" "$PID_alice5" 2>/dev/null
+for _ in $(seq 50); do [ -z "$(rec_of alice $ALICE_UID)" ] && break; sleep 0.1; done
+
 # --- IdP down, offline = grace: kept until the grace ends --------------------
 sed -i 's/^on_revoke = keep$/on_revoke = terminate\noffline = grace/' "$CONF"
 login alice3 alice
