@@ -9,8 +9,18 @@
 # that process signalled. Real sshd in the namespace, real IdP.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/e2e/lib.sh"
-trap 'ns_cleanup; sshd_stop; kill $BYSTANDERS 2>/dev/null; cleanup' EXIT
+trap 'ns_cleanup; sshd_stop; kill $BYSTANDERS 2>/dev/null; reap; cleanup' EXIT
 BYSTANDERS=
+# reap: what this suite's ssh sessions left running (a session kept by
+# on_revoke = keep, a client killed while its remote sleep goes on): every
+# process whose working folder is one of this namespace's homes, by pid.
+reap() {
+	local p c
+	for p in /proc/[0-9]*; do
+		c=$(readlink "$p/cwd" 2>/dev/null) || continue
+		case $c in "$NS"/home/*) kill -9 "${p#/proc/}" 2>/dev/null ;; esac
+	done
+}
 
 idp_a
 e2e_world scopes="openid profile email offline_access" <<EOT
