@@ -13,6 +13,13 @@ check_event(const json_t *ev)
 	if (kind != NULL && strcmp(kind, "device") == 0 &&
 	    strncmp(json_string_value(json_object_get(ev, "verification_uri")), "https://", 8) != 0)
 		__builtin_trap();
+	if (kind != NULL && strcmp(kind, "ciba") == 0) {
+		json_int_t ex = json_integer_value(json_object_get(ev, "expires_in"));
+		json_int_t iv = json_integer_value(json_object_get(ev, "interval"));
+
+		if (ex < 1 || ex > IPC_MAX_EXPIRES_IN || iv < 1 || iv > 3600)
+			__builtin_trap();
+	}
 }
 
 int

@@ -12,7 +12,22 @@ check_request(const json_t *req)
 	if (oauth_check_request(req, &e) == 0) {
 		const char *op = json_string_value(json_object_get(req, "op"));
 
+		const char *flow = json_string_value(json_object_get(req, "flow"));
+		const json_t *bm = json_object_get(req, "binding_message");
+
 		if (op == NULL || (strcmp(op, "login") != 0 && strcmp(op, "refresh") != 0 && strcmp(op, "fetch") != 0))
+			__builtin_trap();
+		/* CIBA (issue 14): a flow of ours, with what it needs; a
+		 * binding_message the IdP and a person can be shown. */
+		if (flow != NULL && strcmp(flow, "device") != 0 && strcmp(flow, "ciba") != 0 && strcmp(flow, "auto") != 0)
+			__builtin_trap();
+		if (flow != NULL && strcmp(flow, "device") != 0 && json_object_get(req, "login_hint") == NULL)
+			__builtin_trap();
+		if (flow != NULL && strcmp(flow, "ciba") == 0 && json_object_get(req, "client_secret") == NULL)
+			__builtin_trap();
+		if (bm != NULL && (json_string_length(bm) < 1 || json_string_length(bm) > OAUTH_MAX_BINDING_MESSAGE ||
+		    strspn(json_string_value(bm), "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._+/!?#") !=
+		    json_string_length(bm)))
 			__builtin_trap();
 	} else if (e.code == WIRE_NONE || !fuzz_printable(e.message)) {
 		__builtin_trap();

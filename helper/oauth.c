@@ -1,5 +1,6 @@
 /* OpenID Connect Discovery 1.0 §4, the OAuth 2.0 Device Authorization Grant
- * (RFC 8628) and the refresh-token grant (RFC 6749 §6). */
+ * (RFC 8628), OpenID CIBA Core 1.0 in poll mode and the refresh-token grant
+ * (RFC 6749 §6). */
 #include "config.h"
 
 #include <stdio.h>
@@ -9,8 +10,10 @@
 #include "helper.h"
 #include "ipc/ipc.h"
 #include "util/clock.h"
+#include "util/jsonutil.h"
 
 #define DEVICE_GRANT "urn:ietf:params:oauth:grant-type:device_code"
+#define CIBA_GRANT "urn:openid:params:grant-type:ciba"
 #define MAX_POLL_FAILURES 3
 
 static const char *
@@ -88,28 +91,48 @@ emit_metadata(json_t *disc, const char *jwks)
 	return emit(ev);
 }
 
-/* Client authentication for the token endpoint: client_id in the body for
- * public clients, HTTP Basic for client_secret_basic (RFC 6749 §2.3.1:
- * both parts form-encoded first). */
+/* Client authentication at the token, device authorization and
+ * backchannel endpoints: client_id in the body for public clients; with a
+ * client_secret, HTTP Basic (client_secret_basic, RFC 6749 §2.3.1: both
+ * parts form-encoded first) or, with client_auth "post", client_id and
+ * client_secret in the body (client_secret_post, the same section). */
 struct client_auth {
-	char *user;
-	char *pass;
+	char *user;             /* basic: form-encoded client_id */
+	char *pass;             /* basic: form-encoded client_secret */
+	const char *id;         /* body: client_id (public or post) */
+	const char *secret;     /* body: client_secret (post); points into the request */
 };
 
 static int
-client_auth_init(struct http *h, const json_t *req, struct buf *form, struct client_auth *ca, struct helper_err *e)
+client_auth_init(struct http *h, const json_t *req, struct client_auth *ca, struct helper_err *e)
 {
 	const char *id = req_str(req, "client_id"), *secret = req_str(req, "client_secret");
+	const char *how = req_str(req, "client_auth");
 
 	memset(ca, 0, sizeof(*ca));
 	if (id == NULL)
 		return herr(e, WIRE_BAD_REQUEST, "request has no client_id");
-	if (secret == NULL)
-		return form_add(h->curl, form, "client_id", id) == 0 ? 0 : herr(e, WIRE_INTERNAL, "out of memory");
+	if (secret == NULL || (how != NULL && strcmp(how, "post") == 0)) {
+		ca->id = id;
+		ca->secret = secret;
+		return 0;
+	}
 	ca->user = curl_easy_escape(h->curl, id, 0);
 	ca->pass = curl_easy_escape(h->curl, secret, 0);
 	if (ca->user == NULL || ca->pass == NULL)
 		return herr(e, WIRE_INTERNAL, "out of memory");
+	return 0;
+}
+
+/* The body part of the client's authentication, first in a new form
+ * (buf_free() wipes the form, and with it a client_secret). */
+static int
+client_auth_form(struct http *h, const struct client_auth *ca, struct buf *form)
+{
+	if (ca->id != NULL && form_add(h->curl, form, "client_id", ca->id) != 0)
+		return -1;
+	if (ca->secret != NULL && form_add(h->curl, form, "client_secret", ca->secret) != 0)
+		return -1;
 	return 0;
 }
 
@@ -125,12 +148,16 @@ client_auth_free(struct client_auth *ca)
 	memset(ca, 0, sizeof(*ca));
 }
 
+/* Which endpoint a POST goes to, for its error answers. */
+enum post_kind { POST_OAUTH, POST_BACKCHANNEL };
+
 /* POSTs a form to an OAuth endpoint. 0 with *resp the JSON answer of an
  * HTTP 200; otherwise -1 with e set: the HTTP status, a body that is not
- * JSON, or the OAuth error the endpoint returned (RFC 6749 §5.2). */
+ * JSON, or the OAuth error the endpoint returned (RFC 6749 §5.2; at the
+ * backchannel endpoint CIBA Core §13, which also answers 403). */
 static int
-oauth_post(struct http *h, const char *url, const char *form, const struct client_auth *ca, const char *what,
-    json_t **resp, struct helper_err *e)
+oauth_post(struct http *h, const char *url, const char *form, const struct client_auth *ca, enum post_kind kind,
+    const char *what, json_t **resp, struct helper_err *e)
 {
 	struct http_req r = { url, form, ca->user, ca->pass };
 	json_t *j = NULL;
@@ -138,14 +165,18 @@ oauth_post(struct http *h, const char *url, const char *form, const struct clien
 
 	if (http_perform(h, &r, &status, e) != 0)
 		return -1;
-	if (status != 200 && status != 400 && status != 401) {
+	if (status != 200 && status != 400 && status != 401 && !(kind == POST_BACKCHANNEL && status == 403)) {
 		http_wipe(h);
 		return herr(e, WIRE_HTTP_STATUS, "%s endpoint answered HTTP %ld", what, status);
 	}
 	if (http_json(h, &j, e) != 0)
 		return -1;
 	if (status != 200) {
-		(void)oauth_error(j, status, what, e);   /* always -1; e says which error */
+		/* always -1; e says which error */
+		if (kind == POST_BACKCHANNEL)
+			(void)oauth_ciba_error(j, status, e);
+		else
+			(void)oauth_error(j, status, what, e);
 		json_decref(j);
 		return -1;
 	}
@@ -165,92 +196,50 @@ emit_tokens(json_t *resp, int need_id_token, struct helper_err *e)
 	return 0;
 }
 
-int
-op_login(struct http *h, const json_t *req, struct helper_err *e)
+/* What the token endpoint is polled with: the device grant (RFC 8628
+ * §3.4) or CIBA's (CIBA Core §10.1). code is the device_code or the
+ * auth_req_id, a secret: it stays in this process and is wiped. */
+struct poll_grant {
+	const char *grant_type;
+	const char *code_name;      /* "device_code" or "auth_req_id" */
+	const char *code;
+	const char *what;           /* "the device code", "the CIBA request": for messages */
+	long interval;
+	long expires_in;
+};
+
+/* Polls the token endpoint until the sign-in is approved (the "tokens"
+ * event), refused, expired or out of time. The same rules for both grants
+ * (RFC 8628 §3.5, CIBA Core §7.3 and §11 point to it): wait interval
+ * before every poll, +5 s for this and every later poll on slow_down, a
+ * "pending" event on authorization_pending, stop at expires_in (expired_token)
+ * or at the request's timeout (timeout), whichever comes first. */
+static int
+poll_token(struct http *h, const char *tok_ep, const struct client_auth *ca, const struct poll_grant *pg,
+    struct helper_err *e)
 {
-	static const char *const eps[] = { "device_authorization_endpoint", "token_endpoint" };
-	const char *scope = req_str(req, "scope"), *dev_ep, *tok_ep;
-	json_t *disc = NULL, *dev = NULL, *resp = NULL, *ev;
 	struct buf form = BUF_INIT(FORM_MAX);
-	char *device_code = NULL;
-	struct client_auth ca = { 0 };
 	struct http_req r = { 0 };
-	long status = 0, interval, expires_in, polls = 0, failures = 0;
-	long long expiry;
+	json_t *resp = NULL, *ev;
+	long status = 0, interval = pg->interval, polls = 0, failures = 0;
+	long long expiry = clock_now_ms() + (long long)pg->expires_in * 1000;
 	int rc = -1;
 
-	if (need_discovery(req, eps, 2)) {
-		if (discover(h, req_str(req, "issuer"), &disc, e) != 0)
-			goto out;
-		if (emit_metadata(disc, NULL) != 0)
-			goto out;
-	}
-	dev_ep = endpoint(req, disc, "device_authorization_endpoint");
-	tok_ep = endpoint(req, disc, "token_endpoint");
-	if (dev_ep == NULL) {
-		herr(e, WIRE_BAD_RESPONSE, "the identity provider advertises no device_authorization_endpoint "
-		    "(set it in pam_oidc.conf if it has one)");
-		goto out;
-	}
-	if (tok_ep == NULL) {
-		herr(e, WIRE_BAD_RESPONSE, "no token_endpoint");
-		goto out;
-	}
-
-	/* RFC 8628 §3.1: device authorization request. */
-	if (client_auth_init(h, req, &form, &ca, e) != 0)
-		goto out;
-	if (form_add(h->curl, &form, "scope", scope != NULL ? scope : "openid") != 0) {
-		herr(e, WIRE_INTERNAL, "out of memory");
-		goto out;
-	}
-	if (oauth_post(h, dev_ep, form.data, &ca, "device authorization", &dev, e) != 0)
-		goto out;
-	/* §3.2: device_code, user_code, verification_uri, expires_in required;
-	 * verification_uri_complete and interval optional. Some providers
-	 * spell it verification_url. */
-	{
-		struct device_grant g;
-
-		if (oauth_parse_device(dev, &g, e) != 0)
-			goto out;
-		expires_in = g.expires_in;
-		interval = g.interval;
-		if ((device_code = strdup(json_string_value(g.device_code))) == NULL) {
-			herr(e, WIRE_INTERNAL, "out of memory");
-			goto out;
-		}
-		ev = json_pack("{s:s, s:O, s:O, s:I, s:I}", "event", "device", "verification_uri", g.verification_uri,
-		    "user_code", g.user_code, "expires_in", (json_int_t)expires_in, "interval", (json_int_t)interval);
-		if (ev != NULL && g.verification_uri_complete != NULL)
-			json_object_set(ev, "verification_uri_complete", (json_t *)g.verification_uri_complete);
-		if (ev == NULL || emit(ev) != 0) {
-			herr(e, WIRE_CANCELLED, "caller went away");
-			goto out;
-		}
-	}
-	json_decref(dev);
-	dev = NULL;
-	expiry = clock_now_ms() + (long long)expires_in * 1000;
-
-	/* §3.4-3.5: poll the token endpoint. */
-	buf_free(&form);
-	if ((ca.user == NULL && form_add(h->curl, &form, "client_id", req_str(req, "client_id")) != 0) ||
-	    form_add(h->curl, &form, "grant_type", DEVICE_GRANT) != 0 ||
-	    form_add(h->curl, &form, "device_code", device_code) != 0) {
+	if (client_auth_form(h, ca, &form) != 0 || form_add(h->curl, &form, "grant_type", pg->grant_type) != 0 ||
+	    form_add(h->curl, &form, pg->code_name, pg->code) != 0) {
 		herr(e, WIRE_INTERNAL, "out of memory");
 		goto out;
 	}
 	r.url = tok_ep;
 	r.form = form.data;
-	r.basic_user = ca.user;     /* confidential clients authenticate every poll */
-	r.basic_pass = ca.pass;
+	r.basic_user = ca->user;     /* confidential clients authenticate every poll */
+	r.basic_pass = ca->pass;
 	for (;;) {
 		long long now = clock_now_ms(), next = now + interval * 1000;
 
 		if (next > h->deadline_ms || next > expiry) {
 			if (expiry <= h->deadline_ms)
-				herr(e, WIRE_EXPIRED, "the device code expired before the sign-in was approved");
+				herr(e, WIRE_EXPIRED, "%s expired before the sign-in was approved", pg->what);
 			else
 				herr(e, WIRE_TIMEOUT, "the sign-in was not approved in time");
 			goto out;
@@ -306,11 +295,192 @@ op_login(struct http *h, const json_t *req, struct helper_err *e)
 		resp = NULL;
 	}
 out:
-	wipe_free(device_code);
-	client_auth_free(&ca);
 	buf_free(&form);
+	if (resp != NULL)
+		json_wipe_strings(resp);
 	json_decref(resp);
+	return rc;
+}
+
+/* RFC 8628 §3.1-3.5: the device authorization request, the "device"
+ * event, then the poll. */
+static int
+login_device(struct http *h, const json_t *req, const char *dev_ep, const char *tok_ep,
+    const struct client_auth *ca, struct helper_err *e)
+{
+	const char *scope = req_str(req, "scope");
+	struct buf form = BUF_INIT(FORM_MAX);
+	struct poll_grant pg = { DEVICE_GRANT, "device_code", NULL, "the device code", 0, 0 };
+	char *device_code = NULL;
+	json_t *dev = NULL, *ev;
+	struct device_grant g;
+	int rc = -1;
+
+	if (client_auth_form(h, ca, &form) != 0 ||
+	    form_add(h->curl, &form, "scope", scope != NULL ? scope : "openid") != 0) {
+		herr(e, WIRE_INTERNAL, "out of memory");
+		goto out;
+	}
+	if (oauth_post(h, dev_ep, form.data, ca, POST_OAUTH, "device authorization", &dev, e) != 0)
+		goto out;
+	/* §3.2: device_code, user_code, verification_uri, expires_in required;
+	 * verification_uri_complete and interval optional. Some providers
+	 * spell it verification_url. */
+	if (oauth_parse_device(dev, &g, e) != 0)
+		goto out;
+	pg.expires_in = g.expires_in;
+	pg.interval = g.interval;
+	if ((device_code = strdup(json_string_value(g.device_code))) == NULL) {
+		herr(e, WIRE_INTERNAL, "out of memory");
+		goto out;
+	}
+	ev = json_pack("{s:s, s:O, s:O, s:I, s:I}", "event", "device", "verification_uri", g.verification_uri,
+	    "user_code", g.user_code, "expires_in", (json_int_t)g.expires_in, "interval", (json_int_t)g.interval);
+	if (ev != NULL && g.verification_uri_complete != NULL)
+		json_object_set(ev, "verification_uri_complete", (json_t *)g.verification_uri_complete);
+	if (ev == NULL || emit(ev) != 0) {
+		herr(e, WIRE_CANCELLED, "caller went away");
+		goto out;
+	}
+	json_wipe_member(dev, "device_code");
 	json_decref(dev);
+	dev = NULL;
+	buf_free(&form);
+	pg.code = device_code;
+	rc = poll_token(h, tok_ep, ca, &pg, e);
+out:
+	wipe_free(device_code);
+	buf_free(&form);
+	if (dev != NULL)
+		json_wipe_member(dev, "device_code");
+	json_decref(dev);
+	return rc;
+}
+
+/* OpenID CIBA Core 1.0, poll mode: the backchannel authentication request
+ * (§7.1), the "ciba" event (never the auth_req_id), then the poll (§7.3,
+ * §10.1). */
+static int
+login_ciba(struct http *h, const json_t *req, const char *bc_ep, const char *tok_ep, const struct client_auth *ca,
+    struct helper_err *e)
+{
+	static const char *const optional[] = { "binding_message", "acr_values" };
+	const char *scope = req_str(req, "scope");
+	const json_t *expiry = json_object_get(req, "requested_expiry");
+	struct buf form = BUF_INIT(FORM_MAX);
+	struct poll_grant pg = { CIBA_GRANT, "auth_req_id", NULL, "the CIBA request", 0, 0 };
+	char *auth_req_id = NULL;
+	json_t *resp = NULL, *ev;
+	struct ciba_grant g;
+	size_t i;
+	int rc = -1;
+
+	if (client_auth_form(h, ca, &form) != 0 ||
+	    form_add(h->curl, &form, "scope", scope != NULL ? scope : "openid") != 0 ||
+	    form_add(h->curl, &form, "login_hint", req_str(req, "login_hint")) != 0)
+		goto nomem;
+	for (i = 0; i < sizeof(optional) / sizeof(optional[0]); i++)
+		if (req_str(req, optional[i]) != NULL && form_add(h->curl, &form, optional[i], req_str(req, optional[i])) != 0)
+			goto nomem;
+	if (expiry != NULL) {
+		char n[32];
+
+		snprintf(n, sizeof(n), "%lld", (long long)json_integer_value(expiry));
+		if (form_add(h->curl, &form, "requested_expiry", n) != 0)
+			goto nomem;
+	}
+	if (oauth_post(h, bc_ep, form.data, ca, POST_BACKCHANNEL, "backchannel authentication", &resp, e) != 0)
+		goto out;
+	if (oauth_parse_ciba(resp, &g, e) != 0)
+		goto out;
+	pg.expires_in = g.expires_in;
+	pg.interval = g.interval;
+	if ((auth_req_id = strdup(json_string_value(g.auth_req_id))) == NULL)
+		goto nomem;
+	ev = json_pack("{s:s, s:I, s:I}", "event", "ciba", "expires_in", (json_int_t)g.expires_in, "interval",
+	    (json_int_t)g.interval);
+	if (ev == NULL || emit(ev) != 0) {
+		herr(e, WIRE_CANCELLED, "caller went away");
+		goto out;
+	}
+	json_wipe_member(resp, "auth_req_id");
+	json_decref(resp);
+	resp = NULL;
+	buf_free(&form);
+	pg.code = auth_req_id;
+	rc = poll_token(h, tok_ep, ca, &pg, e);
+	goto out;
+nomem:
+	herr(e, WIRE_INTERNAL, "out of memory");
+out:
+	wipe_free(auth_req_id);
+	buf_free(&form);
+	if (resp != NULL)
+		json_wipe_member(resp, "auth_req_id");
+	json_decref(resp);
+	return rc;
+}
+
+/* Which flow a login runs (doc/helper-protocol.md): "device" (also when
+ * absent), "ciba", or "auto": CIBA when the client is confidential and
+ * the request names a backchannel endpoint or discovery offers one in
+ * poll mode, else the device flow. Discovery runs only when an endpoint
+ * the flow needs is missing. */
+int
+op_login(struct http *h, const json_t *req, struct helper_err *e)
+{
+	static const char *const dev_eps[] = { "device_authorization_endpoint", "token_endpoint" };
+	static const char *const bc_eps[] = { "backchannel_authentication_endpoint", "token_endpoint" };
+	const char *flow = req_str(req, "flow"), *dev_ep = NULL, *bc_ep = NULL, *tok_ep;
+	enum { RUN_DEVICE, RUN_CIBA, RUN_CIBA_IF_OFFERED } run = RUN_DEVICE;
+	json_t *disc = NULL;
+	struct client_auth ca = { 0 };
+	int rc = -1;
+
+	if (flow != NULL && strcmp(flow, "ciba") == 0)
+		run = RUN_CIBA;
+	/* auto: a public client cannot use CIBA; with every device endpoint
+	 * named and no backchannel one, the device flow without discovery. */
+	else if (flow != NULL && strcmp(flow, "auto") == 0 && req_str(req, "client_secret") != NULL &&
+	    (req_str(req, "backchannel_authentication_endpoint") != NULL || need_discovery(req, dev_eps, 2)))
+		run = RUN_CIBA_IF_OFFERED;
+	if (need_discovery(req, run == RUN_DEVICE ? dev_eps : bc_eps, 2)) {
+		if (discover(h, req_str(req, "issuer"), &disc, e) != 0)
+			goto out;
+		if (emit_metadata(disc, NULL) != 0)
+			goto out;
+	}
+	if (run != RUN_DEVICE) {
+		/* The request's endpoint (the admin's) is taken as it is;
+		 * discovery's must be offered for poll mode (CIBA Core §4). */
+		if ((bc_ep = req_str(req, "backchannel_authentication_endpoint")) == NULL && disc != NULL)
+			bc_ep = oauth_discovery_ciba(disc);
+		if (bc_ep == NULL && run == RUN_CIBA) {
+			herr(e, WIRE_CIBA_UNSUPPORTED, "the identity provider offers no CIBA in poll mode (no https "
+			    "backchannel_authentication_endpoint with \"poll\" in backchannel_token_delivery_modes_supported)");
+			goto out;
+		}
+		if (bc_ep == NULL)
+			run = RUN_DEVICE;
+	}
+	tok_ep = endpoint(req, disc, "token_endpoint");
+	if (run == RUN_DEVICE && (dev_ep = endpoint(req, disc, "device_authorization_endpoint")) == NULL) {
+		herr(e, WIRE_BAD_RESPONSE, "the identity provider advertises no device_authorization_endpoint "
+		    "(set it in pam_oidc.conf if it has one)");
+		goto out;
+	}
+	if (tok_ep == NULL) {
+		herr(e, WIRE_BAD_RESPONSE, "no token_endpoint");
+		goto out;
+	}
+	if (client_auth_init(h, req, &ca, e) != 0)
+		goto out;
+	if (run == RUN_DEVICE)
+		rc = login_device(h, req, dev_ep, tok_ep, &ca, e);
+	else
+		rc = login_ciba(h, req, bc_ep, tok_ep, &ca, e);
+out:
+	client_auth_free(&ca);
 	json_decref(disc);
 	return rc;
 }
@@ -334,14 +504,14 @@ op_refresh(struct http *h, const json_t *req, struct helper_err *e)
 			goto out;
 	}
 	tok_ep = endpoint(req, disc, "token_endpoint");
-	if (client_auth_init(h, req, &form, &ca, e) != 0)
+	if (client_auth_init(h, req, &ca, e) != 0)
 		goto out;
-	if (form_add(h->curl, &form, "grant_type", "refresh_token") != 0 ||
+	if (client_auth_form(h, &ca, &form) != 0 || form_add(h->curl, &form, "grant_type", "refresh_token") != 0 ||
 	    form_add(h->curl, &form, "refresh_token", rt) != 0) {
 		herr(e, WIRE_INTERNAL, "out of memory");
 		goto out;
 	}
-	if (oauth_post(h, tok_ep, form.data, &ca, "token", &resp, e) != 0)
+	if (oauth_post(h, tok_ep, form.data, &ca, POST_OAUTH, "token", &resp, e) != 0)
 		goto out;
 	/* OIDC Core §12.2: a refresh response might not carry an id_token. */
 	rc = emit_tokens(resp, 0, e);

@@ -1,7 +1,8 @@
 /* Checks of what the helper reads: the caller's request, and the identity
  * provider's discovery document (OpenID Connect Discovery 1.0 §4), device
- * authorization response (RFC 8628 §3.2) and token responses (RFC 6749 §5,
- * RFC 8628 §3.5). Pure functions: the fuzzers call them directly. */
+ * authorization response (RFC 8628 §3.2), backchannel authentication
+ * response (OpenID CIBA Core 1.0 §7.3, §13) and token responses (RFC 6749
+ * §5, RFC 8628 §3.5, CIBA Core §11). Pure functions: the fuzzers call them directly. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -35,8 +36,68 @@ static const struct {
 	{ "scope", 's', 0 }, { "ca_file", 's', 0 }, { "ca_path", 's', 0 }, { "proxy", 's', 0 },
 	{ "connect_timeout", 'i', 0 }, { "timeout", 'i', 0 }, { "max_response", 'i', 0 },
 	{ "helper_user", 's', 0 }, { "device_authorization_endpoint", 's', 1 }, { "token_endpoint", 's', 1 },
-	{ "jwks_uri", 's', 1 }, { "refresh_token", 's', 0 },
+	{ "jwks_uri", 's', 1 }, { "refresh_token", 's', 0 }, { "flow", 's', 0 }, { "login_hint", 's', 0 },
+	{ "binding_message", 's', 0 }, { "acr_values", 's', 0 }, { "requested_expiry", 'i', 0 },
+	{ "backchannel_authentication_endpoint", 's', 1 }, { "client_auth", 's', 0 },
 };
+
+static int
+str_is(const json_t *v, const char *s)
+{
+	return json_is_string(v) && strcmp(json_string_value(v), s) == 0;
+}
+
+/* oidc-provider's binding_message rule, which CIBA Core §7.1 leaves to the
+ * OP ("relatively short", shown on both devices): 1-20 characters of
+ * [A-Za-z0-9-._+/!?#]. The caller shows it to the person too. */
+static int
+binding_message_ok(const json_t *v)
+{
+	const char *s = json_string_value(v);
+
+	if (!json_string_ok(v, 1, OAUTH_MAX_BINDING_MESSAGE))
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+		    strchr("-._+/!?#", *s) != NULL))
+			return 0;
+	return 1;
+}
+
+/* The members of a login's flow (types are already checked): their values
+ * and bounds, and what a flow needs. */
+static int
+check_flow(const json_t *req, struct helper_err *e)
+{
+	const json_t *flow = json_object_get(req, "flow"), *v;
+	int ciba = str_is(flow, "ciba"), backchannel = ciba || str_is(flow, "auto");
+
+	if (flow != NULL && !backchannel && !str_is(flow, "device"))
+		return herr(e, WIRE_BAD_REQUEST, "request member flow must be device, ciba or auto");
+	v = json_object_get(req, "login_hint");
+	if (v != NULL && !json_string_ok(v, 1, OAUTH_MAX_LOGIN_HINT))
+		return herr(e, WIRE_BAD_REQUEST, "request member login_hint must be 1-%d bytes", OAUTH_MAX_LOGIN_HINT);
+	if (v == NULL && backchannel)
+		return herr(e, WIRE_BAD_REQUEST, "flow %s needs a login_hint", json_string_value(flow));
+	v = json_object_get(req, "binding_message");
+	if (v != NULL && !binding_message_ok(v))
+		return herr(e, WIRE_BAD_REQUEST, "request member binding_message must be 1-%d characters of "
+		    "[A-Za-z0-9-._+/!?#]", OAUTH_MAX_BINDING_MESSAGE);
+	v = json_object_get(req, "acr_values");
+	if (v != NULL && !json_string_ok(v, 1, OAUTH_MAX_ACR_VALUES))
+		return herr(e, WIRE_BAD_REQUEST, "request member acr_values must be 1-%d bytes", OAUTH_MAX_ACR_VALUES);
+	v = json_object_get(req, "requested_expiry");
+	if (v != NULL && (json_integer_value(v) < 1 || json_integer_value(v) > OAUTH_MAX_REQUESTED_EXPIRY))
+		return herr(e, WIRE_BAD_REQUEST, "request member requested_expiry must be 1-%d", OAUTH_MAX_REQUESTED_EXPIRY);
+	v = json_object_get(req, "client_auth");
+	if (v != NULL && !str_is(v, "basic") && !str_is(v, "post"))
+		return herr(e, WIRE_BAD_REQUEST, "request member client_auth must be basic or post");
+	/* CIBA Core §7.1: the backchannel request is made by an authenticated
+	 * client; a public one could page anybody's phone. */
+	if (ciba && json_object_get(req, "client_secret") == NULL)
+		return herr(e, WIRE_BAD_REQUEST, "CIBA needs an authenticated client (client_secret)");
+	return 0;
+}
 
 int
 oauth_check_request(const json_t *req, struct helper_err *e)
@@ -73,7 +134,7 @@ oauth_check_request(const json_t *req, struct helper_err *e)
 		return herr(e, WIRE_BAD_REQUEST, "request has no client_id");
 	if (strcmp(op, "refresh") == 0 && json_object_get(req, "refresh_token") == NULL)
 		return herr(e, WIRE_BAD_REQUEST, "refresh request without refresh_token");
-	return 0;
+	return check_flow(req, e);
 }
 
 int
@@ -101,6 +162,21 @@ oauth_check_discovery(const json_t *d, const char *issuer, struct helper_err *e)
 	return 0;
 }
 
+const char *
+oauth_discovery_ciba(const json_t *d)
+{
+	const json_t *ep = json_object_get(d, "backchannel_authentication_endpoint");
+	const json_t *modes = json_object_get(d, "backchannel_token_delivery_modes_supported"), *m;
+	size_t i;
+
+	if (!json_https_url(ep, IPC_MAX_URI) || !json_is_array(modes))
+		return NULL;
+	json_array_foreach(modes, i, m)
+		if (str_is(m, "poll"))
+			return json_string_value(ep);
+	return NULL;
+}
+
 int
 oauth_parse_device(const json_t *dev, struct device_grant *g, struct helper_err *e)
 {
@@ -121,6 +197,29 @@ oauth_parse_device(const json_t *dev, struct device_grant *g, struct helper_err 
 		return herr(e, WIRE_BAD_RESPONSE, "device authorization response lacks or mangles a required field");
 	g->expires_in = json_integer_value(ex) > IPC_MAX_EXPIRES_IN ? IPC_MAX_EXPIRES_IN : (long)json_integer_value(ex);
 	/* §3.2: "If no value is provided, clients MUST use 5 as the default." */
+	g->interval = 5;
+	if (iv != NULL) {
+		json_int_t i = json_integer_value(iv);
+
+		g->interval = i < 1 ? 1 : i > OAUTH_MAX_INTERVAL ? OAUTH_MAX_INTERVAL : (long)i;
+	}
+	return 0;
+}
+
+int
+oauth_parse_ciba(const json_t *resp, struct ciba_grant *g, struct helper_err *e)
+{
+	const json_t *id = json_object_get(resp, "auth_req_id"), *ex = json_object_get(resp, "expires_in");
+	const json_t *iv = json_object_get(resp, "interval");
+
+	memset(g, 0, sizeof(*g));
+	/* §7.3: auth_req_id and expires_in required, interval optional. */
+	if (!json_string_ok(id, 1, OAUTH_MAX_AUTH_REQ_ID) || !json_is_integer(ex) || json_integer_value(ex) < 1 ||
+	    (iv != NULL && !json_is_integer(iv)))
+		return herr(e, WIRE_BAD_RESPONSE, "backchannel authentication response lacks or mangles a required field");
+	g->auth_req_id = id;
+	g->expires_in = json_integer_value(ex) > IPC_MAX_EXPIRES_IN ? IPC_MAX_EXPIRES_IN : (long)json_integer_value(ex);
+	/* §7.3: "If no value is provided, clients MUST use 5 as the default." */
 	g->interval = 5;
 	if (iv != NULL) {
 		json_int_t i = json_integer_value(iv);
@@ -166,13 +265,37 @@ oauth_error(const json_t *resp, long status, const char *what, struct helper_err
 	if (strcmp(code, "access_denied") == 0)
 		return herr(e, WIRE_ACCESS_DENIED, "the sign-in was denied at the identity provider (%s)", desc);
 	if (strcmp(code, "expired_token") == 0)
-		return herr(e, WIRE_EXPIRED, "the device code expired before the sign-in was approved");
+		return herr(e, WIRE_EXPIRED, "the sign-in request expired at the identity provider before it was approved");
 	if (strcmp(code, "invalid_grant") == 0)
 		return herr(e, WIRE_INVALID_GRANT, "%s: invalid_grant (%s)", what, desc);
 	if (strcmp(code, "invalid_client") == 0 || strcmp(code, "unauthorized_client") == 0)
 		return herr(e, WIRE_INVALID_CLIENT, "%s: %s: check client_id and client secret (%s)", what, code, desc);
 	text_sanitize(c, sizeof(c), code);
 	return herr(e, WIRE_OAUTH, "%s: %s (%s)", what, c, desc);
+}
+
+int
+oauth_ciba_error(const json_t *resp, long status, struct helper_err *e)
+{
+	const char *code = json_string_value(json_object_get(resp, "error"));
+	char desc[256], c[64];
+
+	text_sanitize(desc, sizeof(desc), json_string_value(json_object_get(resp, "error_description")));
+	if (code == NULL)
+		return herr(e, WIRE_HTTP_STATUS, "backchannel authentication endpoint answered HTTP %ld", status);
+	/* §13: the login_hint names nobody the IdP knows. */
+	if (strcmp(code, "unknown_user_id") == 0)
+		return herr(e, WIRE_UNKNOWN_USER, "the identity provider knows no user for the login_hint (%s)", desc);
+	if (strcmp(code, "access_denied") == 0)
+		return herr(e, WIRE_ACCESS_DENIED, "the identity provider refused the sign-in request (%s)", desc);
+	if (strcmp(code, "invalid_client") == 0)
+		return herr(e, WIRE_INVALID_CLIENT, "backchannel authentication: invalid_client: check client_id and "
+		    "client secret (%s)", desc);
+	/* invalid_binding_message, unauthorized_client, invalid_request,
+	 * invalid_scope, expired_login_hint_token, missing_user_code, ...: the
+	 * admin reads which. */
+	text_sanitize(c, sizeof(c), code);
+	return herr(e, WIRE_OAUTH, "backchannel authentication: %s (%s)", c, desc);
 }
 
 enum oauth_poll

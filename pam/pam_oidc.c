@@ -60,6 +60,8 @@ module_pam_code(enum oidc_reason r)
 		return PAM_SERVICE_ERR;
 	case OIDC_E_NOMEM:
 		return PAM_BUF_ERR;
+	case OIDC_E_IDP_UNKNOWN_USER:
+		return PAM_USER_UNKNOWN;
 	default:
 		return PAM_AUTH_ERR;
 	}
@@ -79,6 +81,8 @@ module_user_message(enum oidc_reason r)
 		return "The identity provider cannot be reached right now.";
 	case OIDC_E_USER_MISMATCH:
 		return "That account may not log in as this user.";
+	case OIDC_E_IDP_UNKNOWN_USER:
+		return "The identity provider does not know this user.";
 	case OIDC_E_POLICY:
 		return "That account is not allowed to log in here.";
 	case OIDC_E_CONFIG:

@@ -210,7 +210,7 @@ fake_sign_in(struct attempt *a, const struct oidc_config *cfg, long long *latenc
 	if (k == FLOW_AUTO) {
 		if (flow_load_meta(cfg, geteuid() == 0, &meta, &ignored) != 0)
 			oidc_error_drop(&ignored);   /* no cache: what the configuration says */
-		k = flow_choose(cfg, meta);
+		k = ciba_choose(cfg, meta);
 		json_decref(meta);
 	}
 	a->flow = k == FLOW_CIBA ? "ciba" : "device";

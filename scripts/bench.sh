@@ -52,7 +52,11 @@ state_dir = $W/state-login
 helper_user = nobody
 EOT
 chmod 644 "$W/login.conf"
-count() { awk -v m="$1" -v p="$2" '$2 == m && $3 == p { n++ } END { print n + 0 }' "$W/idp/requests.log"; }
+# count METHOD PATH [LOG]: requests the test IdP logged.
+count() { awk -v m="$1" -v p="$2" '$2 == m && $3 == p { n++ } END { print n + 0 }' "${3:-$W/idp/requests.log}"; }
+# after_token LOG END_MS: ms from the IdP's successful token response to
+# END_MS: everything from there on is ours (verification, mapping, exit).
+after_token() { echo $(($2 - $(awk '$2 == "POST" && $3 == "/token" && $4 == 200 { print $1 }' "$1" | tail -1))); }
 login() { # name
 	: > "$W/idp/requests.log"
 	"$build/cli/pam-oidc" login --config "$W/login.conf" > "$W/$1.out" 2>&1 &
@@ -60,12 +64,9 @@ login() { # name
 	for _ in $(seq 100); do code=$(sed -n 's/.*enter the code: //p' "$W/$1.out"); [ -n "$code" ] && break; sleep 0.05; done
 	"$IDP/approve.sh" "$W/idp/ca.pem" "$ISS/device" "$code" alice
 	wait $pid
-	end=$(now_ms)
-	# The IdP's log time of the successful token response: from there on,
-	# everything is ours (verification, mapping, exit).
-	tok=$(awk '$2 == "POST" && $3 == "/token" && $4 == 200 { print $1 }' "$W/idp/requests.log" | tail -1)
-	echo "$1: discovery $(count GET /.well-known/openid-configuration), device_authorization $(count POST /device/auth), token polls $(count POST /token), jwks $(count GET /jwks), userinfo $(count GET /me); after the token response: $((end - tok)) ms"
-	echo "{\"part\":\"login_$1\",\"discovery\":$(count GET /.well-known/openid-configuration),\"device\":$(count POST /device/auth),\"token\":$(count POST /token),\"jwks\":$(count GET /jwks),\"userinfo\":$(count GET /me),\"overhead_after_token_ms\":$((end - tok))}" >> "$lines"
+	after=$(after_token "$W/idp/requests.log" "$(now_ms)")
+	echo "$1: discovery $(count GET /.well-known/openid-configuration), device_authorization $(count POST /device/auth), token polls $(count POST /token), jwks $(count GET /jwks), userinfo $(count GET /me); after the token response: $after ms"
+	echo "{\"part\":\"login_$1\",\"discovery\":$(count GET /.well-known/openid-configuration),\"device\":$(count POST /device/auth),\"token\":$(count POST /token),\"jwks\":$(count GET /jwks),\"userinfo\":$(count GET /me),\"overhead_after_token_ms\":$after}" >> "$lines"
 }
 login cold
 login warm
@@ -125,15 +126,15 @@ sed -e "s#^issuer = .*#issuer = $ISS#" -e "s#$W/idp/ca.pem#$W/idpc/ca.pem#" -e '
 	-e "s#state-login#state-ciba#" "$W/login.conf" > "$W/ciba.conf"
 printf 'client_secret_file = %s\nflow = ciba\n' "$W/ciba.secret" >> "$W/ciba.conf"
 chmod 644 "$W/ciba.conf"
-countc() { awk -v m="$1" -v p="$2" '$2 == m && $3 == p { n++ } END { print n + 0 }' "$W/idpc/requests.log"; }
+countc() { count "$1" "$2" "$W/idpc/requests.log"; }
 ciba_login() { # name
 	: > "$W/idpc/requests.log"
 	t0=$(now_ms)
 	"$build/cli/pam-oidc" login --config "$W/ciba.conf" --user alice > "$W/ciba-$1.out" 2>&1 || { cat "$W/ciba-$1.out"; exit 1; }
 	end=$(now_ms)
-	tok=$(awk '$2 == "POST" && $3 == "/token" && $4 == 200 { print $1 }' "$W/idpc/requests.log" | tail -1)
-	echo "$1: discovery $(countc GET /.well-known/openid-configuration), backchannel $(countc POST /backchannel), token polls $(countc POST /token), jwks $(countc GET /jwks); whole login $((end - t0)) ms; after the token response: $((end - tok)) ms"
-	echo "{\"part\":\"ciba_$1\",\"discovery\":$(countc GET /.well-known/openid-configuration),\"backchannel\":$(countc POST /backchannel),\"token\":$(countc POST /token),\"jwks\":$(countc GET /jwks),\"login_ms\":$((end - t0)),\"overhead_after_token_ms\":$((end - tok))}" >> "$lines"
+	after=$(after_token "$W/idpc/requests.log" "$end")
+	echo "$1: discovery $(countc GET /.well-known/openid-configuration), backchannel $(countc POST /backchannel), token polls $(countc POST /token), jwks $(countc GET /jwks); whole login $((end - t0)) ms; after the token response: $after ms"
+	echo "{\"part\":\"ciba_$1\",\"discovery\":$(countc GET /.well-known/openid-configuration),\"backchannel\":$(countc POST /backchannel),\"token\":$(countc POST /token),\"jwks\":$(countc GET /jwks),\"login_ms\":$((end - t0)),\"overhead_after_token_ms\":$after}" >> "$lines"
 }
 ciba_login cold
 ciba_login warm

@@ -17,7 +17,7 @@ if grep -q '^#define HAVE_QRENCODE 1' config.h 2>/dev/null; then
 	libs="$libs $(pkg-config --libs libqrencode)"
 fi
 libsrc="$(ls "$srcdir"/lib/*/*.c) $srcdir/helper/oauth_parse.c"
-targets=${FUZZ_TARGETS:-"jws jwks claims discovery device token helper_request helper_events config mapfile session"}
+targets=${FUZZ_TARGETS:-"jws jwks claims discovery device ciba token helper_request helper_events config mapfile session"}
 
 # The working corpus (which grows) starts from the committed seeds, the
 # regression inputs and, for the token parsers, every generated fixture.

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "core/ciba.h"
+#include "core/flow.h"
 #include "core/identity.h"
 
 /* Up to max bytes of s that are letters, digits or '-', stopping at stop
@@ -97,4 +98,76 @@ ciba_words_for(const struct oidc_config *cfg, const char *user, const char *serv
 	if (ciba_binding_message(host, service, w->binding_message, sizeof(w->binding_message)) != 0)
 		return oidc_error_set(err, OIDC_E_INTERNAL, "no random digits for the binding message");
 	return 0;
+}
+
+/* CIBA Core §4: the backchannel endpoint, advertised with poll mode. */
+static const char *
+ciba_endpoint(const struct oidc_config *cfg, const json_t *disc)
+{
+	const json_t *modes = json_object_get(disc, "backchannel_token_delivery_modes_supported");
+	size_t i;
+	json_t *m;
+
+	if (cfg->backchannel_authentication_endpoint != NULL)
+		return cfg->backchannel_authentication_endpoint;
+	if (!json_is_array(modes))
+		return NULL;
+	json_array_foreach(modes, i, m)
+		if (json_is_string(m) && strcmp(json_string_value(m), "poll") == 0)
+			return json_string_value(json_object_get(disc, "backchannel_authentication_endpoint"));
+	return NULL;
+}
+
+enum flow_kind
+ciba_choose(const struct oidc_config *cfg, const json_t *meta)
+{
+	const json_t *disc = meta != NULL ? json_object_get(meta, "discovery") : NULL;
+
+	if (cfg->flow != FLOW_AUTO)
+		return cfg->flow;
+	/* CIBA asks for an authenticated client (CIBA Core §7.1). */
+	if (cfg->client_secret_file == NULL)
+		return FLOW_DEVICE;
+	if (cfg->backchannel_authentication_endpoint != NULL)
+		return FLOW_CIBA;
+	if (json_is_object(disc))
+		return ciba_endpoint(cfg, disc) != NULL ? FLOW_CIBA : FLOW_DEVICE;
+	/* Without a discovery of ours, the helper's tells. */
+	return cfg->device_authorization_endpoint != NULL && cfg->token_endpoint != NULL ? FLOW_DEVICE : FLOW_AUTO;
+}
+
+/* What a login asks beyond the device flow: the flow, and for CIBA whom
+ * (login_hint), the words both screens show, the ACR we will require and
+ * how long the request may wait (CIBA Core §7.1). */
+int
+ciba_request_members(json_t *req, const struct oidc_config *cfg, const json_t *meta, const struct flow_ask *ask)
+{
+	static const char *const names[] = { "device", "ciba", "auto" };
+	enum flow_kind k = ask != NULL ? ciba_choose(cfg, meta) : FLOW_DEVICE;
+	const json_t *disc = meta != NULL ? json_object_get(meta, "discovery") : NULL;
+	const char *bc = ciba_endpoint(cfg, disc);
+	int bad = 0;
+
+	/* The device flow is what a request without "flow" asks for. */
+	if (k == FLOW_DEVICE)
+		return 0;
+	bad |= json_object_set_new(req, "flow", json_string(names[k]));
+	bad |= json_object_set_new(req, "login_hint", json_string(ask->login_hint));
+	if (ask->binding_message != NULL)
+		bad |= json_object_set_new(req, "binding_message", json_string(ask->binding_message));
+	bad |= json_object_set_new(req, "requested_expiry", json_integer((json_int_t)cfg->timeout));
+	if (cfg->required_acr != NULL) {
+		char acr[256];
+		size_t i;
+
+		/* acr_values is space-separated (OIDC Core §3.1.2.1). */
+		snprintf(acr, sizeof(acr), "%s", cfg->required_acr);
+		for (i = 0; acr[i] != '\0'; i++)
+			if (acr[i] == ',')
+				acr[i] = ' ';
+		bad |= json_object_set_new(req, "acr_values", json_string(acr));
+	}
+	if (bc != NULL)
+		bad |= json_object_set_new(req, "backchannel_authentication_endpoint", json_string(bc));
+	return bad;
 }

@@ -6,7 +6,10 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "core/conf.h"
+#include "core/flow.h"
 #include "util/error.h"
 
 /* CIBA Core §7.1: binding_message is short; providers limit it (Keycloak,
@@ -33,5 +36,17 @@ struct ciba_words {
 };
 int ciba_words_for(const struct oidc_config *cfg, const char *user, const char *service, struct ciba_words *w,
     struct oidc_error *err);
+
+/* Which sign-in the module asks the helper for: the configured flow, with
+ * auto settled by the cached discovery when there is one (CIBA when it
+ * advertises a backchannel endpoint with poll mode and a client secret is
+ * configured), FLOW_AUTO when only the helper's discovery can tell. */
+enum flow_kind ciba_choose(const struct oidc_config *cfg, const json_t *meta);
+
+/* The members a login request carries for the flow ciba_choose() picks
+ * (none for the device flow): flow, login_hint, binding_message,
+ * requested_expiry, acr_values (required_acr), the backchannel endpoint.
+ * 0, or non-zero when out of memory. */
+int ciba_request_members(json_t *req, const struct oidc_config *cfg, const json_t *meta, const struct flow_ask *ask);
 
 #endif

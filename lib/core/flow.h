@@ -37,12 +37,6 @@ struct oidc_flow {
 /* Helper-reported error code -> our reason (access_denied, ...). */
 enum oidc_reason flow_reason_for(const char *helper_code, int device_seen);
 
-/* Which sign-in the module asks the helper for: the configured flow, with
- * auto settled by the cached discovery when there is one (CIBA when it
- * advertises a backchannel endpoint with poll mode and a client secret is
- * configured), FLOW_AUTO when only the helper's discovery can tell. */
-enum flow_kind flow_choose(const struct oidc_config *cfg, const json_t *meta);
-
 /* Starts the sign-in and waits for its first event: "device" (URL + code)
  * or, with flow = ciba | auto and ask given, "ciba" (the request went to
  * the person's device). ask may be NULL: the device flow only. */

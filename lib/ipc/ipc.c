@@ -174,6 +174,9 @@ ipc_event_check(const json_t *ev, struct oidc_error *err)
 		ok = ev_url(ev, "verification_uri", 0) && ev_url(ev, "verification_uri_complete", 1) &&
 		    ev_string(ev, "user_code", 1, IPC_MAX_USER_CODE, 0) &&
 		    ev_int(ev, "expires_in", 1, IPC_MAX_EXPIRES_IN, 0) && ev_int(ev, "interval", 1, 3600, 0);
+	} else if (strcmp(kind, "ciba") == 0) {
+		/* CIBA Core §7.3, as the helper clamped it; never the auth_req_id. */
+		ok = ev_int(ev, "expires_in", 1, IPC_MAX_EXPIRES_IN, 0) && ev_int(ev, "interval", 1, 3600, 0);
 	} else if (strcmp(kind, "pending") == 0) {
 		ok = ev_int(ev, "interval", 1, 3600, 0) && ev_int(ev, "polls", 0, 1000000, 0);
 	} else if (strcmp(kind, "tokens") == 0) {

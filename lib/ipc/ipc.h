@@ -4,11 +4,15 @@
  *   {"op":"login"|"refresh"|"fetch", "issuer", "client_id", "client_secret"?,
  *    "scope", "ca_file"?, "ca_path"?, "proxy"?, "connect_timeout", "timeout",
  *    "max_response", "helper_user", "device_authorization_endpoint"?,
- *    "token_endpoint"?, "jwks_uri"?, "refresh_token"? (refresh)}
+ *    "token_endpoint"?, "jwks_uri"?, "refresh_token"? (refresh),
+ *    "client_auth"? ("basic"|"post"), login: "flow"? ("device"|"ciba"|"auto"),
+ *    "login_hint"? (ciba, auto), "binding_message"?, "acr_values"?,
+ *    "requested_expiry"?, "backchannel_authentication_endpoint"?}
  * Events (helper -> caller, one per line on stdout):
  *   {"event":"metadata", "discovery":{...}, "jwks":"raw JWKS text"?}
  *   {"event":"device", "verification_uri", "verification_uri_complete"?,
  *    "user_code", "expires_in", "interval"}
+ *   {"event":"ciba", "expires_in", "interval"}      (never the auth_req_id)
  *   {"event":"pending", "interval", "polls"}
  *   {"event":"tokens", "id_token"?, "refresh_token"?, "expires_in"?}
  *   {"event":"error", "code", "message"}

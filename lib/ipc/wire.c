@@ -48,6 +48,14 @@ static const struct {
 	[WIRE_EXPIRED] = { "expired_token", OIDC_E_LOGIN_EXPIRED },
 	/* A refresh token the IdP no longer honours. */
 	[WIRE_INVALID_GRANT] = { "invalid_grant", OIDC_E_INVALID_GRANT },
+	/* CIBA Core §13 unknown_user_id: the IdP has no account for the
+	 * login_hint. A fact about the person, not about the network or our
+	 * setup; its own reason, so the module decides what an unknown user
+	 * means for the login (never the password fallback). */
+	[WIRE_UNKNOWN_USER] = { "unknown_user", OIDC_E_IDP_UNKNOWN_USER },
+	/* flow = ciba, but the IdP offers no backchannel endpoint in poll
+	 * mode: the configuration asks for what this IdP cannot do. */
+	[WIRE_CIBA_UNSUPPORTED] = { "ciba_unsupported", OIDC_E_CONFIG },
 };
 
 const char *

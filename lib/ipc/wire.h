@@ -26,6 +26,8 @@ enum wire_code {
 	WIRE_ACCESS_DENIED,     /* access_denied */
 	WIRE_EXPIRED,           /* expired_token */
 	WIRE_INVALID_GRANT,     /* invalid_grant */
+	WIRE_UNKNOWN_USER,      /* unknown_user */
+	WIRE_CIBA_UNSUPPORTED,  /* ciba_unsupported */
 	WIRE_CODE_MAX
 };
 

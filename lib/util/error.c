@@ -44,6 +44,7 @@ static const char *const reason_codes[OIDC_REASON_MAX] = {
 	[OIDC_E_STORE] = "unsafe_state",
 	[OIDC_E_IAT_TOO_OLD] = "token_too_old",
 	[OIDC_E_HELPER_PROTOCOL] = "helper_protocol_violation",
+	[OIDC_E_IDP_UNKNOWN_USER] = "idp_unknown_user",
 };
 
 const char *

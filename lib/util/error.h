@@ -43,6 +43,7 @@ enum oidc_reason {
 	OIDC_E_STORE,              /* the state directory or a record is unsafe */
 	OIDC_E_IAT_TOO_OLD,        /* iat before this attempt started: a replayed token */
 	OIDC_E_HELPER_PROTOCOL,    /* the helper sent what its operation may not (keys in a login, no id_token) */
+	OIDC_E_IDP_UNKNOWN_USER,   /* the IdP knows no user for the CIBA login_hint (CIBA Core §13 unknown_user_id) */
 	OIDC_REASON_MAX
 };
 

@@ -199,10 +199,11 @@ if [ $rc = 0 ] && grep -q "^SU-OK alice" "$T/su.out"; then t_pass "su: approval 
 else t_fail "su" "rc=$rc $(tail -5 "$T/su.out")"; fi
 
 # --- the auth_req_id stays in the helper ----------------------------------------
+# (issued.txt is the IdP's own record of every auth_req_id it handed out.)
 leaks=0
 while read -r kind value; do
 	[ "$kind" = auth_req_id ] || continue
-	if grep -rqF -- "$value" "$T"/*.out* "$T"/*.txt "$T/syslog.log" "$T/ciba.log" 2>/dev/null; then leaks=$((leaks + 1)); fi
+	if grep -qF -- "$value" "$T"/*.out* "$T"/ssh*.txt "$T"/*.hook "$T/syslog.log" "$T/ciba.log" 2>/dev/null; then leaks=$((leaks + 1)); fi
 done < "$T/issued.txt"
 n=$(grep -c '^auth_req_id ' "$T/issued.txt")
 [ "$n" -ge 5 ] && [ $leaks = 0 ] && t_pass "none of $n auth_req_ids reached a terminal or a log" || t_fail "auth_req_id" "n=$n leaks=$leaks"

@@ -57,6 +57,25 @@ helper_pids() {
 	done
 }
 
+# helper_run REQUEST LIMIT_S: runs the suite's helper with REQUEST on its
+# stdin, held open (as the module does), killed after LIMIT_S seconds; HRC
+# exit code, HMS elapsed ms, output in $T/hout.
+helper_run() {
+	rm -f "$T/fifo"; mkfifo "$T/fifo"
+	"$HELPER" < "$T/fifo" > "$T/hout" 2> "$T/herr" &
+	hp=$!
+	exec 3> "$T/fifo"
+	t0=$(now_ms)
+	printf '%s\n' "$1" >&3
+	( sleep "$2"; kill -9 $hp 2>/dev/null ) & wd=$!
+	wait $hp; HRC=$?
+	HMS=$(($(now_ms) - t0))
+	kill $wd 2>/dev/null; wait $wd 2>/dev/null
+	exec 3>&-
+}
+
+no_leftover() { [ -z "$(helper_pids)" ]; }
+
 # idp_start NAME [VAR=value...]: prints the issuer.
 idp_start() {
 	name=$1; shift

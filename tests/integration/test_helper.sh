@@ -26,28 +26,10 @@ for _ in $(seq 100); do [ -s "$d/ports" ] && break; sleep 0.05; done
 read -r P1 P2 < "$d/ports"
 CA=$d/ca.pem
 
-# helper_run REQUEST LIMIT_S: runs the helper with stdin held open (as the
-# module does); HRC exit code, HMS elapsed ms, output in $T/hout.
-helper_run() {
-	rm -f "$T/fifo"; mkfifo "$T/fifo"
-	"$HELPER" < "$T/fifo" > "$T/hout" 2> "$T/herr" &
-	hp=$!
-	exec 3> "$T/fifo"
-	t0=$(now_ms)
-	printf '%s\n' "$1" >&3
-	( sleep "$2"; kill -9 $hp 2>/dev/null ) & wd=$!
-	wait $hp; HRC=$?
-	HMS=$(($(now_ms) - t0))
-	kill $wd 2>/dev/null; wait $wd 2>/dev/null
-	exec 3>&-
-}
-
 req() { # op issuer timeout [ca]
 	printf '{"op":"%s","issuer":"%s","client_id":"pam-oidc","scope":"openid","ca_file":"%s","helper_user":"nobody","timeout":%s,"connect_timeout":2}' \
 		"$1" "$2" "${4:-$CA}" "$3"
 }
-
-no_leftover() { [ -z "$(helper_pids)" ]; }
 
 # fault NAME ISSUER TIMEOUT EXPECTED_CODE
 fault() {

@@ -139,7 +139,7 @@ test_config_rules(void **state)
 
 /* flow = auto: the cached discovery decides when there is one. */
 static void
-test_flow_choose(void **state)
+test_ciba_choose(void **state)
 {
 	struct oidc_config cfg;
 	json_t *with = json_pack("{s:{s:s, s:[s]}}", "discovery", "backchannel_authentication_endpoint",
@@ -150,20 +150,20 @@ test_flow_choose(void **state)
 
 	(void)state;
 	unit_config(&cfg);
-	assert_int_equal(flow_choose(&cfg, with), FLOW_DEVICE);
+	assert_int_equal(ciba_choose(&cfg, with), FLOW_DEVICE);
 	unit_set(&cfg, "flow", "ciba");
-	assert_int_equal(flow_choose(&cfg, without), FLOW_CIBA);
+	assert_int_equal(ciba_choose(&cfg, without), FLOW_CIBA);
 	unit_set(&cfg, "flow", "auto");
 	/* a public client never asks for CIBA */
-	assert_int_equal(flow_choose(&cfg, with), FLOW_DEVICE);
+	assert_int_equal(ciba_choose(&cfg, with), FLOW_DEVICE);
 	unit_set(&cfg, "client_secret_file", "/etc/security/pam_oidc.secret");
-	assert_int_equal(flow_choose(&cfg, with), FLOW_CIBA);
-	assert_int_equal(flow_choose(&cfg, push_only), FLOW_DEVICE);
-	assert_int_equal(flow_choose(&cfg, without), FLOW_DEVICE);
+	assert_int_equal(ciba_choose(&cfg, with), FLOW_CIBA);
+	assert_int_equal(ciba_choose(&cfg, push_only), FLOW_DEVICE);
+	assert_int_equal(ciba_choose(&cfg, without), FLOW_DEVICE);
 	/* no discovery of ours: the helper's decides */
-	assert_int_equal(flow_choose(&cfg, NULL), FLOW_AUTO);
+	assert_int_equal(ciba_choose(&cfg, NULL), FLOW_AUTO);
 	unit_set(&cfg, "backchannel_authentication_endpoint", "https://idp.example.test/bc");
-	assert_int_equal(flow_choose(&cfg, without), FLOW_CIBA);
+	assert_int_equal(ciba_choose(&cfg, without), FLOW_CIBA);
 	config_free(&cfg);
 	json_decref(with);
 	json_decref(push_only);
@@ -183,7 +183,7 @@ main(void)
 		cmocka_unit_test(test_binding_message),
 		cmocka_unit_test(test_login_hint),
 		cmocka_unit_test(test_config_rules),
-		cmocka_unit_test(test_flow_choose),
+		cmocka_unit_test(test_ciba_choose),
 	};
 
 	return cmocka_run_group_tests(tests, setup, unit_teardown);

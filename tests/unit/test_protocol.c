@@ -77,6 +77,87 @@ test_request(void **s)
 	}
 }
 
+#define CIBA REQ ",\"client_secret\":\"s\""
+
+/* The members of issue 14 (CIBA and client_auth): values and bounds. */
+static void
+test_request_ciba(void **s)
+{
+	char big[400], req[700];
+
+	(void)s;
+	/* flow */
+	expect_request("{\"op\":\"login\"," REQ ",\"flow\":\"device\"}", NULL);
+	expect_request("{\"op\":\"login\"," CIBA ",\"flow\":\"ciba\",\"login_hint\":\"alice\"}", NULL);
+	expect_request("{\"op\":\"login\"," CIBA ",\"flow\":\"auto\",\"login_hint\":\"alice@example.test\"}", NULL);
+	expect_request("{\"op\":\"login\"," REQ ",\"flow\":\"auto\",\"login_hint\":\"alice\"}", NULL);
+	expect_request("{\"op\":\"login\"," REQ ",\"flow\":\"CIBA\"}", "flow must be device, ciba or auto");
+	expect_request("{\"op\":\"login\"," REQ ",\"flow\":\"\"}", "flow must be device, ciba or auto");
+	expect_request("{\"op\":\"login\"," REQ ",\"flow\":1}", "flow must be a string");
+	/* login_hint: required by ciba and auto, 1-256 bytes */
+	expect_request("{\"op\":\"login\"," CIBA ",\"flow\":\"ciba\"}", "flow ciba needs a login_hint");
+	expect_request("{\"op\":\"login\"," CIBA ",\"flow\":\"auto\"}", "flow auto needs a login_hint");
+	expect_request("{\"op\":\"login\"," CIBA ",\"flow\":\"ciba\",\"login_hint\":\"\"}", "login_hint must be 1-256");
+	expect_request("{\"op\":\"login\"," CIBA ",\"flow\":\"ciba\",\"login_hint\":[\"alice\"]}", "login_hint must be a string");
+	memset(big, 'a', sizeof(big));
+	snprintf(req, sizeof(req), "{\"op\":\"login\"," CIBA ",\"flow\":\"ciba\",\"login_hint\":\"%.256s\"}", big);
+	expect_request(req, NULL);
+	snprintf(req, sizeof(req), "{\"op\":\"login\"," CIBA ",\"flow\":\"ciba\",\"login_hint\":\"%.257s\"}", big);
+	expect_request(req, "login_hint must be 1-256");
+	/* CIBA needs an authenticated client; auto without one is the device flow */
+	expect_request("{\"op\":\"login\"," REQ ",\"flow\":\"ciba\",\"login_hint\":\"alice\"}",
+	    "CIBA needs an authenticated client");
+	/* binding_message: 1-20 of [A-Za-z0-9-._+/!?#] */
+	expect_request("{\"op\":\"login\"," CIBA ",\"flow\":\"ciba\",\"login_hint\":\"a\",\"binding_message\":\"web1-sshd-4821\"}", NULL);
+	expect_request("{\"op\":\"login\"," CIBA ",\"flow\":\"ciba\",\"login_hint\":\"a\",\"binding_message\":\"aZ09-._+/!?#\"}", NULL);
+	expect_request("{\"op\":\"login\"," CIBA ",\"flow\":\"ciba\",\"login_hint\":\"a\",\"binding_message\":\"abcdefghij0123456789\"}", NULL);
+	expect_request("{\"op\":\"login\"," CIBA ",\"flow\":\"ciba\",\"login_hint\":\"a\",\"binding_message\":\"abcdefghij0123456789x\"}",
+	    "binding_message must be 1-20");
+	expect_request("{\"op\":\"login\"," CIBA ",\"flow\":\"ciba\",\"login_hint\":\"a\",\"binding_message\":\"\"}",
+	    "binding_message must be 1-20");
+	expect_request("{\"op\":\"login\"," CIBA ",\"flow\":\"ciba\",\"login_hint\":\"a\",\"binding_message\":\"web1 sshd\"}",
+	    "binding_message must be 1-20");
+	expect_request("{\"op\":\"login\"," CIBA ",\"flow\":\"ciba\",\"login_hint\":\"a\",\"binding_message\":\"a\\u001b[2J\"}",
+	    "binding_message must be 1-20");
+	expect_request("{\"op\":\"login\"," CIBA ",\"flow\":\"ciba\",\"login_hint\":\"a\",\"binding_message\":\"caf\u00e9\"}",
+	    "binding_message must be 1-20");
+	expect_request("{\"op\":\"login\"," CIBA ",\"flow\":\"ciba\",\"login_hint\":\"a\",\"binding_message\":5}",
+	    "binding_message must be a string");
+	/* acr_values: 1-256 */
+	expect_request("{\"op\":\"login\"," CIBA ",\"flow\":\"ciba\",\"login_hint\":\"a\",\"acr_values\":\"urn:mace:incommon:iap:silver\"}", NULL);
+	expect_request("{\"op\":\"login\"," CIBA ",\"flow\":\"ciba\",\"login_hint\":\"a\",\"acr_values\":\"\"}", "acr_values must be 1-256");
+	snprintf(req, sizeof(req), "{\"op\":\"login\"," CIBA ",\"flow\":\"ciba\",\"login_hint\":\"a\",\"acr_values\":\"%.257s\"}", big);
+	expect_request(req, "acr_values must be 1-256");
+	/* requested_expiry: an integer 1-3600 */
+	expect_request("{\"op\":\"login\"," CIBA ",\"flow\":\"ciba\",\"login_hint\":\"a\",\"requested_expiry\":1}", NULL);
+	expect_request("{\"op\":\"login\"," CIBA ",\"flow\":\"ciba\",\"login_hint\":\"a\",\"requested_expiry\":3600}", NULL);
+	expect_request("{\"op\":\"login\"," CIBA ",\"flow\":\"ciba\",\"login_hint\":\"a\",\"requested_expiry\":0}", "requested_expiry must be 1-3600");
+	expect_request("{\"op\":\"login\"," CIBA ",\"flow\":\"ciba\",\"login_hint\":\"a\",\"requested_expiry\":3601}", "requested_expiry must be 1-3600");
+	expect_request("{\"op\":\"login\"," CIBA ",\"flow\":\"ciba\",\"login_hint\":\"a\",\"requested_expiry\":\"60\"}",
+	    "requested_expiry must be an integer");
+	expect_request("{\"op\":\"login\"," CIBA ",\"flow\":\"ciba\",\"login_hint\":\"a\",\"requested_expiry\":60.5}",
+	    "requested_expiry must be an integer");
+	/* backchannel_authentication_endpoint: https, like every endpoint */
+	expect_request("{\"op\":\"login\"," CIBA ",\"flow\":\"ciba\",\"login_hint\":\"a\","
+	    "\"backchannel_authentication_endpoint\":\"https://op.test/bc\"}", NULL);
+	expect_request("{\"op\":\"login\"," CIBA ",\"flow\":\"ciba\",\"login_hint\":\"a\","
+	    "\"backchannel_authentication_endpoint\":\"http://op.test/bc\"}", "backchannel_authentication_endpoint must be an https");
+	expect_request("{\"op\":\"login\"," CIBA ",\"backchannel_authentication_endpoint\":\"https://op.test/b c\"}",
+	    "backchannel_authentication_endpoint must be an https");
+	/* client_auth: basic or post, for every op that authenticates */
+	expect_request("{\"op\":\"login\"," CIBA ",\"client_auth\":\"basic\"}", NULL);
+	expect_request("{\"op\":\"login\"," CIBA ",\"client_auth\":\"post\"}", NULL);
+	expect_request("{\"op\":\"refresh\"," CIBA ",\"client_auth\":\"post\",\"refresh_token\":\"rt\"}", NULL);
+	expect_request("{\"op\":\"login\"," CIBA ",\"client_auth\":\"jwt\"}", "client_auth must be basic or post");
+	expect_request("{\"op\":\"login\"," CIBA ",\"client_auth\":\"Basic\"}", "client_auth must be basic or post");
+	expect_request("{\"op\":\"login\"," CIBA ",\"client_auth\":true}", "client_auth must be a string");
+	/* unknown members are still refused */
+	expect_request("{\"op\":\"login\"," CIBA ",\"flow\":\"ciba\",\"login_hint\":\"a\",\"login_hint_token\":\"x\"}",
+	    "unknown member \"login_hint_token\"");
+	expect_request("{\"op\":\"login\"," CIBA ",\"flow\":\"ciba\",\"login_hint\":\"a\",\"auth_req_id\":\"x\"}",
+	    "unknown member \"auth_req_id\"");
+}
+
 static void
 expect_discovery(const char *text, enum wire_code code)
 {
@@ -110,6 +191,118 @@ test_discovery(void **s)
 	    WIRE_BAD_RESPONSE);
 	expect_discovery("{\"issuer\":\"https://op.test\",\"token_endpoint\":\"https://op.test/t x\",\"jwks_uri\":\"https://op.test/j\"}",
 	    WIRE_BAD_RESPONSE);
+}
+
+static void
+test_discovery_ciba(void **s)
+{
+	static const struct {
+		const char *doc;
+		const char *want;
+	} cases[] = {
+		{ "{\"backchannel_authentication_endpoint\":\"https://op.test/bc\","
+		  "\"backchannel_token_delivery_modes_supported\":[\"ping\",\"poll\"]}", "https://op.test/bc" },
+		/* No list: not poll-capable. */
+		{ "{\"backchannel_authentication_endpoint\":\"https://op.test/bc\"}", NULL },
+		{ "{\"backchannel_authentication_endpoint\":\"https://op.test/bc\","
+		  "\"backchannel_token_delivery_modes_supported\":[\"ping\",\"push\"]}", NULL },
+		{ "{\"backchannel_authentication_endpoint\":\"https://op.test/bc\","
+		  "\"backchannel_token_delivery_modes_supported\":\"poll\"}", NULL },
+		{ "{\"backchannel_authentication_endpoint\":\"https://op.test/bc\","
+		  "\"backchannel_token_delivery_modes_supported\":[\"POLL\",1]}", NULL },
+		{ "{\"backchannel_authentication_endpoint\":\"http://op.test/bc\","
+		  "\"backchannel_token_delivery_modes_supported\":[\"poll\"]}", NULL },
+		{ "{\"backchannel_authentication_endpoint\":[\"https://op.test/bc\"],"
+		  "\"backchannel_token_delivery_modes_supported\":[\"poll\"]}", NULL },
+		{ "{\"backchannel_token_delivery_modes_supported\":[\"poll\"]}", NULL },
+	};
+
+	(void)s;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *j = parse(cases[i].doc);
+		const char *got = oauth_discovery_ciba(j);
+
+		if (cases[i].want == NULL ? got != NULL : got == NULL || strcmp(got, cases[i].want) != 0)
+			fail_msg("discovery %s: want %s, got %s", cases[i].doc, cases[i].want ? cases[i].want : "none",
+			    got ? got : "none");
+		json_decref(j);
+	}
+	/* A non-https backchannel endpoint does not spoil the document for
+	 * the device flow. */
+	expect_discovery("{\"issuer\":\"https://op.test\"," EPS ",\"backchannel_authentication_endpoint\":\"http://op.test/b\"}",
+	    WIRE_NONE);
+}
+
+static void
+test_ciba(void **s)
+{
+	struct helper_err e = { 0 };
+	struct ciba_grant g;
+	json_t *j;
+
+	(void)s;
+	/* CIBA Core §7.3: interval absent means 5 s. */
+	j = parse("{\"auth_req_id\":\"1c266114-a1be-4252-8ad1-04986c5b9ac1\",\"expires_in\":120}");
+	assert_int_equal(oauth_parse_ciba(j, &g, &e), 0);
+	assert_string_equal(json_string_value(g.auth_req_id), "1c266114-a1be-4252-8ad1-04986c5b9ac1");
+	assert_int_equal(g.expires_in, 120);
+	assert_int_equal(g.interval, 5);
+	json_decref(j);
+	/* Clamped: interval 0 -> 1, 3600 -> OAUTH_MAX_INTERVAL, a day -> an hour. */
+	j = parse("{\"auth_req_id\":\"x\",\"expires_in\":86400,\"interval\":0}");
+	assert_int_equal(oauth_parse_ciba(j, &g, &e), 0);
+	assert_int_equal(g.interval, 1);
+	assert_int_equal(g.expires_in, IPC_MAX_EXPIRES_IN);
+	json_decref(j);
+	j = parse("{\"auth_req_id\":\"x\",\"expires_in\":1,\"interval\":3600}");
+	assert_int_equal(oauth_parse_ciba(j, &g, &e), 0);
+	assert_int_equal(g.interval, OAUTH_MAX_INTERVAL);
+	assert_int_equal(g.expires_in, 1);
+	json_decref(j);
+	j = parse("{\"auth_req_id\":\"x\",\"expires_in\":60,\"interval\":-7}");
+	assert_int_equal(oauth_parse_ciba(j, &g, &e), 0);
+	assert_int_equal(g.interval, 1);
+	json_decref(j);
+	{
+		char big[OAUTH_MAX_AUTH_REQ_ID + 64];
+		static const char *const bad[] = {
+			"{\"expires_in\":120}",
+			"{\"auth_req_id\":\"\",\"expires_in\":120}",
+			"{\"auth_req_id\":42,\"expires_in\":120}",
+			"{\"auth_req_id\":null,\"expires_in\":120}",
+			"{\"auth_req_id\":\"x\"}",
+			"{\"auth_req_id\":\"x\",\"expires_in\":0}",
+			"{\"auth_req_id\":\"x\",\"expires_in\":-1}",
+			"{\"auth_req_id\":\"x\",\"expires_in\":\"120\"}",
+			"{\"auth_req_id\":\"x\",\"expires_in\":120.0}",
+			"{\"auth_req_id\":\"x\",\"expires_in\":120,\"interval\":\"5\"}",
+			"{\"auth_req_id\":\"x\",\"expires_in\":120,\"interval\":null}",
+		};
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			memset(&e, 0, sizeof(e));
+			j = parse(bad[i]);
+			if (oauth_parse_ciba(j, &g, &e) != -1 || e.code != WIRE_BAD_RESPONSE)
+				fail_msg("backchannel response accepted: %s", bad[i]);
+			/* The message never carries the auth_req_id. */
+			assert_null(strstr(e.message, "\"x\""));
+			json_decref(j);
+		}
+		/* At most 4096 bytes. */
+		j = parse("{\"expires_in\":120}");
+		memset(big, 'a', sizeof(big));
+		json_object_set_new(j, "auth_req_id", json_stringn(big, OAUTH_MAX_AUTH_REQ_ID));
+		memset(&e, 0, sizeof(e));
+		assert_int_equal(oauth_parse_ciba(j, &g, &e), 0);
+		json_object_set_new(j, "auth_req_id", json_stringn(big, OAUTH_MAX_AUTH_REQ_ID + 1));
+		assert_int_equal(oauth_parse_ciba(j, &g, &e), -1);
+		assert_int_equal(e.code, WIRE_BAD_RESPONSE);
+		/* No NUL inside (a request built other than by our parser). */
+		memset(&e, 0, sizeof(e));
+		json_object_set_new(j, "auth_req_id", json_stringn("ab\0cd", 5));
+		assert_int_equal(oauth_parse_ciba(j, &g, &e), -1);
+		json_decref(j);
+	}
 }
 
 static void
@@ -213,6 +406,47 @@ test_tokens(void **s)
 	expect_answer("{}", 502, OAUTH_POLL_FAILED, WIRE_HTTP_STATUS);
 }
 
+/* The backchannel endpoint's errors (CIBA Core §13). */
+static void
+expect_ciba_error(const char *text, long status, enum wire_code code, const char *fragment)
+{
+	struct helper_err e = { 0 };
+	json_t *j = parse(text);
+
+	assert_int_equal(oauth_ciba_error(j, status, &e), -1);
+	if (e.code != code || strstr(e.message, fragment) == NULL)
+		fail_msg("%s: want %s with \"%s\", got %s: %s", text, wire_code_name(code), fragment, wire_code_name(e.code),
+		    e.message);
+	for (const char *c = e.message; *c != '\0'; c++)
+		if (*c < 0x20 || *c > 0x7e)
+			fail_msg("control byte 0x%02x in \"%s\"", (unsigned char)*c, e.message);
+	json_decref(j);
+}
+
+static void
+test_ciba_errors(void **s)
+{
+	(void)s;
+	expect_ciba_error("{\"error\":\"unknown_user_id\"}", 400, WIRE_UNKNOWN_USER, "login_hint");
+	expect_ciba_error("{\"error\":\"access_denied\",\"error_description\":\"no\"}", 403, WIRE_ACCESS_DENIED, "(no)");
+	expect_ciba_error("{\"error\":\"invalid_client\"}", 401, WIRE_INVALID_CLIENT, "invalid_client");
+	/* Everything else names the IdP's error for the admin. */
+	expect_ciba_error("{\"error\":\"invalid_binding_message\",\"error_description\":\"bad \\u001b[2J\"}", 400, WIRE_OAUTH,
+	    "invalid_binding_message (bad [2J)");
+	expect_ciba_error("{\"error\":\"unauthorized_client\"}", 400, WIRE_OAUTH, "unauthorized_client");
+	expect_ciba_error("{\"error\":\"invalid_request\"}", 400, WIRE_OAUTH, "invalid_request");
+	expect_ciba_error("{\"error\":\"invalid_scope\"}", 400, WIRE_OAUTH, "invalid_scope");
+	expect_ciba_error("{\"error\":\"expired_login_hint_token\"}", 400, WIRE_OAUTH, "expired_login_hint_token");
+	expect_ciba_error("{\"error\":\"missing_user_code\"}", 400, WIRE_OAUTH, "missing_user_code");
+	expect_ciba_error("{\"error\":\"expired_token\"}", 400, WIRE_OAUTH, "expired_token");
+	expect_ciba_error("{\"error\":\"x\\u0007y\"}", 400, WIRE_OAUTH, "xy");
+	expect_ciba_error("{}", 403, WIRE_HTTP_STATUS, "HTTP 403");
+	expect_ciba_error("{\"error\":7}", 400, WIRE_HTTP_STATUS, "HTTP 400");
+	/* The token endpoint's answers to a CIBA poll are the device grant's. */
+	expect_answer("{\"error\":\"expired_token\"}", 400, OAUTH_POLL_FAILED, WIRE_EXPIRED);
+	expect_answer("{\"error\":\"transaction_failed\"}", 400, OAUTH_POLL_FAILED, WIRE_OAUTH);
+}
+
 static void
 expect_event(const char *text, const char *kind)
 {
@@ -239,6 +473,7 @@ test_events(void **s)
 	expect_event("{\"event\":\"metadata\",\"jwks\":\"{}\"}", "metadata");
 	expect_event("{\"event\":\"metadata\",\"discovery\":{\"issuer\":\"x\"}}", "metadata");
 	expect_event("{\"event\":\"error\",\"code\":\"timeout\",\"message\":\"\"}", "error");
+	expect_event("{\"event\":\"error\",\"code\":\"ciba_unsupported\",\"message\":\"no CIBA\"}", "error");
 	/* Refused: unknown kinds, missing or mistyped members, bounds. */
 	expect_event("{\"event\":\"exec\"}", NULL);
 	expect_event("{\"kind\":\"device\"}", NULL);
@@ -257,6 +492,28 @@ test_events(void **s)
 	expect_event("{\"event\":\"metadata\"}", NULL);
 	expect_event("{\"event\":\"metadata\",\"discovery\":\"{}\"}", NULL);
 	expect_event("{\"event\":\"error\",\"code\":\"timeout\"}", NULL);
+}
+
+/* The "ciba" event (issue 14): expires_in 1..IPC_MAX_EXPIRES_IN and
+ * interval 1..3600, nothing else required. */
+static void
+test_ciba_event(void **s)
+{
+	(void)s;
+	expect_event("{\"event\":\"ciba\",\"expires_in\":600,\"interval\":5}", "ciba");
+	expect_event("{\"event\":\"ciba\",\"expires_in\":1,\"interval\":1}", "ciba");
+	expect_event("{\"event\":\"ciba\",\"expires_in\":3600,\"interval\":3600}", "ciba");
+	expect_event("{\"event\":\"ciba\",\"expires_in\":60,\"interval\":5,\"note\":1}", "ciba");
+	expect_event("{\"event\":\"ciba\",\"interval\":5}", NULL);
+	expect_event("{\"event\":\"ciba\",\"expires_in\":600}", NULL);
+	expect_event("{\"event\":\"ciba\"}", NULL);
+	expect_event("{\"event\":\"ciba\",\"expires_in\":0,\"interval\":5}", NULL);
+	expect_event("{\"event\":\"ciba\",\"expires_in\":3601,\"interval\":5}", NULL);
+	expect_event("{\"event\":\"ciba\",\"expires_in\":600,\"interval\":0}", NULL);
+	expect_event("{\"event\":\"ciba\",\"expires_in\":600,\"interval\":3601}", NULL);
+	expect_event("{\"event\":\"ciba\",\"expires_in\":\"600\",\"interval\":5}", NULL);
+	expect_event("{\"event\":\"ciba\",\"expires_in\":600,\"interval\":5.0}", NULL);
+	expect_event("{\"event\":\"CIBA\",\"expires_in\":600,\"interval\":5}", NULL);
 }
 
 static enum identity_map_found
@@ -302,10 +559,15 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_request),
+		cmocka_unit_test(test_request_ciba),
 		cmocka_unit_test(test_discovery),
+		cmocka_unit_test(test_discovery_ciba),
 		cmocka_unit_test(test_device),
+		cmocka_unit_test(test_ciba),
 		cmocka_unit_test(test_tokens),
+		cmocka_unit_test(test_ciba_errors),
 		cmocka_unit_test(test_events),
+		cmocka_unit_test(test_ciba_event),
 		cmocka_unit_test(test_map_file),
 	};
 

@@ -73,6 +73,8 @@ test_table(void **s)
 		{ WIRE_ACCESS_DENIED, "access_denied", OIDC_E_DENIED },
 		{ WIRE_EXPIRED, "expired_token", OIDC_E_LOGIN_EXPIRED },
 		{ WIRE_INVALID_GRANT, "invalid_grant", OIDC_E_INVALID_GRANT },
+		{ WIRE_UNKNOWN_USER, "unknown_user", OIDC_E_IDP_UNKNOWN_USER },
+		{ WIRE_CIBA_UNSUPPORTED, "ciba_unsupported", OIDC_E_CONFIG },
 	};
 	int seen[WIRE_CODE_MAX] = { 0 };
 
@@ -90,6 +92,27 @@ test_table(void **s)
 		if (wire_code_reason((enum wire_code)c) == OIDC_E_IDP_UNAVAILABLE)
 			assert_true(c == WIRE_UNREACHABLE || c == WIRE_TIMEOUT || c == WIRE_HTTP_STATUS ||
 			    c == WIRE_BAD_RESPONSE);
+}
+
+/* CIBA (issue 14): an IdP that knows nobody by the login_hint, and one
+ * that offers no CIBA in poll mode, are never the password fallback; the
+ * first has a reason of its own for the module to decide on. */
+static void
+test_ciba_codes(void **s)
+{
+	(void)s;
+	assert_int_equal(wire_code_from_name("unknown_user"), WIRE_UNKNOWN_USER);
+	assert_int_equal(wire_code_from_name("ciba_unsupported"), WIRE_CIBA_UNSUPPORTED);
+	assert_int_equal(wire_code_from_name("unknown_user_id"), WIRE_NONE);   /* the IdP's name, not ours */
+	assert_int_equal(wire_code_reason(WIRE_UNKNOWN_USER), OIDC_E_IDP_UNKNOWN_USER);
+	assert_string_equal(oidc_reason_code(OIDC_E_IDP_UNKNOWN_USER), "idp_unknown_user");
+	assert_int_equal(wire_code_reason(WIRE_CIBA_UNSUPPORTED), OIDC_E_CONFIG);
+	/* Every reason has a code string of its own. */
+	for (int a = OIDC_OK; a < OIDC_REASON_MAX; a++) {
+		assert_string_not_equal(oidc_reason_code((enum oidc_reason)a), "unknown");
+		for (int b = a + 1; b < OIDC_REASON_MAX; b++)
+			assert_string_not_equal(oidc_reason_code((enum oidc_reason)a), oidc_reason_code((enum oidc_reason)b));
+	}
 }
 
 static void
@@ -145,6 +168,7 @@ main(void)
 		cmocka_unit_test(test_names_distinct_and_round_trip),
 		cmocka_unit_test(test_unknown),
 		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_ciba_codes),
 		cmocka_unit_test(test_wrap),
 	};
 
