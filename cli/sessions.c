@@ -257,7 +257,7 @@ cmd_revoke(int argc, char **argv)
 	static const char usage[] =
 	    "usage: pam-oidc revoke --user USER | --id ID | --all [--terminate] [--config FILE] [--state-dir DIR]\n"
 	    "  Removes session records; the very next PAM call sees it. --terminate also ends their\n"
-	    "  login sessions (logind, else SIGHUP, then SIGKILL after revoke_grace).\n"
+	    "  login sessions (logind when it knows them; their processes stopped, then killed).\n"
 	    "  exit 0 when something was revoked, 1 when nothing matched, 2 on errors.\n";
 	struct store_opts o;
 	struct session_store st;

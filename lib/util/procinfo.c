@@ -37,6 +37,7 @@ procinfo_parse_stat(const char *buf, size_t len, struct proc_stat *ps)
 	/* Fields 3 (state) to 22 (starttime). */
 	if (*p == '\0' || *p == ' ')
 		return -1;
+	ps->state = *p;
 	p++;
 	for (i = 1; i < 20; i++) {
 		if (*p != ' ')
@@ -205,41 +206,33 @@ scope_id(const char *comp, size_t len, char id[PROC_SESSION_ID_MAX + 1])
 	return 0;
 }
 
-/* One hierarchy's path: user-<uid>.slice somewhere above session-<ID>.scope. */
+/* One hierarchy's path, exactly /user.slice/user-<uid>.slice/session-<ID>.scope:
+ * what logind makes, and root's alone. Anything deeper or elsewhere is not
+ * taken: user@<uid>.service is delegated to its user, who may create a
+ * "session-7.scope" below it and move her processes in (F1). */
 static int
 path_session(const char *p, size_t len, uid_t uid, char id[PROC_SESSION_ID_MAX + 1])
 {
-	char want[40];
-	size_t i = 0, n, wlen;
-	int user_ok = 0;
+	char want[64];
+	int wlen = snprintf(want, sizeof(want), "/user.slice/user-%u.slice/", (unsigned)uid);
 
-	wlen = (size_t)snprintf(want, sizeof(want), "user-%u.slice", (unsigned)uid);
-	while (i < len) {
-		while (i < len && p[i] == '/')
-			i++;
-		for (n = 0; i + n < len && p[i + n] != '/'; n++)
-			;
-		if (n == 0)
-			break;
-		if (n == wlen && memcmp(p + i, want, n) == 0)
-			user_ok = 1;
-		else if (n > 11 && strncmp(p + i, "user-", 5) == 0 && memcmp(p + i + n - 6, ".slice", 6) == 0)
-			user_ok = 0;   /* another user's slice */
-		if (scope_id(p + i, n, id) == 0)
-			return user_ok ? 0 : -1;
-		i += n;
-	}
-	return -1;
+	if (wlen <= 0 || (size_t)wlen >= sizeof(want) || len <= (size_t)wlen || memcmp(p, want, (size_t)wlen) != 0)
+		return -1;
+	p += wlen;
+	len -= (size_t)wlen;
+	if (memchr(p, '/', len) != NULL)
+		return -1;
+	return scope_id(p, len, id);
 }
 
 int
 procinfo_parse_cgroup_session(const char *buf, size_t len, uid_t uid, char id[PROC_SESSION_ID_MAX + 1])
 {
-	char tmp[PROC_SESSION_ID_MAX + 1];
+	char tmp[PROC_SESSION_ID_MAX + 1], found[PROC_SESSION_ID_MAX + 1] = "";
 	size_t i = 0, n;
 
 	while (i < len) {
-		const char *line = buf + i, *path;
+		const char *line = buf + i, *path, *colon;
 
 		for (n = 0; i + n < len && buf[i + n] != '\n'; n++)
 			;
@@ -247,16 +240,71 @@ procinfo_parse_cgroup_session(const char *buf, size_t len, uid_t uid, char id[PR
 		/* "hierarchy-ID:controllers:path" */
 		if (n > 3 && strncmp(line, "0::", 3) == 0)
 			path = line + 3;
-		else if (n > 15 && memchr(line, ':', n) != NULL && strncmp(strchr(line, ':'), ":name=systemd:", 14) == 0)
-			path = strchr(line, ':') + 14;
+		else if ((colon = memchr(line, ':', n)) != NULL && (size_t)(colon - line) + 14 < n &&
+		    strncmp(colon, ":name=systemd:", 14) == 0)
+			path = colon + 14;
 		else
 			continue;
-		if (path_session(path, n - (size_t)(path - line), uid, tmp) == 0) {
-			memcpy(id, tmp, sizeof(tmp));
-			return 0;
+		if (path_session(path, n - (size_t)(path - line), uid, tmp) != 0)
+			continue;
+		/* Two hierarchies that name two sessions name none. */
+		if (found[0] != '\0' && strcmp(found, tmp) != 0)
+			return -1;
+		memcpy(found, tmp, sizeof(tmp));
+	}
+	if (found[0] == '\0')
+		return -1;
+	memcpy(id, found, sizeof(found));
+	return 0;
+}
+
+int
+procinfo_parse_logind_record(const char *buf, size_t len, uid_t *uid, int64_t *leader)
+{
+	size_t i = 0, n;
+	int have_uid = 0;
+	int64_t l = 0;
+	uid_t u = 0;
+
+	while (i < len) {
+		const char *line = buf + i;
+		char val[32], *end;
+		unsigned long long v;
+		size_t klen;
+
+		for (n = 0; i + n < len && buf[i + n] != '\n'; n++)
+			;
+		i += n + 1;
+		if (n > 4 && strncmp(line, "UID=", 4) == 0)
+			klen = 4;
+		else if (n > 7 && strncmp(line, "LEADER=", 7) == 0)
+			klen = 7;
+		else
+			continue;
+		if (n - klen >= sizeof(val) || line[klen] < '0' || line[klen] > '9')
+			return -1;
+		memcpy(val, line + klen, n - klen);
+		val[n - klen] = '\0';
+		errno = 0;
+		v = strtoull(val, &end, 10);
+		if (errno != 0 || *end != '\0')
+			return -1;
+		if (klen == 4) {
+			if (have_uid || v >= (unsigned long long)(uid_t)-1)
+				return -1;
+			u = (uid_t)v;
+			have_uid = 1;
+		} else {
+			if (l != 0 || v <= 1 || v > INT32_MAX)
+				return -1;
+			l = (int64_t)v;
 		}
 	}
-	return -1;
+	if (!have_uid)
+		return -1;
+	*uid = u;
+	*leader = l;
+	return 0;
 }
 
 int
@@ -282,15 +330,24 @@ link_ok(const struct proc_id *p, const struct proc_stat *c)
 }
 
 int
-procinfo_tree(const struct proc_id *id, struct proc_id *out, size_t max)
+procinfo_forest(const struct proc_id *roots, size_t nroots, struct proc_id *out, size_t max)
 {
 	struct proc_stat *all = NULL, ps;
-	size_t nall = 0, cap = 0, n = 0, head = 0, i;
+	size_t nall = 0, cap = 0, n = 0, head = 0, i, r;
 	struct dirent *de;
 	DIR *d;
 	int rc = -1;
 
-	if (max == 0 || !procinfo_is(id))
+	if (max == 0)
+		return -1;
+	for (r = 0; r < nroots && n < max; r++) {
+		for (i = 0; i < n; i++)
+			if (out[i].pid == roots[r].pid)
+				break;
+		if (i == n && procinfo_is(&roots[r]))
+			out[n++] = roots[r];
+	}
+	if (n == 0)
 		return -1;
 	if ((d = opendir("/proc")) == NULL)
 		return -1;
@@ -314,8 +371,7 @@ procinfo_tree(const struct proc_id *id, struct proc_id *out, size_t max)
 		}
 		all[nall++] = ps;
 	}
-	out[n++] = *id;
-	/* Breadth first from id; each step re-checked against pid reuse. */
+	/* Breadth first from the roots; each step re-checked against pid reuse. */
 	while (head < n && n < max) {
 		struct proc_id parent = out[head++];
 
@@ -340,4 +396,12 @@ out:
 	closedir(d);
 	free(all);
 	return rc;
+}
+
+int
+procinfo_tree(const struct proc_id *id, struct proc_id *out, size_t max)
+{
+	if (max == 0 || !procinfo_is(id))
+		return -1;
+	return procinfo_forest(id, 1, out, max);
 }

@@ -156,6 +156,66 @@ test_cgroup_session(void **s)
 	assert_int_equal(procinfo_parse_cgroup_session("", 0, 1000, id), -1);
 }
 
+/* F1: user@UID.service is delegated to its user, who may create a
+ * session-<ID>.scope anywhere below it and move her processes in; only
+ * the exact path logind gives a session names one. */
+static void
+test_cgroup_session_spoof(void **s)
+{
+	char id[PROC_SESSION_ID_MAX + 1];
+	const char *spoof[] = {
+		"0::/user.slice/user-1000.slice/user@1000.service/app.slice/session-7.scope\n",
+		"0::/user.slice/user-1000.slice/user@1000.service/session-7.scope\n",
+		"1:name=systemd:/user.slice/user-1000.slice/user@1000.service/app.slice/session-7.scope\n",
+		/* nested scopes, a scope below the session's, a deeper copy */
+		"0::/user.slice/user-1000.slice/session-7.scope/session-8.scope\n",
+		"0::/user.slice/user-1000.slice/session-7.scope/payload\n",
+		"0::/user.slice/user-1000.slice/session-7.scope/\n",
+		"0::/x/user.slice/user-1000.slice/session-7.scope\n",
+		"0::user.slice/user-1000.slice/session-7.scope\n",
+		"0::/user.slice/user-1000.slice/x/session-7.scope\n",
+		"0::/system.slice/user-1000.slice/session-7.scope\n",
+		"0::/user.slice/user-10000.slice/session-7.scope\n",
+		/* two hierarchies naming two sessions name none */
+		"1:name=systemd:/user.slice/user-1000.slice/session-7.scope\n0::/user.slice/user-1000.slice/session-8.scope\n",
+	};
+	const char *hybrid = "1:name=systemd:/user.slice/user-1000.slice/session-7.scope\n"
+	    "0::/user.slice/user-1000.slice/session-7.scope\n";
+	size_t i;
+
+	(void)s;
+	for (i = 0; i < sizeof(spoof) / sizeof(spoof[0]); i++) {
+		memset(id, 0, sizeof(id));
+		assert_int_equal(procinfo_parse_cgroup_session(spoof[i], strlen(spoof[i]), 1000, id), -1);
+		assert_string_equal(id, "");
+	}
+	assert_int_equal(procinfo_parse_cgroup_session(hybrid, strlen(hybrid), 1000, id), 0);
+	assert_string_equal(id, "7");
+}
+
+/* logind's own record of a session (/run/systemd/sessions/<ID>). */
+static void
+test_logind_record(void **s)
+{
+	const char *ok = "# This is private data. Do not parse.\nUID=1000\nUSER=alice\nACTIVE=1\nLEADER=4242\n";
+	const char *noleader = "UID=1001\nUSER=bob\n";
+	const char *bad[] = { "USER=alice\nLEADER=4242\n", "UID=1000\nUID=1001\n", "UID=-1\n", "UID=10x\n",
+		"UID=1000\nLEADER=1\n", "UID=1000\nLEADER=4242\nLEADER=4243\n", "UID=\n", "UID=4294967295\n" };
+	uid_t uid = 0;
+	int64_t leader = -1;
+	size_t i;
+
+	(void)s;
+	assert_int_equal(procinfo_parse_logind_record(ok, strlen(ok), &uid, &leader), 0);
+	assert_int_equal(uid, 1000);
+	assert_int_equal(leader, 4242);
+	assert_int_equal(procinfo_parse_logind_record(noleader, strlen(noleader), &uid, &leader), 0);
+	assert_int_equal(uid, 1001);
+	assert_int_equal(leader, 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(procinfo_parse_logind_record(bad[i], strlen(bad[i]), &uid, &leader), -1);
+}
+
 /* The tree of a real process: its children and grandchildren, nothing
  * else; a dead identity (same pid, other start time) has no tree. */
 static void
@@ -239,6 +299,8 @@ main(void)
 		cmocka_unit_test(test_policy_on_fresh_claims),
 		cmocka_unit_test(test_session_refusal),
 		cmocka_unit_test(test_cgroup_session),
+		cmocka_unit_test(test_cgroup_session_spoof),
+		cmocka_unit_test(test_logind_record),
 		cmocka_unit_test(test_tree),
 	};
 
