@@ -225,29 +225,53 @@ service_grace(const struct store_opts *o, const json_t *rec)
 	return g;
 }
 
+/* --terminate: the record becomes a revocation marker (never reused, kept
+ * by gc, finished by the next pam-oidc recheck should this run stop) and
+ * is removed once its session was ended. */
+static int
+mark_revoked(struct session_store *st, uid_t uid, json_t *rec)
+{
+	struct oidc_error err = { 0 };
+
+	json_wipe_member(rec, "refresh_token");
+	(void)json_object_del(rec, "refresh_token");
+	json_object_set_new(rec, "revoked", json_true());
+	json_object_set_new(rec, "revoked_why", json_string("pam-oidc revoke --terminate"));
+	return session_update(st, uid, rec, &err);
+}
+
 static int
 revoke_one(void *arg, uid_t uid, json_t *rec)
 {
 	struct revoke_ctx *rc = arg;
 	const char *id = json_string_value(json_object_get(rec, "id"));
+	struct end_target *nt;
+	int r;
 
 	if (rc->id != NULL && strcmp(rc->id, id) != 0)
 		return 0;
-	if (session_remove(rc->st, uid, id) == 0) {
-		rc->removed++;
-		printf("revoked %s (%s)\n", id, json_string_value(json_object_get(rec, "user")));
-		if (rc->o->terminate) {
-			struct end_target *nt = realloc(rc->t, (rc->nt + 1) * sizeof(*nt));
-
-			if (nt == NULL)
-				return 1;
-			rc->t = nt;
-			if (end_target_init(&rc->t[rc->nt], rec, ON_REVOKE_TERMINATE, service_grace(rc->o, rec),
-			    "revoked by pam-oidc revoke --terminate") != 0)
-				printf("  %s\n", rc->t[rc->nt].done);
-			rc->nt++;
+	if (!rc->o->terminate) {
+		if (session_remove(rc->st, uid, id) == 0) {
+			rc->removed++;
+			printf("revoked %s (%s)\n", id, json_string_value(json_object_get(rec, "user")));
 		}
+		return 0;
 	}
+	if ((nt = realloc(rc->t, (rc->nt + 1) * sizeof(*nt))) == NULL)
+		return 1;
+	rc->t = nt;
+	/* A session that may not be ended, or a marker that cannot be
+	 * written: the record goes at once. */
+	if (end_target_init(&rc->t[rc->nt], rec, ON_REVOKE_TERMINATE, service_grace(rc->o, rec),
+	    "revoked by pam-oidc revoke --terminate") != 0 || mark_revoked(rc->st, uid, rec) != 0)
+		r = session_remove(rc->st, uid, id);
+	else
+		r = 0;
+	if (r != 0)
+		return 0;
+	rc->removed++;
+	printf("revoked %s (%s)\n", id, json_string_value(json_object_get(rec, "user")));
+	rc->nt++;
 	return 0;
 }
 
@@ -284,12 +308,14 @@ cmd_revoke(int argc, char **argv)
 	rc.id = o.id;
 	rc.o = &o;
 	r = session_foreach(&st, &warn_ctx, uid, 0, (int64_t)time(NULL), revoke_one, &rc, &err);
-	session_store_close(&st);
 	if (rc.nt > 0) {
 		end_sessions(rc.t, rc.nt);
-		for (i = 0; i < rc.nt; i++)
+		for (i = 0; i < rc.nt; i++) {
 			printf("%s: %s\n", rc.t[i].id, rc.t[i].done);
+			(void)session_remove(&st, rc.t[i].uid, rc.t[i].id);
+		}
 	}
+	session_store_close(&st);
 	free(rc.t);
 	if (r < 0) {
 		fprintf(stderr, "pam-oidc: %s\n", err.text);

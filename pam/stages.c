@@ -112,13 +112,17 @@ stage_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 
 /* The login session ends when its own process closes it (sshd's monitor,
  * login): the record goes with it. A sudo or su inside that session closes
- * only its own transaction, unless revoke_on_logout asks for more. */
+ * only its own transaction; with revoke_on_logout it also ends the
+ * record's reuse, but the record stays (marked logged_out) while its login
+ * session lives: pam-oidc recheck goes on checking that login, and gc
+ * removes the record once the session ended. */
 int
 stage_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct oidc_config cfg;
+	struct oidc_error err = { 0 };
 	struct session_store st;
-	const char *service = NULL;
+	const char *service = NULL, *id;
 	json_t *rec;
 	uid_t uid;
 	int rc = PAM_IGNORE;
@@ -128,12 +132,22 @@ stage_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		return PAM_IGNORE;
 	if (module_store_open(pamh, &cfg, &st) == 0) {
 		if ((rec = current_record(pamh, &cfg, &st, &uid)) != NULL) {
-			if (cfg.revoke_on_logout || is_session_process(rec)) {
+			id = json_string_value(json_object_get(rec, "id"));
+			if (is_session_process(rec)) {
 				/* Best effort: a failure (state-dir trouble) leaves the
 				 * record until its login session ends and gc removes it. */
-				(void)session_remove(&st, uid, json_string_value(json_object_get(rec, "id")));
-				pam_syslog(pamh, LOG_INFO, "session %.8s ended at logout",
-				    json_string_value(json_object_get(rec, "id")));
+				(void)session_remove(&st, uid, id);
+				pam_syslog(pamh, LOG_INFO, "session %.8s ended at logout", id);
+				rc = PAM_SUCCESS;
+			} else if (cfg.revoke_on_logout) {
+				json_object_set_new(rec, "logged_out", json_true());
+				if (session_update(&st, uid, rec, &err) != 0)
+					pam_syslog(pamh, LOG_WARNING, "session %.8s: cannot mark it closed at logout: %s", id,
+					    err.text);
+				else
+					pam_syslog(pamh, LOG_INFO,
+					    "session %.8s closed at logout of a session inside it: not reused again, still rechecked",
+					    id);
 				rc = PAM_SUCCESS;
 			}
 			session_record_free(rec);
@@ -146,6 +160,7 @@ stage_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 
 struct any_record {
 	const char *user;
+	int64_t now;
 	int found;
 };
 
@@ -154,7 +169,10 @@ any_unexpired(void *arg, uid_t uid, json_t *rec)
 {
 	struct any_record *ar = arg;
 
-	if (strcmp(json_string_value(json_object_get(rec, "user")), ar->user) == 0)
+	/* gc leaves expired records of live sessions for pam-oidc recheck. */
+	if (strcmp(json_string_value(json_object_get(rec, "user")), ar->user) == 0 &&
+	    json_integer_value(json_object_get(rec, "expires")) > ar->now &&
+	    !json_is_true(json_object_get(rec, "revoked")))
 		ar->found = 1;
 	return ar->found;
 }
@@ -169,7 +187,7 @@ stage_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct oidc_error err = { 0 };
 	struct session_ctx sctx = { module_syslog_warn, pamh };
 	const char *service = NULL, *user = NULL;
-	struct any_record ar = { NULL, 0 };
+	struct any_record ar = { NULL, 0, 0 };
 	struct passwd *pw;
 	int rc = PAM_IGNORE;
 
@@ -189,7 +207,8 @@ stage_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		goto out;
 	}
 	ar.user = user;
-	if (session_foreach(&st, &sctx, pw->pw_uid, 1, (int64_t)time(NULL), any_unexpired, &ar, &err) >= 0 && ar.found)
+	ar.now = (int64_t)time(NULL);
+	if (session_foreach(&st, &sctx, pw->pw_uid, 1, ar.now, any_unexpired, &ar, &err) >= 0 && ar.found)
 		rc = PAM_SUCCESS;
 	else
 		pam_syslog(pamh, LOG_NOTICE, "account %s refused: no live session record (revoked or expired)", user);

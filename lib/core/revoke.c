@@ -35,6 +35,26 @@ set(struct revoke_verdict *v, enum revoke_result r, int remove, int end, const c
 	return r;
 }
 
+/* No confirmed answer: offline = grace keeps the session until the
+ * record's own expiry (the module's bound), deny ends it. */
+static enum revoke_result
+unconfirmed(const struct oidc_config *cfg, const json_t *rec, int64_t now, const char *what, const char *detail,
+    struct revoke_verdict *v)
+{
+	char why[96];
+
+	if (cfg->offline == OFFLINE_GRACE) {
+		if (json_integer_value(json_object_get(rec, "expires")) > now) {
+			snprintf(why, sizeof(why), "%s, kept (offline = grace)", what);
+			return set(v, REVOKE_UNKNOWN, 0, 0, why, detail);
+		}
+		snprintf(why, sizeof(why), "%s and the offline grace ended", what);
+		return set(v, REVOKE_UNKNOWN, 0, 1, why, detail);
+	}
+	snprintf(why, sizeof(why), "%s and offline = deny", what);
+	return set(v, REVOKE_UNKNOWN, 0, 1, why, detail);
+}
+
 enum revoke_result
 revoke_decide(const struct oidc_config *cfg, const json_t *rec, int refreshed, enum oidc_reason refresh,
     const struct oidc_error *refused, const json_t *claims, int64_t now, struct revoke_verdict *v)
@@ -44,26 +64,21 @@ revoke_decide(const struct oidc_config *cfg, const json_t *rec, int refreshed, e
 	int bad;
 
 	if (!refreshed) {
-		switch (reuse_recheck_outcome(cfg, refresh)) {
-		case RECHECK_REVOKED:
+		if (reuse_recheck_outcome(cfg, refresh) == RECHECK_REVOKED)
 			return set(v, REVOKE_REVOKED, 1, 1, "the identity provider refused the refresh token",
 			    oidc_reason_code(refresh));
-		case RECHECK_OFFLINE_GRACE:
-			/* The module's bound: reuse until the record's own expiry. */
-			if (json_integer_value(json_object_get(rec, "expires")) > now)
-				return set(v, REVOKE_UNKNOWN, 0, 0, "identity provider unreachable, kept (offline = grace)",
-				    oidc_reason_code(refresh));
-			return set(v, REVOKE_UNKNOWN, 0, 1,
-			    "identity provider unreachable and the offline grace ended", oidc_reason_code(refresh));
-		default:
-			return set(v, REVOKE_UNKNOWN, 0, 1, "identity provider unreachable and offline = deny",
-			    oidc_reason_code(refresh));
-		}
+		return unconfirmed(cfg, rec, now, "identity provider unreachable", oidc_reason_code(refresh), v);
 	}
 	/* A refreshed ID token that does not verify, or is another person's:
 	 * the grant is not confirmed, and nothing of it is kept. */
 	if (refused != NULL && refused->reason != OIDC_OK)
 		return set(v, REVOKE_REVOKED, 1, 1, "the refreshed ID token was refused", refused->text);
+	/* An answer without an ID token is only the helper's word that the
+	 * grant stands (OIDC Core §12.2 lets the IdP omit it): where that word
+	 * would keep a session open (on_revoke is not keep), it confirms
+	 * nothing, and offline decides as if the IdP had not answered. */
+	if (claims == NULL && cfg->on_revoke != ON_REVOKE_KEEP)
+		return unconfirmed(cfg, rec, now, "the refresh answer carried no ID token", NULL, v);
 	if ((pc = revoke_policy_claims(cfg, rec, claims)) == NULL)
 		return set(v, REVOKE_UNKNOWN, 0, 0, "out of memory", NULL);
 	bad = identity_check_policy(cfg, pc, json_string_value(json_object_get(rec, "user")), &perr) != 0;

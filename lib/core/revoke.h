@@ -25,8 +25,9 @@ struct revoke_verdict {
 /* refreshed: the refresh grant succeeded (then refresh is ignored);
  * refused: the answer's ID token was refused (reuse_refresh_answer_claims);
  * claims: the verified fresh claims, or NULL when no ID token came back
- * (then the record's own groups/acr/amr are checked against today's
- * policy). Valid, or revoked (invalid_grant, a refused answer, a policy
+ * (then, under on_revoke = keep, the record's own groups/acr/amr are
+ * checked against today's policy; otherwise the answer confirms nothing
+ * and offline decides, as for an unreachable IdP). Valid, or revoked (invalid_grant, a refused answer, a policy
  * that now fails), or unknown (the IdP unreachable): kept under
  * offline = grace until the record's expiry, else its session is ended
  * like a revoked one's (the record stays: the module refuses it while

@@ -2,7 +2,11 @@
 # Attacks on ending sessions (issue 15, outside review), each with planted
 # records (the store is root's) and real processes in the namespace:
 # a logind session id faked with a cgroup the user names herself (F1); a
-# descendant trapping SIGHUP and forking away from terminate (F6).
+# recheck run stopped midway that forgot a revocation (F2, and the marker
+# a run leaves when it stops while ending a session); su inside a
+# login removing that login's record at its logout (F3); gc deleting an
+# expired offline = grace record before recheck could end its session
+# (F4); a descendant trapping SIGHUP and forking away from terminate (F6).
 # No IdP: a fake helper answers refreshes.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/e2e/lib.sh"
@@ -182,4 +186,121 @@ grep -q "killed" "$X/f6.out" && t_pass "...and says what it did: $(grep -o 'term
 	t_fail "F6: report" "$(cat "$X/f6.out")"
 rm -rf "$STORE"/*
 
+# --- F2: a recheck run stopped midway -------------------------------------------
+# The first refresh is refused; later ones are slow. The run is stopped
+# (TimeoutStartSec, shutdown, OOM) while a later record is refreshed: the
+# revoked session must be ended by then, or by the next run.
+world <<EOT
+timeout = 10
+on_revoke = terminate
+offline = grace
+recheck = 1h
+EOT
+echo first-revoked > "$X/mode"; echo 0 > "$X/n"; rm -f "$X/fast" "$X/refused"
+as $ALICE_UID sleep 300; s1=$P
+as $BOB_UID sleep 300; s2=$P
+plant $ALICE_UID alice $s1 rt-alice > /dev/null
+plant $BOB_UID bob $s2 rt-bob > /dev/null
+ns_run "$CLI" recheck --all --config "$CONF" > "$X/f2a.out" 2>&1 &
+r=$!
+for _ in $(seq 50); do [ -s "$X/refused" ] && break; sleep 0.1; done
+sleep 1
+c=$(pgrep -f -x "$CLI recheck --all --config $CONF")
+[ -n "$c" ] && kill -TERM $c
+wait $r 2>/dev/null
+refused=$(cat "$X/refused")
+case $refused in rt-alice) victim=$s1 other=$s2 ;; rt-bob) victim=$s2 other=$s1 ;; *) victim= ;; esac
+if [ -z "$victim" ] || [ -z "$c" ]; then
+	t_fail "F2: the run could not be arranged" "refused=$refused cli=$c $(cat "$X/f2a.out")"
+else
+	touch "$X/fast"
+	ns_run "$CLI" recheck --all --config "$CONF" > "$X/f2b.out" 2>&1
+	gone $victim 5 && t_pass "F2: the revoked session ($refused) is ended though the run that saw it was stopped midway" ||
+		t_fail "F2: revocation forgotten" "records: $(cat "$STORE"/*/*.json) run1: $(cat "$X/f2a.out") run2: $(cat "$X/f2b.out")"
+	alive $other && t_pass "...the other session is untouched" || t_fail "F2: the other session" "$(cat "$X/f2b.out")"
+	grep -rqs "$refused" "$STORE" && t_fail "F2: the revoked record" "still there: $(cat "$STORE"/*/*.json)" ||
+		t_pass "...and the revoked record is gone once its session was ended"
+fi
+# A marker left by a run that stopped while it ended the session (the
+# refresh token already gone): never reused, kept by gc, finished first.
+echo down > "$X/mode"
+as $ALICE_UID sleep 300; s=$P
+id=$(plant $ALICE_UID alice $s rt-x '{"revoked":true,"revoked_why":"invalid_grant","expires":1}')
+python3 -c 'import json,sys; p=sys.argv[1]; r=json.load(open(p)); del r["refresh_token"]; open(p,"w").write(json.dumps(r))' "$STORE/$ALICE_UID/$id.json"
+ns_run "$CLI" gc --config "$CONF" > /dev/null 2>&1
+[ -e "$STORE/$ALICE_UID/$id.json" ] && t_pass "F2: gc keeps a revocation marker (expired) while its session runs" || t_fail "F2: gc removed the marker" ""
+ns_run "$CLI" recheck --all --config "$CONF" > "$X/f2c.out" 2>&1; rc=$?
+gone $s 5 && [ ! -e "$STORE/$ALICE_UID/$id.json" ] && [ $rc = 1 ] && grep -q "revoked by an earlier run" "$X/f2c.out" &&
+	t_pass "...the next recheck ends its session without asking the IdP, removes it, exit 1" ||
+	t_fail "F2: marker" "rc=$rc $(cat "$X/f2c.out")"
+rm -rf "$STORE"/*
+
+# --- F3: su alice inside alice's login, revoke_on_logout = yes ------------------
+world <<EOT
+timeout = 10
+on_revoke = terminate
+recheck = 1h
+revoke_on_logout = yes
+EOT
+echo down > "$X/mode"
+cat > "$NS/pam.d/su" <<EOT
+auth     required  $MODULE config=$CONF
+account  required  pam_permit.so
+session  required  pam_permit.so
+session  optional  $MODULE config=$CONF
+EOT
+cat > "$X/sess.sh" <<'S'
+#!/bin/sh
+# alice's login shell: one su alice when told, another one later.
+while [ ! -e "$1/go" ]; do sleep 0.1; done
+su alice -c true < /dev/null; echo "$?" > "$1/su1"
+while [ ! -e "$1/go2" ]; do sleep 0.1; done
+su alice -c true < /dev/null; echo "$?" > "$1/su2"
+exec sleep 300
+S
+chmod 755 "$X/sess.sh"
+ns_run setpriv --reuid=$ALICE_UID --regid=$ALICE_UID --clear-groups setsid "$X/sess.sh" "$X" &
+KILLME="$KILLME $!"
+sleep 0.5
+s=$(pgrep -f "sess.sh $X" | head -1)
+KILLME="$KILLME $s"
+id=$(plant $ALICE_UID alice $s rt-f3 '{"anchor_opened":true}')
+touch "$X/go"
+for _ in $(seq 100); do [ -e "$X/su1" ] && break; sleep 0.1; done
+if [ "$(cat "$X/su1" 2>/dev/null)" != 0 ]; then
+	t_fail "F3: the first su did not reuse alice's login record" "rc=$(cat "$X/su1" 2>/dev/null) $(last_log)"
+else
+	[ -e "$STORE/$ALICE_UID/$id.json" ] && t_pass "F3: su alice in her login (revoke_on_logout = yes) leaves her login's record at its logout" ||
+		t_fail "F3: su's logout removed her login's record" "$(last_log)"
+	touch "$X/go2"
+	for _ in $(seq 100); do [ -e "$X/su2" ] && break; sleep 0.1; done
+	[ "$(cat "$X/su2" 2>/dev/null)" != 0 ] && t_pass "...but it is not reused again (revoke_on_logout keeps its meaning)" ||
+		t_fail "F3: reused after su's logout" "rc=$(cat "$X/su2" 2>/dev/null)"
+	ns_run "$CLI" recheck --all --config "$CONF" > "$X/f3.out" 2>&1
+	gone $s 5 && t_pass "...and recheck still ends her login (IdP down, offline = deny)" || t_fail "F3: login never rechecked" "$(cat "$X/f3.out")"
+fi
+rm -rf "$STORE"/*
+
+# --- F4: offline = grace, the grace over, gc by another authentication ---------
+world <<EOT
+timeout = 10
+on_revoke = terminate
+offline = grace
+recheck = 1m
+EOT
+now=$(date +%s)
+as $ALICE_UID sleep 300; s=$P
+id=$(plant $ALICE_UID alice $s rt-f4 "{\"created\":$((now - 3600)),\"auth_time\":$((now - 3600)),\"expires\":$((now - 1)),\"service\":\"sudo\"}")
+as $BOB_UID sleep 300; sb=$P
+kid=$(plant $BOB_UID bob $sb rt-f4k "{\"on_revoke\":\"keep\",\"expires\":$((now - 1))}")
+# alice runs sudo once (it fails: the IdP is down); its gc runs first.
+ns_run setpriv --reuid=$ALICE_UID --regid=$ALICE_UID --clear-groups sh -c 'sudo -S true < /dev/null' > /dev/null 2>&1
+ns_run setpriv --reuid=$BOB_UID --regid=$BOB_UID --clear-groups sh -c 'sudo -S true < /dev/null' > /dev/null 2>&1
+[ -e "$STORE/$ALICE_UID/$id.json" ] && t_pass "F4: gc keeps an expired record while its session lives (on_revoke = terminate)" ||
+	t_fail "F4: gc deleted the expired record of a live session" "$(ls -A "$STORE/$ALICE_UID")"
+[ ! -e "$STORE/$BOB_UID/$kid.json" ] && t_pass "...one its service keeps (on_revoke = keep) is collected as before" ||
+	t_fail "F4: on_revoke = keep record kept" "$(cat "$STORE/$BOB_UID/$kid.json")"
+ns_run "$CLI" recheck --all --config "$CONF" > "$X/f4.out" 2>&1
+gone $s 5 && t_pass "...recheck then ends the session (grace over)" || t_fail "F4: session never ended" "$(cat "$X/f4.out")"
+[ ! -e "$STORE/$ALICE_UID/$id.json" ] && t_pass "...and removes the record" || t_fail "F4: record after recheck" "$(cat "$X/f4.out")"
 t_done

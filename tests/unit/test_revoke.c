@@ -51,6 +51,21 @@ test_outcomes(void **s)
 	assert_int_equal(revoke_decide(&cfg, rec, 1, OIDC_OK, &none, NULL, now, &v), REVOKE_VALID);
 	assert_false(v.remove);
 	assert_false(v.end_session);
+	/* L1: where the answer would keep a session open (on_revoke is not
+	 * keep), a refresh without an ID token confirms nothing: offline
+	 * decides (deny: ended; grace: kept until the record's expiry). */
+	cfg.on_revoke = ON_REVOKE_TERMINATE;
+	assert_int_equal(revoke_decide(&cfg, rec, 1, OIDC_OK, &none, NULL, now, &v), REVOKE_UNKNOWN);
+	assert_false(v.remove);
+	assert_true(v.end_session);
+	assert_non_null(strstr(v.why, "no ID token"));
+	cfg.offline = OFFLINE_GRACE;
+	assert_int_equal(revoke_decide(&cfg, rec, 1, OIDC_OK, &none, NULL, now, &v), REVOKE_UNKNOWN);
+	assert_false(v.end_session);
+	assert_int_equal(revoke_decide(&cfg, old, 1, OIDC_OK, &none, NULL, now, &v), REVOKE_UNKNOWN);
+	assert_true(v.end_session);
+	cfg.offline = OFFLINE_DENY;
+	cfg.on_revoke = ON_REVOKE_KEEP;
 	/* invalid_grant: the grant ended at the IdP. */
 	assert_int_equal(revoke_decide(&cfg, rec, 0, OIDC_E_INVALID_GRANT, &none, NULL, now, &v), REVOKE_REVOKED);
 	assert_true(v.remove);
