@@ -165,6 +165,7 @@ static const struct {
 	{ "sessions", cmd_sessions, "list live session records" },
 	{ "revoke", cmd_revoke, "revoke session records (by user, by id, or all)" },
 	{ "gc", cmd_gc, "remove expired and damaged session records" },
+	{ "recheck", cmd_recheck, "recheck live session records at the IdP; end revoked sessions (on_revoke)" },
 };
 
 static void

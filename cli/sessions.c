@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "endsession.h"
 #include "core/conf.h"
 #include "core/identity.h"
 #include "core/session.h"
@@ -31,19 +32,11 @@ stderr_warn(void *ctx, const char *fmt, ...)
 }
 
 static const struct session_ctx warn_ctx = { stderr_warn, NULL };
-
-struct store_opts {
-	const char *config;
-	const char *state_dir;
-	const char *user;
-	const char *id;
-	int all;
-	int json;
-};
+const struct session_ctx *const cli_warn_ctx = &warn_ctx;
 
 /* The state directory: --state-dir, else the config's, else the default. */
-static int
-open_store(const struct store_opts *o, struct session_store *st)
+int
+cli_open_store(const struct store_opts *o, struct session_store *st)
 {
 	struct oidc_config cfg;
 	struct oidc_error err = { 0 };
@@ -77,8 +70,8 @@ open_store(const struct store_opts *o, struct session_store *st)
 	return rc;
 }
 
-static int
-user_uid(const char *user, uid_t *uid)
+int
+cli_user_uid(const char *user, uid_t *uid)
 {
 	struct passwd pw, *res = NULL;
 	char buf[4096];
@@ -91,8 +84,8 @@ user_uid(const char *user, uid_t *uid)
 	return 0;
 }
 
-static int
-parse_store_opts(int argc, char **argv, struct store_opts *o, const char *usage)
+int
+cli_parse_store_opts(int argc, char **argv, struct store_opts *o, const char *usage)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -101,6 +94,7 @@ parse_store_opts(int argc, char **argv, struct store_opts *o, const char *usage)
 		{ "id", required_argument, NULL, 'i' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "terminate", no_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -117,6 +111,7 @@ parse_store_opts(int argc, char **argv, struct store_opts *o, const char *usage)
 		case 'i': o->id = optarg; break;
 		case 'a': o->all = 1; break;
 		case 'j': o->json = 1; break;
+		case 't': o->terminate = 1; break;
 		case 'h': fputs(usage, stdout); return 1;
 		default: fputs(usage, stderr); return -1;
 		}
@@ -179,11 +174,11 @@ cmd_sessions(int argc, char **argv)
 	uid_t uid = (uid_t)-1;
 	int r, n;
 
-	if ((r = parse_store_opts(argc, argv, &o, usage)) != 0)
+	if ((r = cli_parse_store_opts(argc, argv, &o, usage)) != 0)
 		return r > 0 ? 0 : 2;
-	if (o.user != NULL && user_uid(o.user, &uid) != 0)
+	if (o.user != NULL && cli_user_uid(o.user, &uid) != 0)
 		return 2;
-	if (open_store(&o, &st) != 0)
+	if (cli_open_store(&o, &st) != 0)
 		return 2;
 	if (o.json)
 		arr = json_array();
@@ -209,20 +204,74 @@ struct revoke_ctx {
 	struct session_store *st;
 	const char *id;
 	int removed;
+	const struct store_opts *o;
+	struct end_target *t;   /* --terminate: the sessions to end */
+	size_t nt;
 };
+
+/* The grace of the record's service (10 s without a config). */
+static long
+service_grace(const struct store_opts *o, const json_t *rec)
+{
+	struct oidc_config cfg;
+	struct oidc_error err = { 0 };
+	long g = 10;
+
+	if (o->config == NULL || access(o->config, F_OK) != 0 || config_init(&cfg) != 0)
+		return g;
+	if (config_load(&cfg, o->config, json_string_value(json_object_get(rec, "service")), &err) == 0)
+		g = cfg.revoke_grace;
+	config_free(&cfg);
+	return g;
+}
+
+/* --terminate: the record becomes a revocation marker (never reused, kept
+ * by gc, finished by the next pam-oidc recheck should this run stop) and
+ * is removed once its session was ended. */
+static int
+mark_revoked(struct session_store *st, uid_t uid, json_t *rec)
+{
+	struct oidc_error err = { 0 };
+
+	json_wipe_member(rec, "refresh_token");
+	(void)json_object_del(rec, "refresh_token");
+	json_object_set_new(rec, "revoked", json_true());
+	json_object_set_new(rec, "revoked_why", json_string("pam-oidc revoke --terminate"));
+	return session_update(st, uid, rec, &err);
+}
 
 static int
 revoke_one(void *arg, uid_t uid, json_t *rec)
 {
 	struct revoke_ctx *rc = arg;
 	const char *id = json_string_value(json_object_get(rec, "id"));
+	struct end_target *nt;
+	int r;
 
 	if (rc->id != NULL && strcmp(rc->id, id) != 0)
 		return 0;
-	if (session_remove(rc->st, uid, id) == 0) {
-		rc->removed++;
-		printf("revoked %s (%s)\n", id, json_string_value(json_object_get(rec, "user")));
+	if (!rc->o->terminate) {
+		if (session_remove(rc->st, uid, id) == 0) {
+			rc->removed++;
+			printf("revoked %s (%s)\n", id, json_string_value(json_object_get(rec, "user")));
+		}
+		return 0;
 	}
+	if ((nt = realloc(rc->t, (rc->nt + 1) * sizeof(*nt))) == NULL)
+		return 1;
+	rc->t = nt;
+	/* A session that may not be ended, or a marker that cannot be
+	 * written: the record goes at once. */
+	if (end_target_init(&rc->t[rc->nt], rec, ON_REVOKE_TERMINATE, service_grace(rc->o, rec),
+	    "revoked by pam-oidc revoke --terminate") != 0 || mark_revoked(rc->st, uid, rec) != 0)
+		r = session_remove(rc->st, uid, id);
+	else
+		r = 0;
+	if (r != 0)
+		return 0;
+	rc->removed++;
+	printf("revoked %s (%s)\n", id, json_string_value(json_object_get(rec, "user")));
+	rc->nt++;
 	return 0;
 }
 
@@ -230,17 +279,19 @@ int
 cmd_revoke(int argc, char **argv)
 {
 	static const char usage[] =
-	    "usage: pam-oidc revoke --user USER | --id ID | --all [--config FILE] [--state-dir DIR]\n"
-	    "  Removes session records; the very next PAM call sees it.\n"
+	    "usage: pam-oidc revoke --user USER | --id ID | --all [--terminate] [--config FILE] [--state-dir DIR]\n"
+	    "  Removes session records; the very next PAM call sees it. --terminate also ends their\n"
+	    "  login sessions (logind when it knows them; their processes stopped, then killed).\n"
 	    "  exit 0 when something was revoked, 1 when nothing matched, 2 on errors.\n";
 	struct store_opts o;
 	struct session_store st;
 	struct oidc_error err = { 0 };
-	struct revoke_ctx rc = { &st, NULL, 0 };
+	struct revoke_ctx rc = { &st, NULL, 0, NULL, NULL, 0 };
+	size_t i;
 	uid_t uid = (uid_t)-1;
 	int r;
 
-	if ((r = parse_store_opts(argc, argv, &o, usage)) != 0)
+	if ((r = cli_parse_store_opts(argc, argv, &o, usage)) != 0)
 		return r > 0 ? 0 : 2;
 	if ((o.user != NULL) + (o.id != NULL) + o.all != 1) {
 		fputs(usage, stderr);
@@ -250,13 +301,22 @@ cmd_revoke(int argc, char **argv)
 		fprintf(stderr, "pam-oidc: %s is not a session id (32 hex digits)\n", o.id);
 		return 2;
 	}
-	if (o.user != NULL && user_uid(o.user, &uid) != 0)
+	if (o.user != NULL && cli_user_uid(o.user, &uid) != 0)
 		return 2;
-	if (open_store(&o, &st) != 0)
+	if (cli_open_store(&o, &st) != 0)
 		return 2;
 	rc.id = o.id;
+	rc.o = &o;
 	r = session_foreach(&st, &warn_ctx, uid, 0, (int64_t)time(NULL), revoke_one, &rc, &err);
+	if (rc.nt > 0) {
+		end_sessions(rc.t, rc.nt);
+		for (i = 0; i < rc.nt; i++) {
+			printf("%s: %s\n", rc.t[i].id, rc.t[i].done);
+			(void)session_remove(&st, rc.t[i].uid, rc.t[i].id);
+		}
+	}
 	session_store_close(&st);
+	free(rc.t);
 	if (r < 0) {
 		fprintf(stderr, "pam-oidc: %s\n", err.text);
 		return 2;
@@ -278,9 +338,9 @@ cmd_gc(int argc, char **argv)
 	struct oidc_error err = { 0 };
 	int r;
 
-	if ((r = parse_store_opts(argc, argv, &o, usage)) != 0)
+	if ((r = cli_parse_store_opts(argc, argv, &o, usage)) != 0)
 		return r > 0 ? 0 : 2;
-	if (open_store(&o, &st) != 0)
+	if (cli_open_store(&o, &st) != 0)
 		return 2;
 	r = session_foreach(&st, &warn_ctx, (uid_t)-1, 1, (int64_t)time(NULL), NULL, NULL, &err);
 	session_store_close(&st);

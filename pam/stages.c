@@ -39,6 +39,44 @@ current_record(pam_handle_t *pamh, const struct oidc_config *cfg, struct session
 	return rec;
 }
 
+/* 1 if this process is the session process the record is bound to. */
+static int
+is_session_process(const json_t *rec)
+{
+	struct proc_stat self;
+
+	if (procinfo_read(0, &self) != 0)
+		return 0;
+	return json_integer_value(json_object_get(rec, "anchor_pid")) == (json_int_t)self.pid &&
+	    json_integer_value(json_object_get(rec, "anchor_start")) == (json_int_t)self.start;
+}
+
+/* What pam-oidc recheck needs to find this login session again (issue
+ * 15): whether the bound session process opened the session itself (sshd's
+ * per-connection process, login: a root-owned process that is this
+ * login's own), and its logind session when its cgroup names one of this
+ * user's. Written under the uid's lock; never resurrects a removed record. */
+static void
+note_session(pam_handle_t *pamh, struct session_store *st, uid_t uid, json_t *rec)
+{
+	struct oidc_error err = { 0 };
+	char sid[PROC_SESSION_ID_MAX + 1];
+	int changed = 0;
+
+	if (is_session_process(rec) && !json_is_true(json_object_get(rec, "anchor_opened"))) {
+		json_object_set_new(rec, "anchor_opened", json_true());
+		changed = 1;
+	}
+	if (json_object_get(rec, "logind_session") == NULL &&
+	    procinfo_logind_session((int64_t)json_integer_value(json_object_get(rec, "anchor_pid")), uid, sid) == 0) {
+		json_object_set_new(rec, "logind_session", json_string(sid));
+		changed = 1;
+	}
+	if (changed && session_update(st, uid, rec, &err) != 0)
+		pam_syslog(pamh, LOG_WARNING, "session %.8s: cannot note its login session: %s",
+		    json_string_value(json_object_get(rec, "id")), err.text);
+}
+
 /* Nothing to bind here: the record was bound when it was earned. sshd
  * calls open_session (and close_session) in its per-connection session
  * process, the one authenticate's child recorded and an ancestor of the
@@ -63,6 +101,7 @@ stage_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 			    "session %.8s opened by pid %ld (ppid %ld, sid %ld), bound to pid %lld",
 			    json_string_value(json_object_get(rec, "id")), (long)getpid(), (long)getppid(),
 			    (long)getsid(0), (long long)json_integer_value(json_object_get(rec, "anchor_pid")));
+		note_session(pamh, &st, uid, rec);
 		rc = PAM_SUCCESS;
 	}
 	session_record_free(rec);
@@ -71,27 +110,19 @@ stage_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	return rc;
 }
 
-/* 1 if this process is the session process the record is bound to. */
-static int
-is_session_process(const json_t *rec)
-{
-	struct proc_stat self;
-
-	if (procinfo_read(0, &self) != 0)
-		return 0;
-	return json_integer_value(json_object_get(rec, "anchor_pid")) == (json_int_t)self.pid &&
-	    json_integer_value(json_object_get(rec, "anchor_start")) == (json_int_t)self.start;
-}
-
 /* The login session ends when its own process closes it (sshd's monitor,
  * login): the record goes with it. A sudo or su inside that session closes
- * only its own transaction, unless revoke_on_logout asks for more. */
+ * only its own transaction; with revoke_on_logout it also ends the
+ * record's reuse, but the record stays (marked logged_out) while its login
+ * session lives: pam-oidc recheck goes on checking that login, and gc
+ * removes the record once the session ended. */
 int
 stage_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct oidc_config cfg;
+	struct oidc_error err = { 0 };
 	struct session_store st;
-	const char *service = NULL;
+	const char *service = NULL, *id;
 	json_t *rec;
 	uid_t uid;
 	int rc = PAM_IGNORE;
@@ -101,12 +132,22 @@ stage_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		return PAM_IGNORE;
 	if (module_store_open(pamh, &cfg, &st) == 0) {
 		if ((rec = current_record(pamh, &cfg, &st, &uid)) != NULL) {
-			if (cfg.revoke_on_logout || is_session_process(rec)) {
+			id = json_string_value(json_object_get(rec, "id"));
+			if (is_session_process(rec)) {
 				/* Best effort: a failure (state-dir trouble) leaves the
 				 * record until its login session ends and gc removes it. */
-				(void)session_remove(&st, uid, json_string_value(json_object_get(rec, "id")));
-				pam_syslog(pamh, LOG_INFO, "session %.8s ended at logout",
-				    json_string_value(json_object_get(rec, "id")));
+				(void)session_remove(&st, uid, id);
+				pam_syslog(pamh, LOG_INFO, "session %.8s ended at logout", id);
+				rc = PAM_SUCCESS;
+			} else if (cfg.revoke_on_logout) {
+				json_object_set_new(rec, "logged_out", json_true());
+				if (session_update(&st, uid, rec, &err) != 0)
+					pam_syslog(pamh, LOG_WARNING, "session %.8s: cannot mark it closed at logout: %s", id,
+					    err.text);
+				else
+					pam_syslog(pamh, LOG_INFO,
+					    "session %.8s closed at logout of a session inside it: not reused again, still rechecked",
+					    id);
 				rc = PAM_SUCCESS;
 			}
 			session_record_free(rec);
@@ -119,6 +160,7 @@ stage_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 
 struct any_record {
 	const char *user;
+	int64_t now;
 	int found;
 };
 
@@ -127,7 +169,10 @@ any_unexpired(void *arg, uid_t uid, json_t *rec)
 {
 	struct any_record *ar = arg;
 
-	if (strcmp(json_string_value(json_object_get(rec, "user")), ar->user) == 0)
+	/* gc leaves expired records of live sessions for pam-oidc recheck. */
+	if (strcmp(json_string_value(json_object_get(rec, "user")), ar->user) == 0 &&
+	    json_integer_value(json_object_get(rec, "expires")) > ar->now &&
+	    !json_is_true(json_object_get(rec, "revoked")))
 		ar->found = 1;
 	return ar->found;
 }
@@ -142,7 +187,7 @@ stage_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct oidc_error err = { 0 };
 	struct session_ctx sctx = { module_syslog_warn, pamh };
 	const char *service = NULL, *user = NULL;
-	struct any_record ar = { NULL, 0 };
+	struct any_record ar = { NULL, 0, 0 };
 	struct passwd *pw;
 	int rc = PAM_IGNORE;
 
@@ -162,7 +207,8 @@ stage_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		goto out;
 	}
 	ar.user = user;
-	if (session_foreach(&st, &sctx, pw->pw_uid, 1, (int64_t)time(NULL), any_unexpired, &ar, &err) >= 0 && ar.found)
+	ar.now = (int64_t)time(NULL);
+	if (session_foreach(&st, &sctx, pw->pw_uid, 1, ar.now, any_unexpired, &ar, &err) >= 0 && ar.found)
 		rc = PAM_SUCCESS;
 	else
 		pam_syslog(pamh, LOG_NOTICE, "account %s refused: no live session record (revoked or expired)", user);

@@ -6,7 +6,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILDDIR:-$PWD}
 IDP=$top/tests/idp
 W=$(mktemp -d /tmp/pam_oidc_bench.XXXXXX); chmod 755 "$W"
-trap '"$IDP/stop.sh" "$W/idp" 2>/dev/null; "$IDP/stop.sh" "$W/idpc" 2>/dev/null; rm -rf "$W"' EXIT
+trap '"$IDP/stop.sh" "$W/idp" 2>/dev/null; "$IDP/stop.sh" "$W/idpc" 2>/dev/null; "$IDP/stop.sh" "$W/idpr" 2>/dev/null; rm -rf "$W"' EXIT
 out=$build/bench/results.json
 lines=$W/lines.json
 : > "$lines"
@@ -71,6 +71,51 @@ login() { # name
 login cold
 login warm
 "$IDP/stop.sh" "$W/idp"
+
+echo
+echo "== 9. one pam-oidc recheck run over 1, 100 and 1000 live records (test IdP, confidential client: no rotation)"
+RSECRET=bench-recheck-secret
+printf '%s\n' "$RSECRET" > "$W/recheck.secret"; chmod 600 "$W/recheck.secret"
+ISS=$(OP_CLIENT_SECRET=$RSECRET "$IDP/start.sh" "$W/idpr") || exit 1
+cr() { curl -sf --max-time 20 --cacert "$W/idpr/ca.pem" -u "pam-oidc-confidential:$RSECRET" "$@"; }
+# One grant, by the device flow: its refresh token is what every record holds.
+cr -d scope="openid profile email offline_access" "$ISS/device/auth" > "$W/dev.json" || exit 1
+"$IDP/approve.sh" "$W/idpr/ca.pem" "$ISS/device" "$(jq -r .user_code "$W/dev.json")" alice || exit 1
+cr -d grant_type=urn:ietf:params:oauth:grant-type:device_code -d device_code="$(jq -r .device_code "$W/dev.json")" \
+	"$ISS/token" > "$W/tok.json" || exit 1
+sub=$(jq -r .id_token "$W/tok.json" | cut -d. -f2 | tr '_-' '/+' | { read -r p; printf '%s' "$p"; printf '%*s' $(( (4 - ${#p} % 4) % 4 )) '' | tr ' ' '='; } | base64 -d | jq -r .sub)
+sed -e "s#^issuer = .*#issuer = $ISS#" -e "s#$W/idp/ca.pem#$W/idpr/ca.pem#" -e 's#^client_id = .*#client_id = pam-oidc-confidential#' \
+	-e "s#state-login#state-recheck#" -e 's#^scopes = .*#scopes = openid profile email offline_access#' "$W/login.conf" > "$W/recheck.conf"
+printf 'client_secret_file = %s\nrecheck = 1h\n' "$W/recheck.secret" >> "$W/recheck.conf"
+chmod 644 "$W/recheck.conf"
+sleep 600 & anchor=$!
+astart=$(awk '{print $22}' /proc/$anchor/stat)
+countr() { awk -v m="$1" -v p="$2" '$2 == m && $3 == p { n++ } END { print n + 0 }' "$W/idpr/requests.log"; }
+for n in 1 100 1000; do
+	rm -rf "$W/state-recheck"; mkdir -m 700 -p "$W/state-recheck/sessions/4242"
+	now=$(date +%s)
+	jq -c -n --arg iss "$ISS" --arg sub "$sub" --arg rt "$(jq -r .refresh_token "$W/tok.json")" --argjson now "$now" \
+		--argjson pid "$anchor" --argjson start "$astart" \
+		'{v:2, user:"alice", uid:4242, iss:$iss, sub:$sub, created:$now, expires:($now + 3600), checked:($now - 7200),
+		  auth_time:$now, service:"sshd", refresh_token:$rt, anchor_pid:$pid, anchor_start:$start, anchor_uid:0, tty_dev:0}' \
+		> "$W/rec.json"
+	for i in $(seq "$n"); do
+		id=$(printf '%032x' "$i")
+		jq -c --arg id "$id" '.id = $id' "$W/rec.json" > "$W/state-recheck/sessions/4242/$id.json"
+	done
+	chmod 600 "$W/state-recheck/sessions/4242/"*.json
+	: > "$W/idpr/requests.log"
+	t0=$(now_ms)
+	"$build/cli/pam-oidc" recheck --all --config "$W/recheck.conf" > "$W/recheck-$n.out" 2>&1; rc=$?
+	ms=$(( $(now_ms) - t0 ))
+	valid=$(grep -c ' valid ' "$W/recheck-$n.out")
+	tokn=$(countr POST /token); disc=$(countr GET /.well-known/openid-configuration); jw=$(countr GET /jwks)
+	printf '%5d records: %6d ms (%.1f ms/record), exit %d, %d valid; IdP requests: token %d, discovery %d, jwks %d (%.2f per record)\n' \
+		"$n" "$ms" "$(echo "$ms / $n" | bc -l)" "$rc" "$valid" "$tokn" "$disc" "$jw" "$(echo "($tokn + $disc + $jw) / $n" | bc -l)"
+	echo "{\"part\":\"recheck_$n\",\"records\":$n,\"ms\":$ms,\"exit\":$rc,\"valid\":$valid,\"token\":$tokn,\"discovery\":$disc,\"jwks\":$jw}" >> "$lines"
+done
+kill "$anchor"
+"$IDP/stop.sh" "$W/idpr"
 
 echo
 echo "== 7/8 (CIBA). round trips per push-approved login, and our overhead after approval (the test IdP approves each request 200 ms after it arrives, interval 1 s)"

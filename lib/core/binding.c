@@ -101,6 +101,13 @@ session_unusable_reason(const struct oidc_config *cfg, const json_t *rec, const 
 		return "record is from another issuer";
 	if (expires <= now)
 		return "record expired";
+	/* pam-oidc recheck found it revoked and is ending its session. */
+	if (json_is_true(json_object_get(rec, "revoked")))
+		return "record revoked";
+	/* A su or sudo inside its login closed, revoke_on_logout = yes: kept
+	 * only so that pam-oidc recheck goes on checking the login. */
+	if (json_is_true(json_object_get(rec, "logged_out")))
+		return "record closed at logout (revoke_on_logout)";
 	if (created > now + cfg->leeway)
 		return "record created in the future";
 	/* A record made under a longer ttl serves this service only as long

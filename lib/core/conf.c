@@ -30,6 +30,7 @@ static const char *const reuse_names[] = { "default", "any", "same_tty", "none",
 static const char *const offline_names[] = { "deny", "grace", NULL };
 static const char *const flow_names[] = { "device", "ciba", "auto", NULL };
 static const char *const client_auth_names[] = { "client_secret_basic", "client_secret_post", NULL };
+static const char *const on_revoke_names[] = { "keep", "terminate", "lock", NULL };
 
 struct key {
 	const char *name;
@@ -89,6 +90,8 @@ static const struct key keys[] = {
 	{ "login_hint_template", K_STR, F(login_hint_template), 0, 0, NULL },
 	{ "backchannel_authentication_endpoint", K_URL, F(backchannel_authentication_endpoint), 0, 0, NULL },
 	{ "client_auth", K_ENUM, F(client_auth), 0, 0, client_auth_names },
+	{ "on_revoke", K_ENUM, F(on_revoke), 0, 0, on_revoke_names },
+	{ "revoke_grace", K_DUR, F(revoke_grace), 0, 600, NULL },
 };
 #undef F
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -141,6 +144,8 @@ config_init(struct oidc_config *cfg)
 	cfg->max_flows = 32;
 	cfg->max_flows_per_host = 4;
 	cfg->max_flows_per_user = 3;
+	cfg->on_revoke = ON_REVOKE_KEEP;
+	cfg->revoke_grace = 10;
 	if (set_default(cfg, "scopes", "openid profile email groups") != 0 ||
 	    set_default(cfg, "helper", PAM_OIDC_HELPER_PATH) != 0 ||
 	    set_default(cfg, "helper_user", PAM_OIDC_HELPER_USER) != 0 ||

@@ -25,6 +25,8 @@ enum offline_mode { OFFLINE_DENY, OFFLINE_GRACE };
  * CIBA where the IdP offers it and this client can use it. */
 enum flow_kind { FLOW_DEVICE, FLOW_CIBA, FLOW_AUTO };
 enum client_auth { CLIENT_AUTH_BASIC, CLIENT_AUTH_POST };
+/* What pam-oidc recheck does to the login session of a revoked record. */
+enum on_revoke { ON_REVOKE_KEEP, ON_REVOKE_TERMINATE, ON_REVOKE_LOCK };
 
 struct oidc_config {
 	/* identity provider */
@@ -85,6 +87,9 @@ struct oidc_config {
 	char *login_hint_template;
 	char *backchannel_authentication_endpoint;
 	enum client_auth client_auth;
+	/* live sessions of revoked records (issue 15) */
+	enum on_revoke on_revoke;
+	long revoke_grace;
 };
 
 /* Compile-time defaults. */

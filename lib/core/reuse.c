@@ -43,8 +43,8 @@ reuse_recheck_outcome(const struct oidc_config *cfg, enum oidc_reason refresh)
 }
 
 int
-reuse_refresh_answer_check(const struct oidc_config *cfg, const json_t *rec, const json_t *tokens,
-    int64_t started, struct oidc_error *err)
+reuse_refresh_answer_claims(const struct oidc_config *cfg, const json_t *rec, const json_t *tokens,
+    int64_t started, json_t **claims_out, struct oidc_error *err)
 {
 	const char *idt = json_string_value(json_object_get(tokens, "id_token"));
 	json_t *claims = NULL;
@@ -60,7 +60,18 @@ reuse_refresh_answer_check(const struct oidc_config *cfg, const json_t *rec, con
 		goto out;
 	}
 	rc = 0;
+	if (claims_out != NULL) {
+		*claims_out = claims;
+		claims = NULL;
+	}
 out:
 	json_decref(claims);
 	return rc;
+}
+
+int
+reuse_refresh_answer_check(const struct oidc_config *cfg, const json_t *rec, const json_t *tokens,
+    int64_t started, struct oidc_error *err)
+{
+	return reuse_refresh_answer_claims(cfg, rec, tokens, started, NULL, err);
 }

@@ -48,5 +48,9 @@ enum reuse_recheck reuse_recheck_outcome(const struct oidc_config *cfg, enum oid
  * accepted), -1 and err when refused. */
 int reuse_refresh_answer_check(const struct oidc_config *cfg, const json_t *rec, const json_t *tokens,
     int64_t started, struct oidc_error *err);
+/* The same, also giving the verified claims (*claims_out, the caller's to
+ * free; left alone when no ID token came back). */
+int reuse_refresh_answer_claims(const struct oidc_config *cfg, const json_t *rec, const json_t *tokens,
+    int64_t started, json_t **claims_out, struct oidc_error *err);
 
 #endif

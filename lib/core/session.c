@@ -14,6 +14,7 @@
 
 #include "store/store.h"
 #include "core/identity.h"
+#include "core/revoke.h"
 #include "jose/idtoken.h"
 #include "util/jsonutil.h"
 #include "util/procinfo.h"
@@ -111,6 +112,12 @@ session_record_free(json_t *rec)
 	json_decref(rec);
 }
 
+const char *
+session_on_revoke_name(enum on_revoke how)
+{
+	return how == ON_REVOKE_TERMINATE ? "terminate" : how == ON_REVOKE_LOCK ? "lock" : "keep";
+}
+
 json_t *
 session_record_new(const struct oidc_config *cfg, const json_t *claims, const char *user, uid_t uid,
     const char *service, const char *tty, const char *rhost, const char *refresh_token, int64_t now)
@@ -142,8 +149,10 @@ session_record_new(const struct oidc_config *cfg, const json_t *claims, const ch
 	set_str(rec, "tty", session_tty_norm(tty));
 	set_str(rec, "rhost", rhost);
 	/* Kept only when re-validation needs it (recheck). */
-	if (cfg->recheck > 0 && refresh_token != NULL)
+	if (cfg->recheck > 0 && refresh_token != NULL) {
 		json_object_set_new(rec, "refresh_token", json_string(refresh_token));
+		set_str(rec, "on_revoke", session_on_revoke_name(cfg->on_revoke));
+	}
 	return rec;
 }
 
@@ -351,6 +360,26 @@ session_ended(const json_t *rec)
 	return ps.start != (int64_t)json_integer_value(json_object_get(rec, "anchor_start"));
 }
 
+/* An expired record that gc leaves to pam-oidc recheck: its login session
+ * still runs and the recheck may have to end it (offline = grace ends it
+ * at the record's expiry; a session longer than session_ttl is still
+ * rechecked): one recheck will end (or keep checking) it, and removes it
+ * once its session ended. A revocation marker (recheck stopped before its
+ * session was ended) is kept for the same reason. A record its service
+ * keeps sessions for (on_revoke = keep, noted when it was made and at each
+ * recheck) goes as before. */
+static int
+kept_for_recheck(const json_t *rec)
+{
+	const char *how = json_string_value(json_object_get(rec, "on_revoke"));
+
+	if (session_ended(rec) || revoke_session_refusal(rec) != NULL)
+		return 0;
+	if (json_is_true(json_object_get(rec, "revoked")))
+		return 1;
+	return json_is_string(json_object_get(rec, "refresh_token")) && (how == NULL || strcmp(how, "keep") != 0);
+}
+
 static int
 foreach_in(int dfd, const struct session_ctx *ctx, uid_t uid, int gc, int64_t now,
     int (*fn)(void *, uid_t, json_t *), void *arg, int *stop)
@@ -384,7 +413,8 @@ foreach_in(int dfd, const struct session_ctx *ctx, uid_t uid, int gc, int64_t no
 		rec = NULL;
 		if (load_in(dfd, ctx, uid, id, &rec, &ignored) != SESSION_LOAD_OK)
 			continue;
-		if (gc && (json_integer_value(json_object_get(rec, "expires")) <= now || session_ended(rec))) {
+		if (gc && (json_integer_value(json_object_get(rec, "expires")) <= now || session_ended(rec)) &&
+		    !kept_for_recheck(rec)) {
 			char name[SESSION_ID_LEN + 8];
 
 			snprintf(name, sizeof(name), "%s.json", id);

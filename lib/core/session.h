@@ -40,6 +40,8 @@ void session_store_close(struct session_store *st);
 int session_id_ok(const char *s);
 
 /* Builds a record from verified claims and the PAM context. */
+/* The name of on_revoke a record notes ("keep", "terminate", "lock"). */
+const char *session_on_revoke_name(enum on_revoke how);
 json_t *session_record_new(const struct oidc_config *cfg, const json_t *claims, const char *user, uid_t uid,
     const char *service, const char *tty, const char *rhost, const char *refresh_token, int64_t now);
 
@@ -77,8 +79,11 @@ int session_lock(struct session_store *st, uid_t uid, struct oidc_error *err);
 void session_unlock(int fd);
 
 /* Calls fn for every valid record (of uid, or of every uid when uid is
- * (uid_t)-1). Invalid, expired (when gc) and stale temp files are removed.
- * fn returns nonzero to stop. Returns the number of records visited or -1. */
+ * (uid_t)-1). Invalid, expired (when gc) and stale temp files are removed,
+ * except an expired record whose login session still runs and that
+ * pam-oidc recheck may have to end (it holds a refresh token and its
+ * service's on_revoke is not keep, or it is a revocation marker): fn sees
+ * it, and must check "expires" itself. fn returns nonzero to stop. Returns the number of records visited or -1. */
 int session_foreach(struct session_store *st, const struct session_ctx *ctx, uid_t uid, int gc, int64_t now,
     int (*fn)(void *arg, uid_t uid, json_t *rec), void *arg, struct oidc_error *err);
 

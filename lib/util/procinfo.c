@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -36,6 +37,7 @@ procinfo_parse_stat(const char *buf, size_t len, struct proc_stat *ps)
 	/* Fields 3 (state) to 22 (starttime). */
 	if (*p == '\0' || *p == ' ')
 		return -1;
+	ps->state = *p;
 	p++;
 	for (i = 1; i < 20; i++) {
 		if (*p != ' ')
@@ -174,4 +176,232 @@ procinfo_uid(int64_t pid, uid_t *uid)
 		return 0;
 	}
 	return -1;
+}
+
+int
+procinfo_is(const struct proc_id *id)
+{
+	struct proc_stat ps;
+
+	return id->pid > 1 && procinfo_read(id->pid, &ps) == 0 && ps.pid == id->pid && ps.start == id->start;
+}
+
+/* "session-<ID>.scope" -> ID (logind ids are short alphanumerics). */
+static int
+scope_id(const char *comp, size_t len, char id[PROC_SESSION_ID_MAX + 1])
+{
+	size_t i, n;
+
+	if (len <= 14 || strncmp(comp, "session-", 8) != 0 || strncmp(comp + len - 6, ".scope", 6) != 0)
+		return -1;
+	n = len - 14;
+	if (n > PROC_SESSION_ID_MAX)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (!((comp[8 + i] >= '0' && comp[8 + i] <= '9') || (comp[8 + i] >= 'a' && comp[8 + i] <= 'z') ||
+		    (comp[8 + i] >= 'A' && comp[8 + i] <= 'Z')))
+			return -1;
+	memcpy(id, comp + 8, n);
+	id[n] = '\0';
+	return 0;
+}
+
+/* One hierarchy's path, exactly /user.slice/user-<uid>.slice/session-<ID>.scope:
+ * what logind makes, and root's alone. Anything deeper or elsewhere is not
+ * taken: user@<uid>.service is delegated to its user, who may create a
+ * "session-7.scope" below it and move her processes in (F1). */
+static int
+path_session(const char *p, size_t len, uid_t uid, char id[PROC_SESSION_ID_MAX + 1])
+{
+	char want[64];
+	int wlen = snprintf(want, sizeof(want), "/user.slice/user-%u.slice/", (unsigned)uid);
+
+	if (wlen <= 0 || (size_t)wlen >= sizeof(want) || len <= (size_t)wlen || memcmp(p, want, (size_t)wlen) != 0)
+		return -1;
+	p += wlen;
+	len -= (size_t)wlen;
+	if (memchr(p, '/', len) != NULL)
+		return -1;
+	return scope_id(p, len, id);
+}
+
+int
+procinfo_parse_cgroup_session(const char *buf, size_t len, uid_t uid, char id[PROC_SESSION_ID_MAX + 1])
+{
+	char tmp[PROC_SESSION_ID_MAX + 1], found[PROC_SESSION_ID_MAX + 1] = "";
+	size_t i = 0, n;
+
+	while (i < len) {
+		const char *line = buf + i, *path, *colon;
+
+		for (n = 0; i + n < len && buf[i + n] != '\n'; n++)
+			;
+		i += n + 1;
+		/* "hierarchy-ID:controllers:path" */
+		if (n > 3 && strncmp(line, "0::", 3) == 0)
+			path = line + 3;
+		else if ((colon = memchr(line, ':', n)) != NULL && (size_t)(colon - line) + 14 < n &&
+		    strncmp(colon, ":name=systemd:", 14) == 0)
+			path = colon + 14;
+		else
+			continue;
+		if (path_session(path, n - (size_t)(path - line), uid, tmp) != 0)
+			continue;
+		/* Two hierarchies that name two sessions name none. */
+		if (found[0] != '\0' && strcmp(found, tmp) != 0)
+			return -1;
+		memcpy(found, tmp, sizeof(tmp));
+	}
+	if (found[0] == '\0')
+		return -1;
+	memcpy(id, found, sizeof(found));
+	return 0;
+}
+
+int
+procinfo_parse_logind_record(const char *buf, size_t len, uid_t *uid, int64_t *leader)
+{
+	size_t i = 0, n;
+	int have_uid = 0;
+	int64_t l = 0;
+	uid_t u = 0;
+
+	while (i < len) {
+		const char *line = buf + i;
+		char val[32], *end;
+		unsigned long long v;
+		size_t klen;
+
+		for (n = 0; i + n < len && buf[i + n] != '\n'; n++)
+			;
+		i += n + 1;
+		if (n > 4 && strncmp(line, "UID=", 4) == 0)
+			klen = 4;
+		else if (n > 7 && strncmp(line, "LEADER=", 7) == 0)
+			klen = 7;
+		else
+			continue;
+		if (n - klen >= sizeof(val) || line[klen] < '0' || line[klen] > '9')
+			return -1;
+		memcpy(val, line + klen, n - klen);
+		val[n - klen] = '\0';
+		errno = 0;
+		v = strtoull(val, &end, 10);
+		if (errno != 0 || *end != '\0')
+			return -1;
+		if (klen == 4) {
+			if (have_uid || v >= (unsigned long long)(uid_t)-1)
+				return -1;
+			u = (uid_t)v;
+			have_uid = 1;
+		} else {
+			if (l != 0 || v <= 1 || v > INT32_MAX)
+				return -1;
+			l = (int64_t)v;
+		}
+	}
+	if (!have_uid)
+		return -1;
+	*uid = u;
+	*leader = l;
+	return 0;
+}
+
+int
+procinfo_logind_session(int64_t pid, uid_t uid, char id[PROC_SESSION_ID_MAX + 1])
+{
+	char buf[4096];
+	ssize_t len;
+
+	if (pid <= 1 || (len = proc_file(pid, "cgroup", buf, sizeof(buf))) <= 0 || (size_t)len >= sizeof(buf) - 1)
+		return -1;
+	return procinfo_parse_cgroup_session(buf, (size_t)len, uid, id);
+}
+
+/* child (read once as c) still has parent p, and p is still itself. */
+static int
+link_ok(const struct proc_id *p, const struct proc_stat *c)
+{
+	struct proc_stat again;
+
+	if (procinfo_read(c->pid, &again) != 0 || again.start != c->start || again.ppid != p->pid)
+		return 0;
+	return procinfo_is(p);
+}
+
+int
+procinfo_forest(const struct proc_id *roots, size_t nroots, struct proc_id *out, size_t max)
+{
+	struct proc_stat *all = NULL, ps;
+	size_t nall = 0, cap = 0, n = 0, head = 0, i, r;
+	struct dirent *de;
+	DIR *d;
+	int rc = -1;
+
+	if (max == 0)
+		return -1;
+	for (r = 0; r < nroots && n < max; r++) {
+		for (i = 0; i < n; i++)
+			if (out[i].pid == roots[r].pid)
+				break;
+		if (i == n && procinfo_is(&roots[r]))
+			out[n++] = roots[r];
+	}
+	if (n == 0)
+		return -1;
+	if ((d = opendir("/proc")) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		char *end;
+		long long pid;
+
+		errno = 0;
+		pid = strtoll(de->d_name, &end, 10);
+		if (errno != 0 || *end != '\0' || pid <= 1 || procinfo_read(pid, &ps) != 0)
+			continue;
+		if (nall == cap) {
+			struct proc_stat *na;
+
+			if (cap >= 1u << 20)
+				break;
+			cap = cap ? cap * 2 : 256;
+			if ((na = realloc(all, cap * sizeof(*all))) == NULL)
+				goto out;
+			all = na;
+		}
+		all[nall++] = ps;
+	}
+	/* Breadth first from the roots; each step re-checked against pid reuse. */
+	while (head < n && n < max) {
+		struct proc_id parent = out[head++];
+
+		for (i = 0; i < nall && n < max; i++) {
+			size_t k;
+			int seen = 0;
+
+			if (all[i].ppid != parent.pid)
+				continue;
+			for (k = 0; k < n; k++)
+				if (out[k].pid == all[i].pid)
+					seen = 1;
+			if (seen || !link_ok(&parent, &all[i]))
+				continue;
+			out[n].pid = all[i].pid;
+			out[n].start = all[i].start;
+			n++;
+		}
+	}
+	rc = (int)n;
+out:
+	closedir(d);
+	free(all);
+	return rc;
+}
+
+int
+procinfo_tree(const struct proc_id *id, struct proc_id *out, size_t max)
+{
+	if (max == 0 || !procinfo_is(id))
+		return -1;
+	return procinfo_forest(id, 1, out, max);
 }

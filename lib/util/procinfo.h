@@ -21,6 +21,7 @@ struct proc_stat {
 	int64_t pid, ppid, sid;
 	uint64_t tty;   /* controlling terminal as a dev_t; 0 = none */
 	int64_t start;
+	char state;     /* field 3: R, S, D, T (stopped), t, Z, ... */
 };
 
 /* The facts a reuse decision needs about the process asking. */
@@ -42,5 +43,35 @@ int procinfo_caller(struct proc_caller *c);
 int procinfo_uid(int64_t pid, uid_t *uid);
 /* 1 if id (pid and start time) is the caller or one of its parents. */
 int procinfo_chain_has(const struct proc_caller *c, const struct proc_id *id);
+
+/* 1 if the process is id (same pid, same start time) right now. */
+int procinfo_is(const struct proc_id *id);
+
+#define PROC_SESSION_ID_MAX 64
+/* The logind session a process belongs to, from the text of
+ * /proc/PID/cgroup: the unified (0::) or name=systemd hierarchy path,
+ * exactly /user.slice/user-<UID>.slice/session-<ID>.scope, only when <UID>
+ * is uid (a session of another user is never named for this one; a
+ * session-<ID>.scope anywhere else, such as below the user's own,
+ * delegated user@<UID>.service, is hers to name and never taken). 0 and
+ * id, or -1 (also when two hierarchies name two sessions). */
+int procinfo_parse_cgroup_session(const char *buf, size_t len, uid_t uid, char id[PROC_SESSION_ID_MAX + 1]);
+/* The same, read from /proc/<pid>/cgroup. */
+int procinfo_logind_session(int64_t pid, uid_t uid, char id[PROC_SESSION_ID_MAX + 1]);
+/* logind's own record of a session (/run/systemd/sessions/<ID>, KEY=VALUE
+ * lines): its UID= (required) and LEADER= (0 when absent). 0, or -1 when
+ * it has no UID, a field twice or a value that is not a number. */
+int procinfo_parse_logind_record(const char *buf, size_t len, uid_t *uid, int64_t *leader);
+
+/* The process id and its descendants as they are now, id first: each
+ * parent link is re-checked (the child still names the parent, and the
+ * parent is still the same process, after the child was read), so a pid
+ * handed out again never joins the tree. At most max entries; -1 if id
+ * is not alive as itself, else the count. */
+#define PROC_TREE_MAX 4096
+int procinfo_tree(const struct proc_id *id, struct proc_id *out, size_t max);
+/* The same from several roots at once (those alive as themselves come
+ * first, each once), in one pass over /proc: -1 if none is alive. */
+int procinfo_forest(const struct proc_id *roots, size_t nroots, struct proc_id *out, size_t max);
 
 #endif

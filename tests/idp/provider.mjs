@@ -42,6 +42,12 @@
 //        404 {"error":"no_pending_request"}; a resolved request leaves the
 //        list. Approval grants openid and whichever of profile, email and
 //        offline_access the request asked for.
+//
+// Revocation (issue 15), test-only too:
+//   POST /test/revoke        form body account=NAME: every grant of that
+//        account is destroyed with its refresh and access tokens, as an
+//        admin disabling the account at an IdP does; a refresh then gets
+//        invalid_grant. 200 {"account","grants":N}.
 import { generateKeyPairSync } from 'node:crypto';
 import { appendFileSync, readFileSync } from 'node:fs';
 import https from 'node:https';
@@ -169,6 +175,30 @@ async function cibaHooks(ctx) {
   json(200, { account: p.accountId, binding_message: p.binding_message });
 }
 
+// accountId -> grant ids seen in issued tokens (the memory adapter cannot
+// be searched by account).
+const grantsByAccount = new Map();
+function noteGrant(token) {
+  if (!token || !token.accountId || !token.grantId) return;
+  if (!grantsByAccount.has(token.accountId)) grantsByAccount.set(token.accountId, new Set());
+  grantsByAccount.get(token.accountId).add(token.grantId);
+}
+
+async function revokeHook(ctx) {
+  const json = (status, body) => { ctx.status = status; ctx.type = 'application/json'; ctx.body = body; };
+  if (ctx.method !== 'POST') { json(404, { error: 'no_such_hook' }); return; }
+  const account = (await readForm(ctx.req)).get('account');
+  if (!account) { json(400, { error: 'invalid_request' }); return; }
+  const grants = [...(grantsByAccount.get(account) || [])];
+  for (const g of grants) {
+    await Promise.all([provider.AccessToken, provider.RefreshToken, provider.DeviceCode,
+      provider.BackchannelAuthenticationRequest].map((m) => m.revokeByGrantId(g)));
+    await provider.Grant.adapter.destroy(g);
+  }
+  grantsByAccount.delete(account);
+  json(200, { account, grants: grants.length });
+}
+
 function configuration() {
   return {
     clients: [
@@ -270,6 +300,7 @@ server.listen(Number(env.OP_PORT || 0), '127.0.0.1', () => {
   provider.proxy = false;
   provider.use(async (ctx, next) => {
     if (ctx.path.startsWith('/test/ciba/')) { await cibaHooks(ctx); return; }
+    if (ctx.path === '/test/revoke') { await revokeHook(ctx); return; }
     if (slowDown > 0 && ctx.method === 'POST' && ctx.path === '/token') {
       slowDown -= 1;
       if (logFile) appendFileSync(logFile, `${Date.now()} POST /token 400 - slow_down\n`);
@@ -294,5 +325,7 @@ server.listen(Number(env.OP_PORT || 0), '127.0.0.1', () => {
     }
   });
   provider.on('server_error', (ctx, err) => console.error('server_error', err));
+  provider.on('refresh_token.saved', noteGrant);
+  provider.on('access_token.saved', noteGrant);
   console.log(issuer);
 });

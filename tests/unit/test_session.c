@@ -137,6 +137,15 @@ test_create_load_update_remove(void **s)
 	assert_non_null(session_unusable_reason(&cfg, back, "bob", "sudo", &inside, (int64_t)time(NULL)));
 	assert_non_null(session_unusable_reason(&cfg, back, "alice", "sshd", &inside, (int64_t)time(NULL)));
 	assert_non_null(session_unusable_reason(&cfg, back, "alice", "sudo", &inside, (int64_t)time(NULL) + cfg.session_ttl + 1));
+	/* A revocation marker (pam-oidc recheck ending its session) and a
+	 * record closed at a su's logout (revoke_on_logout) are never reused. */
+	json_object_set_new(back, "revoked", json_true());
+	assert_string_equal(session_unusable_reason(&cfg, back, "alice", "sudo", &inside, (int64_t)time(NULL)), "record revoked");
+	json_object_del(back, "revoked");
+	json_object_set_new(back, "logged_out", json_true());
+	assert_non_null(session_unusable_reason(&cfg, back, "alice", "sudo", &inside, (int64_t)time(NULL)));
+	json_object_del(back, "logged_out");
+	assert_null(session_unusable_reason(&cfg, back, "alice", "sudo", &inside, (int64_t)time(NULL)));
 	json_object_set_new(back, "tty", json_string("pts/7"));
 	assert_int_equal(session_update(&st, 4242, back, &err), 0);
 	json_decref(back);
