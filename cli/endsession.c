@@ -36,6 +36,8 @@ struct victim {
 	int fd;              /* pidfd, or -1 */
 	struct proc_id id;
 	int stopped;         /* SIGSTOP sent */
+	int gone;            /* seen exited before we killed it */
+	int resumed;         /* seen running again after its SIGSTOP */
 };
 
 struct end_state {
@@ -45,6 +47,7 @@ struct end_state {
 	int logind;          /* logind was asked to terminate it too */
 	int spare;           /* the session process is root's own (sshd, login): it may close the session */
 	size_t killed;
+	size_t left;         /* victims that exited by themselves while being stopped */
 };
 
 static void
@@ -185,9 +188,21 @@ freeze(struct end_state *s, int spare_anchor)
 	int pass, wait;
 
 	for (pass = 0; pass < 64; pass++) {
-		for (k = spare_anchor ? 1 : 0; k < s->n; k++)
-			if (!s->v[k].stopped && send_sig(&s->v[k], SIGSTOP))
+		/* Every pass stops every live victim again: one victim can send
+		 * another SIGCONT (which also drops a pending SIGSTOP), so a stop
+		 * sent once is no proof. One seen running after it had stopped
+		 * ran code of its own meanwhile (a fork that init adopts is out
+		 * of the tree): without logind that is counted, and the session
+		 * is not reported as ended. */
+		for (k = spare_anchor ? 1 : 0; k < s->n; k++) {
+			if (pass > 0 && s->v[k].stopped && !s->v[k].resumed && !settled(&s->v[k])) {
+				s->v[k].resumed = 1;
+				if (!s->logind)
+					s->left++;
+			}
+			if (send_sig(&s->v[k], SIGSTOP))
 				s->v[k].stopped = 1;
+		}
 		for (wait = 0; wait < 100; wait++) {
 			int all = 1;
 
@@ -197,6 +212,16 @@ freeze(struct end_state *s, int spare_anchor)
 				break;
 			nanosleep(&tick, NULL);
 		}
+		/* One that exited by itself meanwhile may have left children
+		 * that init adopted: out of the tree, out of our reach. Without
+		 * logind (which ends the whole scope) that is counted, and the
+		 * session is not reported as ended. */
+		for (k = spare_anchor || s->spare ? 1 : 0; k < s->n; k++)
+			if (!s->v[k].gone && s->v[k].stopped && !pidfd_alive(s->v[k].fd)) {
+				s->v[k].gone = 1;
+				if (!s->logind)
+					s->left++;
+			}
 		if ((roots = calloc(s->n ? s->n : 1, sizeof(*roots))) == NULL)
 			return;
 		for (k = 0, nroots = 0; k < s->n; k++)
@@ -204,7 +229,7 @@ freeze(struct end_state *s, int spare_anchor)
 				roots[nroots++] = s->v[k].id;
 		k = nroots > 0 ? add_victims(s, roots, nroots) : 0;
 		free(roots);
-		if (k == 0)
+		if (k == 0 && wait < 100)
 			return;
 	}
 }
@@ -340,10 +365,13 @@ end_sessions(struct end_target *t, size_t n)
 		uid_t owner;
 
 		lid[0] = '\0';
-		if (t[i].how == ON_REVOKE_KEEP)
+		if (t[i].how == ON_REVOKE_KEEP) {
+			t[i].dealt = 1;
 			continue;
+		}
 		if (!procinfo_is(&t[i].anchor)) {
 			snprintf(t[i].done, sizeof(t[i].done), "session already ended");
+			t[i].dealt = 1;
 			continue;
 		}
 		if (live_logind(&t[i], lid) != 0)
@@ -353,6 +381,7 @@ end_sessions(struct end_target *t, size_t n)
 				snprintf(t[i].done, sizeof(t[i].done), "locked through logind");
 			else
 				snprintf(t[i].done, sizeof(t[i].done), "kept: on_revoke = lock needs logind");
+			t[i].dealt = 1;
 			log_end(&t[i], lid, "");
 			continue;
 		}
@@ -360,6 +389,7 @@ end_sessions(struct end_target *t, size_t n)
 		(void)add_victims(&st[i], &t[i].anchor, 1);
 		if (st[i].n == 0 || st[i].v[0].id.pid != t[i].anchor.pid) {
 			snprintf(t[i].done, sizeof(t[i].done), "session already ended");
+			t[i].dealt = 1;
 			continue;
 		}
 		st[i].active = 1;
@@ -410,11 +440,16 @@ end_sessions(struct end_target *t, size_t n)
 		left = alive_count(&st[i], 0);
 		if (left > 0)
 			snprintf(t[i].done, sizeof(t[i].done), "NOT ended: %zu of %zu processes still run", left, st[i].n);
+		else if (st[i].left > 0)
+			snprintf(t[i].done, sizeof(t[i].done), "NOT ended for sure: %zu processes ran or exited while the "
+			    "session was being stopped, and what they started may still run (logind ends a whole session)",
+			    st[i].left);
 		else
 			snprintf(t[i].done, sizeof(t[i].done), "terminated%s: %zu processes stopped and killed%s",
 			    st[i].logind ? " through logind, then" : "", st[i].killed,
 			    st[i].spare == 1 ? ", then its session process closed it" :
 			    st[i].spare == 2 ? ", its session process after the grace" : "");
+		t[i].dealt = left == 0 && st[i].left == 0;
 		pid_list(&st[i], pids, sizeof(pids));
 		log_end(&t[i], st[i].logind ? t[i].logind : "", pids);
 	}

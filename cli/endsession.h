@@ -21,7 +21,8 @@ struct end_target {
 	enum on_revoke how;
 	long grace;
 	char why[256];
-	char done[160];                         /* what was done, for the report */
+	char done[200];                         /* what was done, for the report */
+	int dealt;                              /* 1: nothing is left for a later run to do */
 };
 
 /* Fills t from a record; how/grace/why from the caller. -1 (and t->done

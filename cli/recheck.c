@@ -219,9 +219,10 @@ out_unlock:
 	session_unlock(lock);
 	if (end) {
 		end_sessions(tgt, 1);
-		/* A revoked record goes once its session was dealt with; an
-		 * unconfirmed one (offline) once its session is gone. */
-		if (marked || !procinfo_is(&tgt->anchor))
+		/* A revoked record (a marker) goes once its session was dealt
+		 * with for sure, so that a later run retries one that was not;
+		 * any record once its session is gone. */
+		if ((marked && tgt->dealt) || !procinfo_is(&tgt->anchor))
 			remove_after(st, it);
 	}
 	if (cfg_ok)
