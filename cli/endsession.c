@@ -141,9 +141,9 @@ add_victims(struct end_state *s, const struct proc_id *roots, size_t nroots)
 			break;
 		}
 		s->v = nv;
+		memset(&s->v[s->n], 0, sizeof(s->v[s->n]));
 		s->v[s->n].fd = fd;
 		s->v[s->n].id = tree[i];
-		s->v[s->n].stopped = 0;
 		s->n++;
 		added++;
 	}
