@@ -183,7 +183,9 @@ procinfo_is(const struct proc_id *id)
 {
 	struct proc_stat ps;
 
-	return id->pid > 1 && procinfo_read(id->pid, &ps) == 0 && ps.pid == id->pid && ps.start == id->start;
+	/* A zombie has ended: only its parent's wait is left. */
+	return id->pid > 1 && procinfo_read(id->pid, &ps) == 0 && ps.pid == id->pid && ps.start == id->start &&
+	    ps.state != 'Z' && ps.state != 'X';
 }
 
 /* "session-<ID>.scope" -> ID (logind ids are short alphanumerics). */
