@@ -1,23 +1,21 @@
-/* OpenID Connect Discovery 1.0 §4, the OAuth 2.0 Device Authorization Grant
- * (RFC 8628), OpenID CIBA Core 1.0 in poll mode and the refresh-token grant
- * (RFC 6749 §6). */
+/* OpenID Connect Discovery 1.0 §4, client authentication, the token
+ * endpoint poll shared by both sign-ins (grants.c), the login, refresh
+ * (RFC 6749 §6) and fetch operations. */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "helper.h"
+#include "oauth.h"
 #include "ipc/ipc.h"
 #include "util/clock.h"
 #include "util/jsonutil.h"
 
-#define DEVICE_GRANT "urn:ietf:params:oauth:grant-type:device_code"
-#define CIBA_GRANT "urn:openid:params:grant-type:ciba"
 #define MAX_POLL_FAILURES 3
 
-static const char *
-req_str(const json_t *req, const char *key)
+const char *
+oauth_req_str(const json_t *req, const char *key)
 {
 	return json_string_value(json_object_get(req, key));
 }
@@ -59,7 +57,7 @@ discover(struct http *h, const char *issuer, json_t **doc, struct helper_err *e)
 static const char *
 endpoint(const json_t *req, const json_t *disc, const char *name)
 {
-	const char *v = req_str(req, name);
+	const char *v = oauth_req_str(req, name);
 
 	if (v != NULL)
 		return v;
@@ -72,7 +70,7 @@ need_discovery(const json_t *req, const char *const *names, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (req_str(req, names[i]) == NULL)
+		if (oauth_req_str(req, names[i]) == NULL)
 			return 1;
 	return 0;
 }
@@ -91,23 +89,11 @@ emit_metadata(json_t *disc, const char *jwks)
 	return emit(ev);
 }
 
-/* Client authentication at the token, device authorization and
- * backchannel endpoints: client_id in the body for public clients; with a
- * client_secret, HTTP Basic (client_secret_basic, RFC 6749 §2.3.1: both
- * parts form-encoded first) or, with client_auth "post", client_id and
- * client_secret in the body (client_secret_post, the same section). */
-struct client_auth {
-	char *user;             /* basic: form-encoded client_id */
-	char *pass;             /* basic: form-encoded client_secret */
-	const char *id;         /* body: client_id (public or post) */
-	const char *secret;     /* body: client_secret (post); points into the request */
-};
-
 static int
 client_auth_init(struct http *h, const json_t *req, struct client_auth *ca, struct helper_err *e)
 {
-	const char *id = req_str(req, "client_id"), *secret = req_str(req, "client_secret");
-	const char *how = req_str(req, "client_auth");
+	const char *id = oauth_req_str(req, "client_id"), *secret = oauth_req_str(req, "client_secret");
+	const char *how = oauth_req_str(req, "client_auth");
 
 	memset(ca, 0, sizeof(*ca));
 	if (id == NULL)
@@ -126,8 +112,8 @@ client_auth_init(struct http *h, const json_t *req, struct client_auth *ca, stru
 
 /* The body part of the client's authentication, first in a new form
  * (buf_free() wipes the form, and with it a client_secret). */
-static int
-client_auth_form(struct http *h, const struct client_auth *ca, struct buf *form)
+int
+oauth_client_auth_form(struct http *h, const struct client_auth *ca, struct buf *form)
 {
 	if (ca->id != NULL && form_add(h->curl, form, "client_id", ca->id) != 0)
 		return -1;
@@ -148,14 +134,11 @@ client_auth_free(struct client_auth *ca)
 	memset(ca, 0, sizeof(*ca));
 }
 
-/* Which endpoint a POST goes to, for its error answers. */
-enum post_kind { POST_OAUTH, POST_BACKCHANNEL };
-
 /* POSTs a form to an OAuth endpoint. 0 with *resp the JSON answer of an
  * HTTP 200; otherwise -1 with e set: the HTTP status, a body that is not
  * JSON, or the OAuth error the endpoint returned (RFC 6749 §5.2; at the
  * backchannel endpoint CIBA Core §13, which also answers 403). */
-static int
+int
 oauth_post(struct http *h, const char *url, const char *form, const struct client_auth *ca, enum post_kind kind,
     const char *what, json_t **resp, struct helper_err *e)
 {
@@ -184,8 +167,8 @@ oauth_post(struct http *h, const char *url, const char *form, const struct clien
 	return 0;
 }
 
-static int
-emit_tokens(json_t *resp, int need_id_token, struct helper_err *e)
+int
+oauth_emit_tokens(json_t *resp, int need_id_token, struct helper_err *e)
 {
 	json_t *ev;
 
@@ -196,26 +179,14 @@ emit_tokens(json_t *resp, int need_id_token, struct helper_err *e)
 	return 0;
 }
 
-/* What the token endpoint is polled with: the device grant (RFC 8628
- * §3.4) or CIBA's (CIBA Core §10.1). code is the device_code or the
- * auth_req_id, a secret: it stays in this process and is wiped. */
-struct poll_grant {
-	const char *grant_type;
-	const char *code_name;      /* "device_code" or "auth_req_id" */
-	const char *code;
-	const char *what;           /* "the device code", "the CIBA request": for messages */
-	long interval;
-	long expires_in;
-};
-
 /* Polls the token endpoint until the sign-in is approved (the "tokens"
  * event), refused, expired or out of time. The same rules for both grants
  * (RFC 8628 §3.5, CIBA Core §7.3 and §11 point to it): wait interval
  * before every poll, +5 s for this and every later poll on slow_down, a
  * "pending" event on authorization_pending, stop at expires_in (expired_token)
  * or at the request's timeout (timeout), whichever comes first. */
-static int
-poll_token(struct http *h, const char *tok_ep, const struct client_auth *ca, const struct poll_grant *pg,
+int
+oauth_poll_token(struct http *h, const char *tok_ep, const struct client_auth *ca, const struct poll_grant *pg,
     struct helper_err *e)
 {
 	struct buf form = BUF_INIT(FORM_MAX);
@@ -225,7 +196,7 @@ poll_token(struct http *h, const char *tok_ep, const struct client_auth *ca, con
 	long long expiry = clock_now_ms() + (long long)pg->expires_in * 1000;
 	int rc = -1;
 
-	if (client_auth_form(h, ca, &form) != 0 || form_add(h->curl, &form, "grant_type", pg->grant_type) != 0 ||
+	if (oauth_client_auth_form(h, ca, &form) != 0 || form_add(h->curl, &form, "grant_type", pg->grant_type) != 0 ||
 	    form_add(h->curl, &form, pg->code_name, pg->code) != 0) {
 		herr(e, WIRE_INTERNAL, "out of memory");
 		goto out;
@@ -270,7 +241,7 @@ poll_token(struct http *h, const char *tok_ep, const struct client_auth *ca, con
 			goto out;
 		failures = 0;
 		if (status == 200) {
-			rc = emit_tokens(resp, 1, e);
+			rc = oauth_emit_tokens(resp, 1, e);
 			goto out;
 		}
 		switch (oauth_poll_answer(resp)) {
@@ -302,125 +273,6 @@ out:
 	return rc;
 }
 
-/* RFC 8628 §3.1-3.5: the device authorization request, the "device"
- * event, then the poll. */
-static int
-login_device(struct http *h, const json_t *req, const char *dev_ep, const char *tok_ep,
-    const struct client_auth *ca, struct helper_err *e)
-{
-	const char *scope = req_str(req, "scope");
-	struct buf form = BUF_INIT(FORM_MAX);
-	struct poll_grant pg = { DEVICE_GRANT, "device_code", NULL, "the device code", 0, 0 };
-	char *device_code = NULL;
-	json_t *dev = NULL, *ev;
-	struct device_grant g;
-	int rc = -1;
-
-	if (client_auth_form(h, ca, &form) != 0 ||
-	    form_add(h->curl, &form, "scope", scope != NULL ? scope : "openid") != 0) {
-		herr(e, WIRE_INTERNAL, "out of memory");
-		goto out;
-	}
-	if (oauth_post(h, dev_ep, form.data, ca, POST_OAUTH, "device authorization", &dev, e) != 0)
-		goto out;
-	/* §3.2: device_code, user_code, verification_uri, expires_in required;
-	 * verification_uri_complete and interval optional. Some providers
-	 * spell it verification_url. */
-	if (oauth_parse_device(dev, &g, e) != 0)
-		goto out;
-	pg.expires_in = g.expires_in;
-	pg.interval = g.interval;
-	if ((device_code = strdup(json_string_value(g.device_code))) == NULL) {
-		herr(e, WIRE_INTERNAL, "out of memory");
-		goto out;
-	}
-	ev = json_pack("{s:s, s:O, s:O, s:I, s:I}", "event", "device", "verification_uri", g.verification_uri,
-	    "user_code", g.user_code, "expires_in", (json_int_t)g.expires_in, "interval", (json_int_t)g.interval);
-	if (ev != NULL && g.verification_uri_complete != NULL)
-		json_object_set(ev, "verification_uri_complete", (json_t *)g.verification_uri_complete);
-	if (ev == NULL || emit(ev) != 0) {
-		herr(e, WIRE_CANCELLED, "caller went away");
-		goto out;
-	}
-	json_wipe_member(dev, "device_code");
-	json_decref(dev);
-	dev = NULL;
-	buf_free(&form);
-	pg.code = device_code;
-	rc = poll_token(h, tok_ep, ca, &pg, e);
-out:
-	wipe_free(device_code);
-	buf_free(&form);
-	if (dev != NULL)
-		json_wipe_member(dev, "device_code");
-	json_decref(dev);
-	return rc;
-}
-
-/* OpenID CIBA Core 1.0, poll mode: the backchannel authentication request
- * (§7.1), the "ciba" event (never the auth_req_id), then the poll (§7.3,
- * §10.1). */
-static int
-login_ciba(struct http *h, const json_t *req, const char *bc_ep, const char *tok_ep, const struct client_auth *ca,
-    struct helper_err *e)
-{
-	static const char *const optional[] = { "binding_message", "acr_values" };
-	const char *scope = req_str(req, "scope");
-	const json_t *expiry = json_object_get(req, "requested_expiry");
-	struct buf form = BUF_INIT(FORM_MAX);
-	struct poll_grant pg = { CIBA_GRANT, "auth_req_id", NULL, "the CIBA request", 0, 0 };
-	char *auth_req_id = NULL;
-	json_t *resp = NULL, *ev;
-	struct ciba_grant g;
-	size_t i;
-	int rc = -1;
-
-	if (client_auth_form(h, ca, &form) != 0 ||
-	    form_add(h->curl, &form, "scope", scope != NULL ? scope : "openid") != 0 ||
-	    form_add(h->curl, &form, "login_hint", req_str(req, "login_hint")) != 0)
-		goto nomem;
-	for (i = 0; i < sizeof(optional) / sizeof(optional[0]); i++)
-		if (req_str(req, optional[i]) != NULL && form_add(h->curl, &form, optional[i], req_str(req, optional[i])) != 0)
-			goto nomem;
-	if (expiry != NULL) {
-		char n[32];
-
-		snprintf(n, sizeof(n), "%lld", (long long)json_integer_value(expiry));
-		if (form_add(h->curl, &form, "requested_expiry", n) != 0)
-			goto nomem;
-	}
-	if (oauth_post(h, bc_ep, form.data, ca, POST_BACKCHANNEL, "backchannel authentication", &resp, e) != 0)
-		goto out;
-	if (oauth_parse_ciba(resp, &g, e) != 0)
-		goto out;
-	pg.expires_in = g.expires_in;
-	pg.interval = g.interval;
-	if ((auth_req_id = strdup(json_string_value(g.auth_req_id))) == NULL)
-		goto nomem;
-	ev = json_pack("{s:s, s:I, s:I}", "event", "ciba", "expires_in", (json_int_t)g.expires_in, "interval",
-	    (json_int_t)g.interval);
-	if (ev == NULL || emit(ev) != 0) {
-		herr(e, WIRE_CANCELLED, "caller went away");
-		goto out;
-	}
-	json_wipe_member(resp, "auth_req_id");
-	json_decref(resp);
-	resp = NULL;
-	buf_free(&form);
-	pg.code = auth_req_id;
-	rc = poll_token(h, tok_ep, ca, &pg, e);
-	goto out;
-nomem:
-	herr(e, WIRE_INTERNAL, "out of memory");
-out:
-	wipe_free(auth_req_id);
-	buf_free(&form);
-	if (resp != NULL)
-		json_wipe_member(resp, "auth_req_id");
-	json_decref(resp);
-	return rc;
-}
-
 /* Which flow a login runs (doc/helper-protocol.md): "device" (also when
  * absent), "ciba", or "auto": CIBA when the client is confidential and
  * the request names a backchannel endpoint or discovery offers one in
@@ -431,7 +283,7 @@ op_login(struct http *h, const json_t *req, struct helper_err *e)
 {
 	static const char *const dev_eps[] = { "device_authorization_endpoint", "token_endpoint" };
 	static const char *const bc_eps[] = { "backchannel_authentication_endpoint", "token_endpoint" };
-	const char *flow = req_str(req, "flow"), *dev_ep = NULL, *bc_ep = NULL, *tok_ep;
+	const char *flow = oauth_req_str(req, "flow"), *dev_ep = NULL, *bc_ep = NULL, *tok_ep;
 	enum { RUN_DEVICE, RUN_CIBA, RUN_CIBA_IF_OFFERED } run = RUN_DEVICE;
 	json_t *disc = NULL;
 	struct client_auth ca = { 0 };
@@ -441,11 +293,11 @@ op_login(struct http *h, const json_t *req, struct helper_err *e)
 		run = RUN_CIBA;
 	/* auto: a public client cannot use CIBA; with every device endpoint
 	 * named and no backchannel one, the device flow without discovery. */
-	else if (flow != NULL && strcmp(flow, "auto") == 0 && req_str(req, "client_secret") != NULL &&
-	    (req_str(req, "backchannel_authentication_endpoint") != NULL || need_discovery(req, dev_eps, 2)))
+	else if (flow != NULL && strcmp(flow, "auto") == 0 && oauth_req_str(req, "client_secret") != NULL &&
+	    (oauth_req_str(req, "backchannel_authentication_endpoint") != NULL || need_discovery(req, dev_eps, 2)))
 		run = RUN_CIBA_IF_OFFERED;
 	if (need_discovery(req, run == RUN_DEVICE ? dev_eps : bc_eps, 2)) {
-		if (discover(h, req_str(req, "issuer"), &disc, e) != 0)
+		if (discover(h, oauth_req_str(req, "issuer"), &disc, e) != 0)
 			goto out;
 		if (emit_metadata(disc, NULL) != 0)
 			goto out;
@@ -453,7 +305,7 @@ op_login(struct http *h, const json_t *req, struct helper_err *e)
 	if (run != RUN_DEVICE) {
 		/* The request's endpoint (the admin's) is taken as it is;
 		 * discovery's must be offered for poll mode (CIBA Core §4). */
-		if ((bc_ep = req_str(req, "backchannel_authentication_endpoint")) == NULL && disc != NULL)
+		if ((bc_ep = oauth_req_str(req, "backchannel_authentication_endpoint")) == NULL && disc != NULL)
 			bc_ep = oauth_discovery_ciba(disc);
 		if (bc_ep == NULL && run == RUN_CIBA) {
 			herr(e, WIRE_CIBA_UNSUPPORTED, "the identity provider offers no CIBA in poll mode (no https "
@@ -476,9 +328,9 @@ op_login(struct http *h, const json_t *req, struct helper_err *e)
 	if (client_auth_init(h, req, &ca, e) != 0)
 		goto out;
 	if (run == RUN_DEVICE)
-		rc = login_device(h, req, dev_ep, tok_ep, &ca, e);
+		rc = grant_device(h, req, dev_ep, tok_ep, &ca, e);
 	else
-		rc = login_ciba(h, req, bc_ep, tok_ep, &ca, e);
+		rc = grant_ciba(h, req, bc_ep, tok_ep, &ca, e);
 out:
 	client_auth_free(&ca);
 	json_decref(disc);
@@ -489,7 +341,7 @@ int
 op_refresh(struct http *h, const json_t *req, struct helper_err *e)
 {
 	static const char *const eps[] = { "token_endpoint" };
-	const char *rt = req_str(req, "refresh_token"), *tok_ep;
+	const char *rt = oauth_req_str(req, "refresh_token"), *tok_ep;
 	json_t *disc = NULL, *resp = NULL;
 	struct buf form = BUF_INIT(FORM_MAX);
 	struct client_auth ca = { 0 };
@@ -500,13 +352,13 @@ op_refresh(struct http *h, const json_t *req, struct helper_err *e)
 		goto out;
 	}
 	if (need_discovery(req, eps, 1)) {
-		if (discover(h, req_str(req, "issuer"), &disc, e) != 0 || emit_metadata(disc, NULL) != 0)
+		if (discover(h, oauth_req_str(req, "issuer"), &disc, e) != 0 || emit_metadata(disc, NULL) != 0)
 			goto out;
 	}
 	tok_ep = endpoint(req, disc, "token_endpoint");
 	if (client_auth_init(h, req, &ca, e) != 0)
 		goto out;
-	if (client_auth_form(h, &ca, &form) != 0 || form_add(h->curl, &form, "grant_type", "refresh_token") != 0 ||
+	if (oauth_client_auth_form(h, &ca, &form) != 0 || form_add(h->curl, &form, "grant_type", "refresh_token") != 0 ||
 	    form_add(h->curl, &form, "refresh_token", rt) != 0) {
 		herr(e, WIRE_INTERNAL, "out of memory");
 		goto out;
@@ -514,7 +366,7 @@ op_refresh(struct http *h, const json_t *req, struct helper_err *e)
 	if (oauth_post(h, tok_ep, form.data, &ca, POST_OAUTH, "token", &resp, e) != 0)
 		goto out;
 	/* OIDC Core §12.2: a refresh response might not carry an id_token. */
-	rc = emit_tokens(resp, 0, e);
+	rc = oauth_emit_tokens(resp, 0, e);
 out:
 	client_auth_free(&ca);
 	buf_free(&form);
@@ -534,7 +386,7 @@ op_fetch(struct http *h, const json_t *req, struct helper_err *e)
 	int rc = -1;
 
 	/* The caller passes the jwks_uri it knows; without one, discover. */
-	if (need_discovery(req, eps, 1) && discover(h, req_str(req, "issuer"), &disc, e) != 0)
+	if (need_discovery(req, eps, 1) && discover(h, oauth_req_str(req, "issuer"), &disc, e) != 0)
 		goto out;
 	jwks_uri = endpoint(req, disc, "jwks_uri");
 	r.url = jwks_uri;

@@ -177,6 +177,22 @@ oauth_discovery_ciba(const json_t *d)
 	return NULL;
 }
 
+/* A grant's lifetime (checked >= 1 by the caller), capped at ours, and its
+ * polling interval: 5 s when absent (RFC 8628 §3.2, CIBA Core §7.3), else
+ * clamped to 1..OAUTH_MAX_INTERVAL. */
+static void
+grant_times(const json_t *ex, const json_t *iv, long *expires_in, long *interval)
+{
+	json_int_t i;
+
+	*expires_in = json_integer_value(ex) > IPC_MAX_EXPIRES_IN ? IPC_MAX_EXPIRES_IN : (long)json_integer_value(ex);
+	*interval = 5;
+	if (iv != NULL) {
+		i = json_integer_value(iv);
+		*interval = i < 1 ? 1 : i > OAUTH_MAX_INTERVAL ? OAUTH_MAX_INTERVAL : (long)i;
+	}
+}
+
 int
 oauth_parse_device(const json_t *dev, struct device_grant *g, struct helper_err *e)
 {
@@ -195,14 +211,8 @@ oauth_parse_device(const json_t *dev, struct device_grant *g, struct helper_err 
 	    (g->verification_uri_complete != NULL && !json_https_url(g->verification_uri_complete, IPC_MAX_URI)) ||
 	    (iv != NULL && !json_is_integer(iv)))
 		return herr(e, WIRE_BAD_RESPONSE, "device authorization response lacks or mangles a required field");
-	g->expires_in = json_integer_value(ex) > IPC_MAX_EXPIRES_IN ? IPC_MAX_EXPIRES_IN : (long)json_integer_value(ex);
 	/* §3.2: "If no value is provided, clients MUST use 5 as the default." */
-	g->interval = 5;
-	if (iv != NULL) {
-		json_int_t i = json_integer_value(iv);
-
-		g->interval = i < 1 ? 1 : i > OAUTH_MAX_INTERVAL ? OAUTH_MAX_INTERVAL : (long)i;
-	}
+	grant_times(ex, iv, &g->expires_in, &g->interval);
 	return 0;
 }
 
@@ -218,14 +228,8 @@ oauth_parse_ciba(const json_t *resp, struct ciba_grant *g, struct helper_err *e)
 	    (iv != NULL && !json_is_integer(iv)))
 		return herr(e, WIRE_BAD_RESPONSE, "backchannel authentication response lacks or mangles a required field");
 	g->auth_req_id = id;
-	g->expires_in = json_integer_value(ex) > IPC_MAX_EXPIRES_IN ? IPC_MAX_EXPIRES_IN : (long)json_integer_value(ex);
 	/* §7.3: "If no value is provided, clients MUST use 5 as the default." */
-	g->interval = 5;
-	if (iv != NULL) {
-		json_int_t i = json_integer_value(iv);
-
-		g->interval = i < 1 ? 1 : i > OAUTH_MAX_INTERVAL ? OAUTH_MAX_INTERVAL : (long)i;
-	}
+	grant_times(ex, iv, &g->expires_in, &g->interval);
 	return 0;
 }
 

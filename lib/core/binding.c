@@ -119,16 +119,25 @@ session_unusable_reason(const struct oidc_config *cfg, const json_t *rec, const 
 	if ((why = session_binding_reason(rec, caller, mode)) != NULL)
 		return why;
 	/* The service's own policy, against what the login proved. */
-	claims = json_object();
-	if (claims == NULL)
+	if ((claims = session_record_claims(cfg, rec)) == NULL)
 		return "out of memory";
+	bad = identity_check_policy(cfg, claims, user, &perr) != 0;
+	json_decref(claims);
+	return bad ? "this service's policy refuses it" : NULL;
+}
+
+json_t *
+session_record_claims(const struct oidc_config *cfg, const json_t *rec)
+{
+	json_t *claims = json_object();
+
+	if (claims == NULL)
+		return NULL;
 	if (json_object_get(rec, "groups") != NULL)
 		json_object_set(claims, cfg->groups_claim, json_object_get(rec, "groups"));
 	if (json_object_get(rec, "acr") != NULL)
 		json_object_set(claims, "acr", json_object_get(rec, "acr"));
 	if (json_object_get(rec, "amr") != NULL)
 		json_object_set(claims, "amr", json_object_get(rec, "amr"));
-	bad = identity_check_policy(cfg, claims, user, &perr) != 0;
-	json_decref(claims);
-	return bad ? "this service's policy refuses it" : NULL;
+	return claims;
 }

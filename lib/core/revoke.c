@@ -6,23 +6,14 @@
 #include "core/identity.h"
 #include "core/reuse.h"
 #include "core/revoke.h"
+#include "core/session.h"
 
 json_t *
 revoke_policy_claims(const struct oidc_config *cfg, const json_t *rec, const json_t *fresh)
 {
-	json_t *claims;
-
 	if (fresh != NULL)
 		return json_deep_copy(fresh);
-	if ((claims = json_object()) == NULL)
-		return NULL;
-	if (json_object_get(rec, "groups") != NULL)
-		json_object_set(claims, cfg->groups_claim, json_object_get(rec, "groups"));
-	if (json_object_get(rec, "acr") != NULL)
-		json_object_set(claims, "acr", json_object_get(rec, "acr"));
-	if (json_object_get(rec, "amr") != NULL)
-		json_object_set(claims, "amr", json_object_get(rec, "amr"));
-	return claims;
+	return session_record_claims(cfg, rec);
 }
 
 static enum revoke_result

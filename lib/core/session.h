@@ -110,4 +110,9 @@ enum reuse_mode session_reuse_mode(const struct oidc_config *cfg, const char *se
 /* /dev/pts/3 and pts/3 are the same terminal. */
 const char *session_tty_norm(const char *tty);
 
+
+/* What a record proves for a service's policy (allowed_groups under
+ * groups_claim, acr, amr), as claims; NULL when out of memory. */
+json_t *session_record_claims(const struct oidc_config *cfg, const json_t *rec);
+
 #endif
