@@ -20,7 +20,15 @@ exec_path=$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$unit")
 	t_pass "ExecStart=$exec_path is the installed pam-oidc" ||
 	t_fail "ExecStart" "'$exec_path' is not in the installed tree: $(find "$D/root" -name pam-oidc -type f)"
 grep -n '@[a-z_]*@' "$unit" > "$D/left" && t_fail "substitution" "$(cat "$D/left")" || t_pass "no @VARIABLE@ left in the unit"
-if command -v systemd-analyze > /dev/null 2>&1; then
+rel=${unit#"$D/root"}
+case "$rel" in
+/lib/systemd/system/* | /usr/lib/systemd/system/* | /etc/systemd/system/*) in_path=1 ;;
+*) in_path= ;;
+esac
+if [ -z "$in_path" ]; then
+	# make distcheck installs under its own prefix, where systemd looks for no units.
+	t_skip "systemd-analyze verify" "the unit folder $(dirname "$rel") is not one systemd searches"
+elif command -v systemd-analyze > /dev/null 2>&1; then
 	# The tree holds no sysinit.target (the unit's default dependency).
 	systemd-analyze verify --man=no --root="$D/root" "${unit#"$D/root"}" > "$D/verify" 2>&1
 	grep -v 'sysinit.target not found' "$D/verify" > "$D/verify.bad"
