@@ -16,6 +16,7 @@
 #include "jose/b64url.h"
 #include "util/jsonutil.h"
 #include "jose/jwk.h"
+#include "jose/internal.h"
 #include "util/fileio.h"
 
 static int
@@ -306,6 +307,11 @@ jwk_from_json(const json_t *obj, struct jwk *out, struct oidc_error *err)
 		oidc_error_set(err, OIDC_E_NOMEM, "out of memory");
 		goto out;
 	}
+	/* EdDSA contexts cannot be copied in OpenSSL 3.0: prepared per signature. */
+	if (k.kty != JWK_KTY_OKP)
+		for (unsigned a = 0; a < JWS_ALG_COUNT; a++)
+			if (jwk_fits_alg(&k, (enum jws_alg)a))
+				k.prepared[a] = jws_verify_prepare((enum jws_alg)a, k.pkey);
 	*out = k;
 	memset(&k, 0, sizeof(k));
 	r = 0;
@@ -320,6 +326,8 @@ jwk_clear(struct jwk *k)
 	if (k == NULL)
 		return;
 	free(k->kid);
+	for (size_t a = 0; a < JWS_ALG_COUNT; a++)
+		EVP_MD_CTX_free(k->prepared[a]);
 	EVP_PKEY_free(k->pkey);
 	memset(k, 0, sizeof(*k));
 }

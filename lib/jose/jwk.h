@@ -9,6 +9,7 @@
 /* The key itself stays behind this opaque type: no crypto header leaks
  * to the layers above (lib/jose/internal.h has the rest). */
 struct evp_pkey_st;
+struct evp_md_ctx_st;
 
 #include "jose/alg.h"
 #include "util/error.h"
@@ -29,6 +30,9 @@ struct jwk {
 	enum jws_alg alg;
 	int bits;
 	struct evp_pkey_st *pkey;
+	/* Per alg the key fits: a verification context prepared once
+	 * (NULL: prepared per signature). Never used directly, only copied. */
+	struct evp_md_ctx_st *prepared[JWS_ALG_COUNT];
 };
 
 struct jwks {

@@ -157,14 +157,46 @@ key_matches_alg(enum jws_alg alg, EVP_PKEY *pkey)
 	return 0;
 }
 
+/* The verification context for one key and algorithm, initialised once
+ * (digest fetch, key binding, PSS parameters): each verification then
+ * copies it instead of initialising again (make bench: a third of the
+ * non-signature cost of an RS256 validation). */
+static EVP_MD_CTX *
+verify_ctx_new(enum jws_alg alg, EVP_PKEY *pkey)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	EVP_PKEY_CTX *pctx = NULL;
+	const char *digest = jws_alg_digest(alg);
+
+	if (md == NULL || EVP_DigestVerifyInit_ex(md, &pctx, digest, NULL, NULL, pkey, NULL) != 1)
+		goto fail;
+	/* RFC 7518 §3.5: MGF1 with the same hash, salt = hash length. */
+	if (jws_alg_family(alg) == JWS_FAMILY_RSA_PSS &&
+	    (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_mgf1_md_name(pctx, digest, NULL) != 1))
+		goto fail;
+	return md;
+fail:
+	EVP_MD_CTX_free(md);
+	ERR_clear_error();
+	return NULL;
+}
+
+EVP_MD_CTX *
+jws_verify_prepare(enum jws_alg alg, EVP_PKEY *pkey)
+{
+	if ((unsigned)alg >= JWS_ALG_COUNT || pkey == NULL || !key_matches_alg(alg, pkey))
+		return NULL;
+	return verify_ctx_new(alg, pkey);
+}
+
 enum jws_sig
-jws_verify_signature(enum jws_alg alg, EVP_PKEY *pkey, const unsigned char *msg,
-    size_t msg_len, const unsigned char *sig, size_t sig_len)
+jws_verify_signature_prepared(enum jws_alg alg, EVP_PKEY *pkey, const EVP_MD_CTX *prepared,
+    const unsigned char *msg, size_t msg_len, const unsigned char *sig, size_t sig_len)
 {
 	EVP_MD_CTX *md = NULL;
-	EVP_PKEY_CTX *pctx = NULL;
 	unsigned char *der = NULL;
-	const char *digest = jws_alg_digest(alg);
 	enum jws_sig r = JWS_SIG_ERROR;
 
 	if ((unsigned)alg >= JWS_ALG_COUNT || pkey == NULL || !key_matches_alg(alg, pkey))
@@ -183,16 +215,13 @@ jws_verify_signature(enum jws_alg alg, EVP_PKEY *pkey, const unsigned char *msg,
 	case JWS_FAMILY_OKP:
 		break;
 	}
-	if ((md = EVP_MD_CTX_new()) == NULL)
-		goto out;
-	if (EVP_DigestVerifyInit_ex(md, &pctx, digest, NULL, NULL, pkey, NULL) != 1)
-		goto out;
-	if (jws_alg_family(alg) == JWS_FAMILY_RSA_PSS) {
-		/* RFC 7518 §3.5: MGF1 with the same hash, salt = hash length. */
-		if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
-		    EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) != 1 ||
-		    EVP_PKEY_CTX_set_rsa_mgf1_md_name(pctx, digest, NULL) != 1)
+	/* A copy, never the prepared context itself: the key set may serve
+	 * several threads of the caller at once. */
+	if (prepared != NULL) {
+		if ((md = EVP_MD_CTX_new()) == NULL || EVP_MD_CTX_copy_ex(md, prepared) != 1)
 			goto out;
+	} else if ((md = verify_ctx_new(alg, pkey)) == NULL) {
+		goto out;
 	}
 	r = EVP_DigestVerify(md, sig, sig_len, msg, msg_len) == 1 ? JWS_SIG_VALID : JWS_SIG_INVALID;
 out:
@@ -202,6 +231,13 @@ out:
 	EVP_MD_CTX_free(md);
 	OPENSSL_free(der);
 	return r;
+}
+
+enum jws_sig
+jws_verify_signature(enum jws_alg alg, EVP_PKEY *pkey, const unsigned char *msg,
+    size_t msg_len, const unsigned char *sig, size_t sig_len)
+{
+	return jws_verify_signature_prepared(alg, pkey, NULL, msg, msg_len, sig, sig_len);
 }
 
 int
@@ -215,7 +251,8 @@ jws_verify(const struct jws *jws, const struct jwks *set, unsigned alg_mask, str
 		    jws_alg_name(jws->alg));
 	if ((key = jwks_select(set, jws->kid, jws->alg, err)) == NULL)
 		return -1;
-	v = jws_verify_signature(jws->alg, key->pkey, (const unsigned char *)jws->signing_input,
+	v = jws_verify_signature_prepared(jws->alg, key->pkey, key->prepared[jws->alg],
+	    (const unsigned char *)jws->signing_input,
 	    jws->signing_input_len, jws->sig, jws->sig_len);
 	if (v == JWS_SIG_ERROR)
 		return oidc_error_set(err, OIDC_E_INTERNAL, "signature check could not run");
