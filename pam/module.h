@@ -38,7 +38,8 @@ struct attempt {
 	int debug;
 };
 
-/* pam/pam_oidc.c: entry points, the log line, reason -> PAM code. */
+/* pam/common.c (both objects): the log line, reason -> PAM code, the
+ * conversation, the PAM environment. pam/pam_oidc.c: the config. */
 void attempt_log(const struct attempt *a, int pam_rc, const char *reason, const char *detail);
 int module_pam_code(enum oidc_reason r);
 const char *module_user_message(enum oidc_reason r);
@@ -46,10 +47,12 @@ int module_load_config(pam_handle_t *pamh, int argc, const char **argv, const ch
     struct oidc_config *cfg);
 void module_syslog_warn(void *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* pam/prompt.c: the conversation, the device flow with the person, the
- * flow caps and the made-up flow of an unknown user. */
 int prompt_converse(struct attempt *a, char **lines, int nlines, const char *prompt, char **answer);
 void prompt_say(struct attempt *a, int style, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int module_set_session_env(pam_handle_t *pamh, const char *id);
+
+/* pam/prompt.c (pam_oidc_verify.so): the device flow with the person, the
+ * flow caps and the made-up flow of an unknown user. */
 enum flow_state prompt_wait_approval(struct oidc_flow *f, const json_t *fake, long long ms, struct oidc_error *err);
 enum oidc_reason prompt_device_flow(struct attempt *a, const struct oidc_config *cfg, struct oidc_flow *f,
     const json_t *fake, struct oidc_error *err);
@@ -58,9 +61,7 @@ int prompt_unknown_user(struct attempt *a, const struct oidc_config *cfg, struct
 
 /* pam/reuse.c: the session store and record reuse, with a PAM handle. */
 int module_store_open(pam_handle_t *pamh, const struct oidc_config *cfg, struct session_store *st);
-int module_set_session_env(pam_handle_t *pamh, const char *id);
 int reuse_try(struct attempt *a, const struct oidc_config *cfg, struct session_store *st, uid_t uid);
-void reuse_bind_to_caller(pam_handle_t *pamh, json_t *rec);
 
 /* pam/stages.c: the session and account stages. */
 int stage_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv);

@@ -1,9 +1,11 @@
 /* pam_oidc.so: OpenID Connect device-flow authentication for PAM.
  *
- * Trust decisions live here; the network lives in pam_oidc_helper. Each
- * pam_sm_* entry point is a thin wrapper around a worker: authenticate()
- * here, the session and account stages in stages.c. The conversation is
- * prompt.c, session reuse reuse.c; what decides a token is lib/core/verdict.c. */
+ * Trust decisions live here and in the verification object; the network
+ * lives in pam_oidc_helper. Each pam_sm_* entry point is a thin wrapper
+ * around a worker: authenticate() here, the session and account stages in
+ * stages.c. Session reuse is reuse.c; what a reuse cannot serve (a sign-in,
+ * a recheck, an unknown user) is pam_oidc_verify.so (verify.c, prompt.c),
+ * loaded by loader.c only then, so a cached sudo maps no libcrypto. */
 #include "config.h"
 
 #include <pwd.h>
@@ -19,94 +21,11 @@
 #include <security/pam_modutil.h>
 
 #include "module.h"
-#include "core/verdict.h"
+#include "verify.h"
 #include "util/clock.h"
 #include "util/jsonutil.h"
 
 #define PAM_VISIBLE __attribute__((visibility("default")))
-
-void
-attempt_log(const struct attempt *a, int pam_rc, const char *reason, const char *detail)
-{
-	pam_syslog(a->pamh, pam_rc == PAM_SUCCESS ? LOG_NOTICE : LOG_WARNING,
-	    "result=%s reason=%s service=%s user=%s mapped=%s iss=%s sub=%s rhost=%s tty=%s session=%.8s "
-	    "duration_ms=%lld flow=%s%s%s",
-	    pam_rc == PAM_SUCCESS ? "success" : "failure", reason, a->service ? a->service : "-",
-	    a->user ? a->user : "-", a->mapped[0] ? a->mapped : "-", a->iss[0] ? a->iss : "-",
-	    a->sub[0] ? a->sub : "-", a->rhost ? a->rhost : "-", a->tty ? a->tty : "-",
-	    a->session[0] ? a->session : "-", clock_now_ms() - a->t0, a->flow != NULL ? a->flow : "-",
-	    detail ? " detail=" : "", detail ? detail : "");
-}
-
-/* HACKING.md, house style 5: exact PAM codes, so admins can write
- * auth [success=done authinfo_unavail=ignore default=die] pam_oidc.so
- * Only a real failure to reach the IdP is PAM_AUTHINFO_UNAVAIL (the
- * helper's codes are sorted in the table of lib/ipc/wire.c): anything else
- * must not open the password fallback. */
-int
-module_pam_code(enum oidc_reason r)
-{
-	switch (r) {
-	case OIDC_OK:
-		return PAM_SUCCESS;
-	case OIDC_E_IDP_UNAVAILABLE:
-	case OIDC_E_JWKS_INVALID:
-	case OIDC_E_JWKS_EMPTY:
-		return PAM_AUTHINFO_UNAVAIL;
-	case OIDC_E_CONFIG:
-	case OIDC_E_STORE:
-	case OIDC_E_IO:
-	case OIDC_E_INTERNAL:
-		return PAM_SERVICE_ERR;
-	case OIDC_E_NOMEM:
-		return PAM_BUF_ERR;
-	case OIDC_E_IDP_UNKNOWN_USER:
-		return PAM_USER_UNKNOWN;
-	default:
-		return PAM_AUTH_ERR;
-	}
-}
-
-const char *
-module_user_message(enum oidc_reason r)
-{
-	switch (r) {
-	case OIDC_E_DENIED:
-		return "The sign-in was denied.";
-	case OIDC_E_LOGIN_EXPIRED:
-		return "The sign-in expired before it was approved.";
-	case OIDC_E_IDP_UNAVAILABLE:
-	case OIDC_E_JWKS_INVALID:
-	case OIDC_E_JWKS_EMPTY:
-		return "The identity provider cannot be reached right now.";
-	case OIDC_E_USER_MISMATCH:
-		return "That account may not log in as this user.";
-	case OIDC_E_IDP_UNKNOWN_USER:
-		return "The identity provider does not know this user.";
-	case OIDC_E_TOO_MANY_FLOWS:
-		return "Too many sign-ins are in progress; try again in a minute.";
-	case OIDC_E_POLICY:
-		return "That account is not allowed to log in here.";
-	case OIDC_E_CONFIG:
-	case OIDC_E_STORE:
-	case OIDC_E_INTERNAL:
-		return "Sign-in is misconfigured on this host; the administrator can see why in the system log.";
-	default:
-		return "The sign-in could not be verified.";
-	}
-}
-
-void
-module_syslog_warn(void *ctx, const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	pam_syslog((pam_handle_t *)ctx, LOG_WARNING, "%s", buf);
-}
 
 /* Defaults, then the file (config= picks it), then argv key=value. */
 int
@@ -137,39 +56,18 @@ fail:
 	return PAM_SERVICE_ERR;
 }
 
-/* verdict_lookup_fn over pam_modutil_getpwnam (reentrant per pamh). */
-static int
-passwd_lookup(void *ctx, const char *user, uid_t *uid)
-{
-	const struct passwd *pw = pam_modutil_getpwnam((pam_handle_t *)ctx, user);
-
-	if (pw == NULL)
-		return 0;
-	*uid = pw->pw_uid;
-	return 1;
-}
-
 static int
 authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct attempt a;
 	struct oidc_config cfg;
-	struct oidc_error err = { 0 };
-	struct oidc_flow flow;
 	struct session_store st = { -1, -1 };
-	struct flow_slots slots;
+	const struct verify_ops *ops;
 	struct passwd *pw;
-	struct verdict_input vin;
-	struct verdict v;
-	json_t *rec = NULL;
-	enum oidc_reason why;
 	uid_t uid;
-	int rc, flow_started = 0, have_store;
+	int rc, have_store;
 
 	memset(&a, 0, sizeof(a));
-	memset(&flow, 0, sizeof(flow));
-	memset(&v, 0, sizeof(v));
-	ratelimit_init(&slots);
 	a.pamh = pamh;
 	a.t0 = clock_now_ms();
 	a.silent = (flags & PAM_SILENT) != 0;
@@ -194,7 +92,8 @@ authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		goto out;
 	}
 	if ((pw = pam_modutil_getpwnam(pamh, a.user)) == NULL) {
-		rc = prompt_unknown_user(&a, &cfg, &slots);
+		if ((ops = verify_ops_load(&a, &rc)) != NULL)
+			rc = ops->unknown_user(&a, &cfg);
 		goto out;
 	}
 	uid = pw->pw_uid;
@@ -203,71 +102,17 @@ authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	if (!have_store && cfg.session_ttl > 0 && geteuid() == 0) {
 		/* An unsafe state directory (wrong owner, writable by others) may
 		 * hold forged records and JWKS: refuse, never work around it. */
-		why = OIDC_E_STORE;
-		oidc_error_set(&err, OIDC_E_STORE, "the state directory %s is unsafe", cfg.state_dir);
-		goto fail;
-	}
-	if (have_store && (rc = reuse_try(&a, &cfg, &st, uid)) == PAM_SUCCESS)
+		rc = module_pam_code(OIDC_E_STORE);
+		attempt_log(&a, rc, oidc_reason_code(OIDC_E_STORE), "the state directory is unsafe");
+		prompt_say(&a, PAM_ERROR_MSG, "%s", module_user_message(OIDC_E_STORE));
 		goto out;
-
-	if ((rc = prompt_take_flow_slots(&a, &cfg, &slots)) != PAM_SUCCESS)
-		goto out;
-	flow_started = 1;
-	why = prompt_device_flow(&a, &cfg, &flow, NULL, &err);
-	if (why != OIDC_OK)
-		goto fail;
-	vin.tokens = flow.tokens;
-	vin.use_cache = geteuid() == 0;
-	vin.min_iat = flow.started;
-	vin.user = a.user;
-	vin.lookup = passwd_lookup;
-	vin.lookup_ctx = pamh;
-	why = verdict_decide(&cfg, &vin, &v, &err);
-	snprintf(a.iss, sizeof(a.iss), "%s", v.iss);
-	snprintf(a.sub, sizeof(a.sub), "%s", v.sub);
-	snprintf(a.mapped, sizeof(a.mapped), "%s", v.mapped);
-	if (why != OIDC_OK)
-		goto fail;
-	if (have_store) {
-		rec = session_record_new(&cfg, v.claims, a.user, uid, a.service, a.tty, a.rhost,
-		    json_string_value(json_object_get(flow.tokens, "refresh_token")), (int64_t)time(NULL));
-		if (rec != NULL)
-			reuse_bind_to_caller(pamh, rec);
-		if (rec == NULL || session_create(&st, uid, rec, a.session, &err) != 0) {
-			pam_syslog(pamh, LOG_ERR, "login of %s not recorded: %s", a.user,
-			    rec == NULL ? "out of memory" : err.text);
-			a.session[0] = '\0';
-			oidc_error_drop(&err);   /* logged above; the login itself succeeded */
-		} else if (module_set_session_env(pamh, a.session) != PAM_SUCCESS) {
-			pam_syslog(pamh, LOG_ERR, "cannot pass session %.8s on in the PAM environment", a.session);
-		}
 	}
-	/* What made-up flows for unknown users imitate (finding 11): only
-	 * from a flow whose token verified, so a taken-over helper cannot
-	 * choose the link shown to the next person who mistypes a name. */
-	ratelimit_remember_device(&cfg, flow.device, a.device_latency_ms);
-	if (!a.silent)
-		prompt_say(&a, PAM_TEXT_INFO, "Signed in as %s.", a.mapped);
-	attempt_log(&a, PAM_SUCCESS, "ok", NULL);
-	rc = PAM_SUCCESS;
-	goto out;
-
-fail:
-	rc = module_pam_code(why);
-	if (why == OIDC_E_USAGE)
-		rc = PAM_CONV_ERR;
-	attempt_log(&a, rc, oidc_reason_code(why), err.text);
-	if (why != OIDC_E_USAGE)
-		prompt_say(&a, PAM_ERROR_MSG, "%s", module_user_message(why));
+	/* The cached path ends here: no cryptography, no helper, no network. */
+	if (have_store && (rc = reuse_try(&a, &cfg, &st, uid)) != PAM_IGNORE)
+		goto out;
+	if ((ops = verify_ops_load(&a, &rc)) != NULL)
+		rc = ops->authenticate(&a, &cfg, &st, have_store, uid);
 out:
-	if (flow_started)
-		flow_end(&flow);
-	ratelimit_release(&slots);
-	if (rec != NULL) {
-		json_wipe_member(rec, "refresh_token");
-		json_decref(rec);
-	}
-	verdict_free(&v);
 	session_store_close(&st);
 	config_free(&cfg);
 	return rc;

@@ -21,63 +21,6 @@
 #include "util/clock.h"
 #include "util/buf.h"
 
-/* One conversation call: the info lines, then (optionally) a prompt. */
-int
-prompt_converse(struct attempt *a, char **lines, int nlines, const char *prompt, char **answer)
-{
-	const struct pam_message *pmsg[MAX_MSGS];
-	struct pam_message msgs[MAX_MSGS];
-	struct pam_response *resp = NULL;
-	const struct pam_conv *conv = NULL;
-	int i, n = 0, rc;
-
-	if (pam_get_item(a->pamh, PAM_CONV, (const void **)&conv) != PAM_SUCCESS || conv == NULL ||
-	    conv->conv == NULL)
-		return PAM_CONV_ERR;
-	for (i = 0; i < nlines && n < MAX_MSGS - 1; i++) {
-		msgs[n].msg_style = PAM_TEXT_INFO;
-		msgs[n].msg = lines[i];
-		n++;
-	}
-	if (prompt != NULL) {
-		msgs[n].msg_style = PAM_PROMPT_ECHO_OFF;
-		msgs[n].msg = prompt;
-		n++;
-	}
-	if (n == 0)
-		return PAM_SUCCESS;
-	for (i = 0; i < n; i++)
-		pmsg[i] = &msgs[i];
-	rc = conv->conv(n, pmsg, &resp, conv->appdata_ptr);
-	if (resp != NULL) {
-		for (i = 0; i < n; i++) {
-			if (resp[i].resp == NULL)
-				continue;
-			if (answer != NULL && i == n - 1 && prompt != NULL) {
-				*answer = resp[i].resp;
-			} else {
-				wipe_free(resp[i].resp);
-			}
-		}
-		free(resp);
-	}
-	return rc;
-}
-
-void
-prompt_say(struct attempt *a, int style, const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-
-	if (a->silent && style == PAM_TEXT_INFO)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	pam_prompt(a->pamh, style, NULL, "%s", buf);
-}
-
 /* Waits for the approval as flow_login_wait() does; the made-up flow of
  * an unknown user (fake) just takes the same time. */
 enum flow_state

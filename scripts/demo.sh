@@ -10,6 +10,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILDDIR:-$PWD}
 IDP=$top/tests/idp
 MODULE=$build/pam/.libs/pam_oidc.so
+PAM_OIDC_VERIFY_BUILT=$build/pam/.libs/pam_oidc_verify.so
+PAM_OIDC_VERIFY_PATH=$(strings -n 8 "$MODULE" | grep -m1 '^/.*/pam_oidc_verify\.so$')
+export PAM_OIDC_VERIFY_BUILT PAM_OIDC_VERIFY_PATH
 HELPER_SRC=$build/helper/pam_oidc_helper
 [ "$(id -u)" = 0 ] || { echo "demo: run as root (it uses a private mount namespace)" >&2; exit 1; }
 [ -f "$MODULE" ] || { echo "demo: build first (make)" >&2; exit 1; }

@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include "core/flow.h"
-#include "core/keys.h"
 #include "core/reuse.h"
 #include "core/session.h"
 
@@ -40,38 +39,4 @@ reuse_recheck_outcome(const struct oidc_config *cfg, enum oidc_reason refresh)
 	if (refresh == OIDC_E_INVALID_GRANT)
 		return RECHECK_REVOKED;
 	return cfg->offline == OFFLINE_GRACE ? RECHECK_OFFLINE_GRACE : RECHECK_FAILED;
-}
-
-int
-reuse_refresh_answer_claims(const struct oidc_config *cfg, const json_t *rec, const json_t *tokens,
-    int64_t started, json_t **claims_out, struct oidc_error *err)
-{
-	const char *idt = json_string_value(json_object_get(tokens, "id_token"));
-	json_t *claims = NULL;
-	int rc = -1;
-
-	if (idt == NULL)
-		return 0;
-	if (keys_verify_id_token(cfg, 1, idt, started, &claims, NULL, err) != 0)
-		goto out;
-	if (!json_equal(json_object_get(claims, "iss"), json_object_get(rec, "iss")) ||
-	    !json_equal(json_object_get(claims, "sub"), json_object_get(rec, "sub"))) {
-		oidc_error_set(err, OIDC_E_USER_MISMATCH, "the refreshed ID token is for another iss/sub");
-		goto out;
-	}
-	rc = 0;
-	if (claims_out != NULL) {
-		*claims_out = claims;
-		claims = NULL;
-	}
-out:
-	json_decref(claims);
-	return rc;
-}
-
-int
-reuse_refresh_answer_check(const struct oidc_config *cfg, const json_t *rec, const json_t *tokens,
-    int64_t started, struct oidc_error *err)
-{
-	return reuse_refresh_answer_claims(cfg, rec, tokens, started, NULL, err);
 }

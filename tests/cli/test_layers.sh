@@ -46,7 +46,20 @@ echo "$n" | grep -qE '^lib(crypto|ssl|qrencode)' && t_fail "the helper links no 
 	t_pass "the helper links no libcrypto/libqrencode"
 n=$(needed "$module")
 echo "$n" | grep -q '^libcurl' && t_fail "the module links no libcurl" "$n" || t_pass "the module links no libcurl"
-echo "$n" | grep -q '^libcrypto' && t_pass "the module links libcrypto" || t_fail "module NEEDED" "$n"
+# Issue 16: what every cached sudo maps needs no cryptography.
+echo "$n" | grep -qE '^lib(crypto|ssl|qrencode)' && t_fail "the module links no libcrypto/libqrencode" "$n" ||
+	t_pass "the module links no libcrypto/libqrencode"
+undef=$(nm -D --undefined-only "$module" | awk '{print $2}' | grep -E '^(EVP_|OPENSSL_|CRYPTO_|ERR_|BN_|QR)')
+[ -z "$undef" ] && t_pass "the module needs no libcrypto/libqrencode symbol" || t_fail "module symbols" "$undef"
+verify=pam/.libs/pam_oidc_verify.so
+n=$(needed "$verify")
+echo "$n" | grep -q '^libcrypto' && t_pass "the verification object links libcrypto" || t_fail "verify NEEDED" "$n"
+echo "$n" | grep -q '^libcurl' && t_fail "the verification object links no libcurl" "$n" ||
+	t_pass "the verification object links no libcurl"
+ex=$(nm -D --defined-only "$verify" | awk '{print $3}')
+[ "$ex" = pam_oidc_verify_ops ] && t_pass "the verification object exports only its table" || t_fail "verify exports" "$ex"
+ex=$(nm -D --defined-only "$module" | awk '{print $3}' | grep -v '^pam_sm_')
+[ -z "$ex" ] && t_pass "the module exports only pam_sm_*" || t_fail "module exports" "$ex"
 
 # Defined functions of each upper layer, from its own objects.
 layer_syms() { nm -g --defined-only "$top_builddir"/lib/"$1"/.libs/*.o 2>/dev/null | awk '$2 == "T" {print $3}' | sort -u; }

@@ -3,6 +3,11 @@
 # /dev/log feeds $T/syslog.log. The host's files are never touched.
 # Sourced after tests/integration/lib.sh.
 MODULE=$top_builddir/pam/.libs/pam_oidc.so
+# ns-run.sh installs the verification object where pam_oidc.so looks for
+# it (a path compiled in, never configurable), in the namespace only.
+PAM_OIDC_VERIFY_BUILT=$top_builddir/pam/.libs/pam_oidc_verify.so
+PAM_OIDC_VERIFY_PATH=$(strings -n 8 "$MODULE" | grep -m1 '^/.*/pam_oidc_verify\.so$')
+export PAM_OIDC_VERIFY_BUILT PAM_OIDC_VERIFY_PATH
 NS=$T/ns
 ALICE_UID=4242
 BOB_UID=4243
