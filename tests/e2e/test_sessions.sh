@@ -132,6 +132,22 @@ pam_run reuse oidctest alice pts/9 none
 ok "IdP stopped: re-authentication from the record" 0 "successfully authenticated" reuse
 [ "$(helpers)" = "$n0" ] && t_pass "no helper started for it" || t_fail "helper started" "$(helpers) vs $n0"
 logged "syslog: reason=session_reuse" "result=success reason=session_reuse service=oidctest user=alice"
+# Issue 16: the cached path never loads the verification object. With an
+# untrusted one in its place (group-writable; its constructor would leave a
+# mark) the record still serves, and the object is never mapped.
+printf '__attribute__((constructor)) static void m(void) { FILE *f = fopen("%s", "w"); if (f) fclose(f); }\n' \
+	"$T/planted.mark" | cat <(echo '#include <stdio.h>') - > "$T/planted.c"
+if cc -shared -fPIC -o "$T/planted.so" "$T/planted.c"; then
+	in_session plant "cp \"\$PAM_OIDC_VERIFY_PATH\" $T/verify.keep && install -m 775 $T/planted.so \"\$PAM_OIDC_VERIFY_PATH\""
+	session_wait plant > /dev/null
+	pam_run reuse_planted oidctest alice pts/9 none
+	ok "a record serves with an untrusted verification object in place" 0 "successfully authenticated" reuse_planted
+	[ ! -e "$T/planted.mark" ] && t_pass "...which the cached path never loaded" || t_fail "planted object loaded" "$(last_log)"
+	in_session unplant "install -m 755 $T/verify.keep \"\$PAM_OIDC_VERIFY_PATH\""
+	session_wait unplant > /dev/null
+else
+	t_skip "cached path with an untrusted verification object" "no C compiler"
+fi
 pam_run othersession oidctest alice pts/9 none alice outside
 ok "another session, same terminal name -> device flow -> IdP down" 1 "cannot retrieve authentication info" othersession
 pam_run anyoutside oidcany alice pts/9 none alice outside

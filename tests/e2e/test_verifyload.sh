@@ -1,0 +1,114 @@
+#!/bin/bash
+# Issue 16: pam_oidc.so loads pam_oidc_verify.so (sign-in, ID-token
+# verification) only from the path compiled in, and only when that file
+# passes the rule of every file that decides trust. The attacks: a
+# verification object that is group-writable, owned by another user, in a
+# folder others can write, behind a link another user owns, missing, or
+# from another build. Each planted object carries a constructor that leaves
+# a mark: refused means never loaded (no mark), and no helper starts.
+# pamtester in a private mount namespace (ns-run.sh installs the real
+# object at the compiled-in path in the namespace only).
+. "$top_srcdir/tests/integration/lib.sh"
+E2E_PAMTESTER_ONLY=1
+. "$top_srcdir/tests/e2e/lib.sh"
+trap 'ns_cleanup; cleanup' EXIT
+
+[ -n "$PAM_OIDC_VERIFY_PATH" ] || { t_fail "the verification path compiled into pam_oidc.so" "not found in $MODULE"; t_done; }
+command -v cc > /dev/null || { t_skip "planted objects" "no C compiler"; t_done; }
+idp_a
+helper_counter
+e2e_world helper="$T/helper-count.sh" <<EOT
+timeout = 20
+prompt = auto
+reuse = none
+EOT
+
+# plant NAME [TABLE_VERSION]: a shared object whose constructor writes
+# $T/NAME.mark; with TABLE_VERSION it also exports a table of that version
+# whose functions write $T/NAME.called.
+plant() {
+	{
+		printf '#include <stdio.h>\n#include <stddef.h>\n'
+		printf '__attribute__((constructor)) static void mark(void) { FILE *f = fopen("%s", "w"); if (f) fclose(f); }\n' "$T/$1.mark"
+		if [ -n "${2:-}" ]; then
+			printf 'static int called(void) { FILE *f = fopen("%s", "w"); if (f) fclose(f); return 0; }\n' "$T/$1.called"
+			printf 'struct t { unsigned v; const char *p; size_t s[4]; void *f[3]; };\n'
+			printf 'const struct t pam_oidc_verify_ops = { %s, "0", { 0, 0, 0, 0 }, { (void *)called, (void *)called, (void *)called } };\n' "$2"
+		fi
+	} > "$T/$1.c"
+	cc -shared -fPIC -o "$T/$1.so" "$T/$1.c"
+}
+
+# attempt NAME SETUP: SETUP (shell, in the namespace, $V is the compiled-in
+# path) prepares the verification object, then pamtester alice, which nobody
+# approves. Sets PRC.
+attempt() {
+	ns_run env V="$PAM_OIDC_VERIFY_PATH" sh -c "$2"'
+		exec stdbuf -oL pamtester -I tty=pts/7 oidctest alice authenticate' < /dev/null > "$T/$1.out" 2>&1
+	PRC=$?
+}
+# refused NAME WHAT: the attempt failed as a service error (never the
+# password fallback), logged why, showed no code, loaded nothing, ran no helper.
+refused() {
+	log=$(last_log)
+	if [ "$PRC" = 1 ] && grep -q "Error in service module" "$T/$1.out" && ! grep -q "enter the code" "$T/$1.out" &&
+		case "$log" in *"reason=verify_module"*"$2"*) true ;; *) false ;; esac &&
+		[ ! -e "$T/$1.mark" ] && [ ! -e "$T/$1.called" ] && [ "$(helpers)" = 0 ]; then
+		t_pass "$1: refused, never loaded ($2)"
+	else
+		t_fail "$1" "rc=$PRC out: $(tail -2 "$T/$1.out" | tr '\n' ' ') log: $log mark: $(ls "$T/$1".mark "$T/$1".called 2>/dev/null) helpers: $(helpers)"
+	fi
+}
+
+plant groupw
+attempt groupw "install -m 775 $T/groupw.so \"\$V\" &&"
+refused groupw "not writable by group or others"
+
+plant worldw
+attempt worldw "install -m 757 $T/worldw.so \"\$V\" &&"
+refused worldw "not writable by group or others"
+
+plant owner
+attempt owner "install -m 755 -o $ALICE_UID $T/owner.so \"\$V\" &&"
+refused owner "must be owned by root"
+
+plant folder
+attempt folder "install -m 755 $T/folder.so \"\$V\" && chmod 777 \"\$(dirname \"\$V\")\" &&"
+refused folder "in the folder"
+
+plant link
+mkdir -m 755 "$T/elsewhere" && install -m 755 "$T/link.so" "$T/elsewhere/link.so"
+attempt link "rm -f \"\$V\" && ln -s $T/elsewhere/link.so \"\$V\" && chown -h $ALICE_UID \"\$V\" &&"
+refused link "symbolic link owned by another user"
+
+attempt missing "rm -f \"\$V\" &&"
+refused missing "cannot open"
+
+plant fifo
+attempt fifo "rm -f \"\$V\" && mkfifo -m 644 \"\$V\" &&"
+refused fifo "not a regular file"
+
+# Root-owned and mode 755, but from another build: loaded (its constructor
+# runs, as any dlopen's does), its table refused and never called.
+plant otherbuild 99
+attempt otherbuild "install -m 755 $T/otherbuild.so \"\$V\" &&"
+log=$(last_log)
+if [ "$PRC" = 1 ] && case "$log" in *"reason=verify_module"*"is not the verification module"*) true ;; *) false ;; esac &&
+	[ ! -e "$T/otherbuild.called" ] && [ "$(helpers)" = 0 ]; then
+	t_pass "otherbuild: a table of another version is refused and never called"
+else
+	t_fail "otherbuild" "rc=$PRC log: $log called: $(ls "$T/otherbuild.called" 2>/dev/null)"
+fi
+plant nosym
+attempt nosym "install -m 755 $T/nosym.so \"\$V\" &&"
+log=$(last_log)
+case "$log" in *"reason=verify_module"*"is not the verification module"*) t_pass "nosym: an object without the table is refused" ;;
+*) t_fail "nosym" "$log" ;; esac
+
+# The real object, installed as the package does: the sign-in runs.
+ns_run $SAN_ENV stdbuf -oL pamtester -I tty=pts/7 oidctest alice authenticate < /dev/null > "$T/good.out" 2>&1 &
+pid=$!
+code=$(wait_for "$T/good.out" 's/.*enter the code: //p') && approve "$A" "$code" alice
+wait $pid; PRC=$?
+[ "$PRC" = 0 ] && t_pass "the real verification object signs in" || t_fail "real object" "rc=$PRC $(tail -3 "$T/good.out") | $(last_log)"
+t_done
