@@ -194,6 +194,7 @@ cmd_login(int argc, char **argv)
 	vin.tokens = flow.tokens;
 	vin.use_cache = flow.use_cache;
 	vin.min_iat = flow.started;
+	vin.keys = flow.keys_fetched ? flow.meta : NULL;
 	vin.user = want_user;
 	vin.lookup = passwd_lookup;
 	vin.lookup_ctx = NULL;

@@ -81,6 +81,7 @@ verify_authenticate(struct attempt *a, const struct oidc_config *cfg, struct ses
 	vin.tokens = flow.tokens;
 	vin.use_cache = geteuid() == 0;
 	vin.min_iat = flow.started;
+	vin.keys = flow.keys_fetched ? flow.meta : NULL;
 	vin.user = a->user;
 	vin.lookup = passwd_lookup;
 	vin.lookup_ctx = pamh;

@@ -236,6 +236,16 @@ flow_load_meta(const struct oidc_config *cfg, int use_cache, json_t **meta, stru
 }
 
 int
+flow_meta_keys_fresh(const struct oidc_config *cfg, const json_t *meta)
+{
+	json_int_t t = json_integer_value(json_object_get(meta, "fetched"));
+	long long now = (long long)time(NULL);
+
+	return meta != NULL && json_is_string(json_object_get(meta, "jwks")) && now - t <= cfg->jwks_cache_ttl &&
+	    now >= t;
+}
+
+int
 flow_login_start(struct oidc_flow *f, const struct oidc_config *cfg, const struct flow_ask *ask,
     struct oidc_error *err)
 {
@@ -254,6 +264,21 @@ flow_login_start(struct oidc_flow *f, const struct oidc_config *cfg, const struc
 	f->use_cache = geteuid() == 0;
 	if (flow_load_meta(cfg, f->use_cache, &f->meta, err) != 0)
 		return -1;
+	/* No fresh keys: fetch them first, in a helper of their own (only a
+	 * fetch is trusted for keys), and give the login helper its endpoints
+	 * from that same discovery: one discovery per cold login, not one per
+	 * helper. A fetch that fails for any other reason than an unreachable
+	 * IdP is left to the verification, as before. */
+	if (cfg->jwks_file == NULL && !flow_meta_keys_fresh(cfg, f->meta)) {
+		int dirty = 0;
+
+		if (flow_fetch(cfg, &f->meta, &dirty, err) == 0)
+			f->keys_fetched = 1;
+		else if (err->reason == OIDC_E_IDP_UNAVAILABLE)
+			return -1;
+		else
+			oidc_error_drop(err);
+	}
 	k = ask != NULL ? ciba_choose(cfg, f->meta) : FLOW_DEVICE;
 	if ((req = build_request(cfg, "login", f->meta, ask, err)) == NULL)
 		return -1;

@@ -32,6 +32,9 @@ struct oidc_flow {
 	long long started_ms;
 	int64_t started;        /* wall clock at the start: the token's min iat */
 	int use_cache;
+	int keys_fetched;       /* meta holds discovery + JWKS that a fetch
+	                         * helper of this attempt brought (not cached
+	                         * before a token verifies against them) */
 };
 
 /* Helper-reported error code -> our reason (access_denied, ...). */
@@ -52,6 +55,8 @@ void flow_end(struct oidc_flow *f);
  * discovery + JWKS when use_cache (else none), and a "fetch" through a
  * fresh helper merged into *meta (dirty set when it changed). */
 int flow_load_meta(const struct oidc_config *cfg, int use_cache, json_t **meta, struct oidc_error *err);
+/* 1 if meta holds a JWKS fetched no longer than jwks_cache_ttl ago. */
+int flow_meta_keys_fresh(const struct oidc_config *cfg, const json_t *meta);
 int flow_fetch(const struct oidc_config *cfg, json_t **meta, int *dirty, struct oidc_error *err);
 
 /* Refresh-token grant through the helper; *tokens gets the "tokens" event. */

@@ -102,6 +102,13 @@ int
 keys_verify_id_token(const struct oidc_config *cfg, int use_cache, const char *id_token, int64_t min_iat,
     json_t **claims, int *fetches, struct oidc_error *err)
 {
+	return keys_verify_id_token_with(cfg, use_cache, NULL, id_token, min_iat, claims, fetches, err);
+}
+
+int
+keys_verify_id_token_with(const struct oidc_config *cfg, int use_cache, const json_t *prefetched,
+    const char *id_token, int64_t min_iat, json_t **claims, int *fetches, struct oidc_error *err)
+{
 	struct idtoken_policy pol;
 	struct jwks *set = NULL;
 	json_t *meta = NULL;
@@ -133,11 +140,18 @@ keys_verify_id_token(const struct oidc_config *cfg, int use_cache, const char *i
 	}
 	if (flow_load_meta(cfg, use_cache, &meta, err) != 0)
 		return -1;
-	t = json_integer_value(json_object_get(meta, "fetched"));
-	if (meta == NULL || !json_is_string(json_object_get(meta, "jwks")) || now - t > cfg->jwks_cache_ttl ||
-	    now < t) {
-		if (flow_fetch(cfg, &meta, &dirty, err) != 0)
+	if (!flow_meta_keys_fresh(cfg, meta)) {
+		if (prefetched != NULL && flow_meta_keys_fresh(cfg, prefetched)) {
+			/* This attempt's own fetch (flow_login_start). */
+			json_decref(meta);
+			if ((meta = json_deep_copy(prefetched)) == NULL) {
+				oidc_error_set(err, OIDC_E_NOMEM, "out of memory");
+				goto out;
+			}
+			dirty = 1;
+		} else if (flow_fetch(cfg, &meta, &dirty, err) != 0) {
 			goto out;
+		}
 		fetched = 1;
 	}
 	for (;;) {

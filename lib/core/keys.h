@@ -16,6 +16,11 @@
  * token verified against it. min_iat: when this attempt started (a token
  * issued earlier is a replay), 0 for none. On success *claims is owned by
  * the caller. fetches (may be NULL) counts JWKS downloads. */
+/* keys_verify_id_token_with: the same, with the discovery + JWKS that a
+ * fetch helper of this attempt already brought (prefetched, may be NULL),
+ * used instead of a second fetch when the cache has no fresh keys. */
+int keys_verify_id_token_with(const struct oidc_config *cfg, int use_cache, const json_t *prefetched,
+    const char *id_token, int64_t min_iat, json_t **claims, int *fetches, struct oidc_error *err);
 int keys_verify_id_token(const struct oidc_config *cfg, int use_cache, const char *id_token, int64_t min_iat,
     json_t **claims, int *fetches, struct oidc_error *err);
 

@@ -26,7 +26,8 @@ verdict_decide(const struct oidc_config *cfg, const struct verdict_input *in, st
 	int known;
 
 	memset(v, 0, sizeof(*v));
-	if (keys_verify_id_token(cfg, in->use_cache, id_token, in->min_iat, &v->claims, &v->fetches, err) != 0)
+	if (keys_verify_id_token_with(cfg, in->use_cache, in->keys, id_token, in->min_iat, &v->claims, &v->fetches,
+	    err) != 0)
 		return refuse(v, VERDICT_VERIFY, err->reason);
 	snprintf(v->iss, sizeof(v->iss), "%s", json_string_value(json_object_get(v->claims, "iss")));
 	text_sanitize(v->sub, sizeof(v->sub), json_string_value(json_object_get(v->claims, "sub")));

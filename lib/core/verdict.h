@@ -33,6 +33,8 @@ struct verdict_input {
 	const json_t *tokens;        /* the flow's "tokens" event */
 	int use_cache;               /* JWKS cache (root only) */
 	int64_t min_iat;             /* when the attempt started: older tokens are replays */
+	const json_t *keys;          /* discovery + JWKS this attempt fetched (flow.meta when
+	                              * flow.keys_fetched), or NULL */
 	const char *user;            /* the PAM user; NULL admits whoever the token maps to */
 	verdict_lookup_fn lookup;
 	void *lookup_ctx;

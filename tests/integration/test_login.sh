@@ -35,6 +35,10 @@ for client in pam-oidc:RS256 pam-oidc-es256:ES256 pam-oidc-eddsa:EdDSA; do
 	[ "$id" = pam-oidc ] && COLD="$(count_req "$A" GET /.well-known/openid-configuration) discovery, $(count_req "$A" POST /device/auth) device, $(count_req "$A" POST /token) token, $(count_req "$A" GET /jwks) jwks"
 done
 CONF=$T/pam-oidc.conf
+# Issue 16: a cold login fetches discovery once (the key fetch comes first
+# and gives the login helper its endpoints), and the JWKS once.
+case "$COLD" in "1 discovery, 1 device, "*" token, 1 jwks") t_pass "cold login: one discovery, one JWKS ($COLD)" ;;
+*) t_fail "cold login requests" "$COLD" ;; esac
 
 # Warm: discovery and JWKS cached. 1 device authorization + polls, nothing else.
 : > "$A/requests.log"

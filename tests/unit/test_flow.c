@@ -54,6 +54,11 @@ base_config(struct oidc_config *cfg)
 	unit_set(cfg, "helper", helper);
 	unit_set(cfg, "timeout", "10");
 	unit_set(cfg, "connect_timeout", "1");
+	/* Pinned keys: no key fetch before the login (flow_login_start
+	 * fetches first only without fresh keys), so each fake helper here
+	 * plays the login helper alone. The prefetch runs end to end in
+	 * tests/integration/test_login.sh and make bench (discovery 1). */
+	unit_set(cfg, "jwks_file", "/nonexistent/jwks.json");
 }
 
 /* One login with the current fake helper: the reason it ended with
