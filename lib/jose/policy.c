@@ -39,7 +39,9 @@ idtoken_claim_time(const json_t *claims, const char *name, int64_t *out)
 		d = json_real_value(v);
 		if (!isfinite(d) || d < 0 || d > (double)IDTOKEN_MAX_TIME)
 			return -1;
-		*out = (int64_t)floor(d);
+		/* Truncation is floor() here (d >= 0), without libm: pam_oidc.so
+		 * maps no library it does not need. */
+		*out = (int64_t)d;
 		return 0;
 	}
 	return -1;
