@@ -223,43 +223,73 @@ out_cfg:
 	return rc;
 }
 
+static void
+check_config_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: pam-oidc check-config [--config FILE] [--probe [--service NAME]]\n"
+	    "  Validates the file and prints the effective settings of the global\n"
+	    "  section and of each [service] section.\n"
+	    "  --probe: instead of the settings, fetches the identity provider's\n"
+	    "  discovery through the helper and reports, one line per check, what the\n"
+	    "  configuration (of --service NAME, else the global section) relies on:\n"
+	    "  issuer, endpoints, the flow's endpoint (device or CIBA), algorithms,\n"
+	    "  scopes, claims. Lines start with ok, warn, MISSING, MISMATCH or FAILED.\n"
+	    "  exit 0: valid (--probe: everything required is there, warnings aside);\n"
+	    "  1: --probe found something required missing or mismatched;\n"
+	    "  2: usage, invalid configuration, or (--probe) discovery could not be\n"
+	    "  fetched or used (IdP unreachable, TLS, HTTP error, not JSON)\n");
+}
+
 int
 cmd_check_config(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
+		{ "probe", no_argument, NULL, 'p' },
+		{ "service", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *path = PAM_OIDC_CONFIG_PATH;
+	const char *path = PAM_OIDC_CONFIG_PATH, *service = NULL;
 	struct oidc_config cfg;
 	struct oidc_error err = { 0 };
 	char *buf = NULL, *line, *next;
 	size_t len = 0;
-	int c, rc = 0;
+	int c, rc = 0, probe = 0;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': path = optarg; break;
-		case 'h':
-			printf("usage: pam-oidc check-config [--config FILE]\n"
-			    "  Validates the file and prints the effective settings of the global\n"
-			    "  section and of each [service] section. exit 0 valid, 2 invalid.\n");
-			return 0;
-		default: return 2;
+		case 'p': probe = 1; break;
+		case 's': service = optarg; break;
+		case 'h': check_config_usage(stdout); return 0;
+		default: check_config_usage(stderr); return PROBE_ERROR;
 		}
 	}
-	if (optind != argc)
-		return 2;
+	if (optind != argc || (service != NULL && !probe)) {
+		check_config_usage(stderr);
+		return PROBE_ERROR;
+	}
+	if (probe) {
+		if (cli_load_config(path, service, &cfg) != 0)
+			return PROBE_ERROR;
+		printf("%-7s %s is valid%s%s\n", "ok", path, service != NULL ? "; service " : "",
+		    service != NULL ? service : "");
+		fflush(stdout);
+		rc = cli_probe(&cfg, stdout);
+		config_free(&cfg);
+		return rc;
+	}
 	if (cli_load_config(path, NULL, &cfg) != 0)
-		return 2;
+		return PROBE_ERROR;
 	printf("# %s: global settings\n", path);
 	config_dump(&cfg, stdout);
 	config_free(&cfg);
 	if (file_read_all(path, CONFIG_MAX_BYTES, &buf, &len, &err) != 0) {
 		fprintf(stderr, "pam-oidc: %s\n", err.text);
-		return 2;
+		return PROBE_ERROR;
 	}
 	for (line = buf; line != NULL; line = next) {
 		char *end;
@@ -271,7 +301,7 @@ cmd_check_config(int argc, char **argv)
 			continue;
 		*end = '\0';
 		if (cli_load_config(path, line + 1, &cfg) != 0) {
-			rc = 2;
+			rc = PROBE_ERROR;
 			break;
 		}
 		printf("\n# service %s\n", line + 1);

@@ -1,6 +1,6 @@
 /* OpenID Connect Discovery 1.0 §4, client authentication, the token
  * endpoint poll shared by both sign-ins (grants.c), the login, refresh
- * (RFC 6749 §6) and fetch operations. */
+ * (RFC 6749 §6), fetch and discover operations. */
 #include "config.h"
 
 #include <stdio.h>
@@ -404,6 +404,30 @@ op_fetch(struct http *h, const json_t *req, struct helper_err *e)
 	rc = 0;
 out:
 	http_wipe(h);
+	json_decref(disc);
+	return rc;
+}
+
+/* A probe (pam-oidc check-config --probe): discovery, checked as a login
+ * checks it (§4.3), and what the caller needs to compare with its
+ * configuration. Always fetched: the request's endpoints are the caller's
+ * own, and the probe asks what the IdP says. */
+int
+op_discover(struct http *h, const json_t *req, struct helper_err *e)
+{
+	json_t *disc = NULL, *ev = NULL;
+	int rc = -1;
+
+	if (discover(h, oauth_req_str(req, "issuer"), &disc, e) != 0)
+		goto out;
+	if (oauth_discovery_event(disc, &ev, e) != 0)
+		goto out;
+	if (emit(ev) != 0) {
+		herr(e, WIRE_CANCELLED, "caller went away");
+		goto out;
+	}
+	rc = 0;
+out:
 	json_decref(disc);
 	return rc;
 }

@@ -102,7 +102,8 @@ build_request(const struct oidc_config *cfg, const char *op, const json_t *meta,
 		oidc_error_set(err, OIDC_E_NOMEM, "out of memory");
 		return NULL;
 	}
-	if (cfg->client_secret_file != NULL) {
+	/* A probe authenticates nowhere: its request carries no secret. */
+	if (cfg->client_secret_file != NULL && strcmp(op, "discover") != 0) {
 		if (read_secret(cfg->client_secret_file, &secret, err) != 0) {
 			json_decref(req);
 			return NULL;
@@ -386,4 +387,25 @@ flow_refresh(const struct oidc_config *cfg, int use_cache, const char *refresh_t
 	if (rc == 0)
 		*tokens = ev;
 	return rc;
+}
+
+int
+flow_discover(const struct oidc_config *cfg, json_t **doc, char *helper_code, size_t hcsize, struct oidc_error *err)
+{
+	struct helper_proc hp;
+	json_t *req;
+	enum ipc_read rc;
+
+	helper_code[0] = '\0';
+	if ((req = build_request(cfg, "discover", NULL, NULL, err)) == NULL)
+		return -1;
+	rc = spawn_with(&hp, cfg, req, err) == 0 ? IPC_READ_MESSAGE : IPC_READ_ERROR;
+	request_free(req);
+	if (rc != IPC_READ_MESSAGE)
+		return -1;
+	rc = next_event(&hp, (int)cfg->timeout * 1000, "discover", "discovery", NULL, helper_code, hcsize, doc, err);
+	(void)helper_finish(&hp, 200);   /* its events said all; the exit status adds nothing */
+	if (rc == IPC_READ_TIMEOUT)
+		return oidc_error_set(err, OIDC_E_IDP_UNAVAILABLE, "discover: no answer from the identity provider in time");
+	return rc == IPC_READ_MESSAGE ? 0 : -1;
 }

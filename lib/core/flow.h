@@ -54,6 +54,13 @@ void flow_end(struct oidc_flow *f);
 int flow_load_meta(const struct oidc_config *cfg, int use_cache, json_t **meta, struct oidc_error *err);
 int flow_fetch(const struct oidc_config *cfg, json_t **meta, int *dirty, struct oidc_error *err);
 
+/* A probe (pam-oidc check-config --probe): the issuer's discovery through
+ * a fresh helper (op "discover", no client secret sent); *doc gets the
+ * checked "discovery" event. On failure helper_code holds the helper's
+ * error code ("issuer_mismatch", ...) or is empty. */
+int flow_discover(const struct oidc_config *cfg, json_t **doc, char *helper_code, size_t hcsize,
+    struct oidc_error *err);
+
 /* Refresh-token grant through the helper; *tokens gets the "tokens" event. */
 int flow_refresh(const struct oidc_config *cfg, int use_cache, const char *refresh_token, json_t **tokens,
     struct oidc_error *err);
