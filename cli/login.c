@@ -223,6 +223,51 @@ out_cfg:
 	return rc;
 }
 
+/* Loads the global section and every [service] section (each is checked
+ * as that service would see the file); print: their effective settings. */
+static int
+check_sections(const char *path, int print)
+{
+	struct oidc_config cfg;
+	struct oidc_error err = { 0 };
+	char *buf = NULL, *line, *next;
+	size_t len = 0;
+	int rc = 0;
+
+	if (cli_load_config(path, NULL, &cfg) != 0)
+		return -1;
+	if (print) {
+		printf("# %s: global settings\n", path);
+		config_dump(&cfg, stdout);
+	}
+	config_free(&cfg);
+	if (file_read_all(path, CONFIG_MAX_BYTES, &buf, &len, &err) != 0) {
+		fprintf(stderr, "pam-oidc: %s\n", err.text);
+		return -1;
+	}
+	for (line = buf; line != NULL; line = next) {
+		char *end;
+
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		line += strspn(line, " \t");
+		if (line[0] != '[' || (end = strchr(line, ']')) == NULL)
+			continue;
+		*end = '\0';
+		if (cli_load_config(path, line + 1, &cfg) != 0) {
+			rc = -1;
+			break;
+		}
+		if (print) {
+			printf("\n# service %s\n", line + 1);
+			config_dump(&cfg, stdout);
+		}
+		config_free(&cfg);
+	}
+	free(buf);
+	return rc;
+}
+
 static void
 check_config_usage(FILE *f)
 {
@@ -253,10 +298,7 @@ cmd_check_config(int argc, char **argv)
 	};
 	const char *path = PAM_OIDC_CONFIG_PATH, *service = NULL;
 	struct oidc_config cfg;
-	struct oidc_error err = { 0 };
-	char *buf = NULL, *line, *next;
-	size_t len = 0;
-	int c, rc = 0, probe = 0;
+	int c, rc, probe = 0;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -272,44 +314,18 @@ cmd_check_config(int argc, char **argv)
 		check_config_usage(stderr);
 		return PROBE_ERROR;
 	}
-	if (probe) {
-		if (cli_load_config(path, service, &cfg) != 0)
-			return PROBE_ERROR;
-		printf("%-7s %s is valid%s%s\n", "ok", path, service != NULL ? "; service " : "",
-		    service != NULL ? service : "");
-		fflush(stdout);
-		rc = cli_probe(&cfg, stdout);
-		config_free(&cfg);
-		return rc;
-	}
-	if (cli_load_config(path, NULL, &cfg) != 0)
+	if (check_sections(path, !probe) != 0)
 		return PROBE_ERROR;
-	printf("# %s: global settings\n", path);
-	config_dump(&cfg, stdout);
-	config_free(&cfg);
-	if (file_read_all(path, CONFIG_MAX_BYTES, &buf, &len, &err) != 0) {
-		fprintf(stderr, "pam-oidc: %s\n", err.text);
-		return PROBE_ERROR;
-	}
-	for (line = buf; line != NULL; line = next) {
-		char *end;
-
-		if ((next = strchr(line, '\n')) != NULL)
-			*next++ = '\0';
-		line += strspn(line, " \t");
-		if (line[0] != '[' || (end = strchr(line, ']')) == NULL)
-			continue;
-		*end = '\0';
-		if (cli_load_config(path, line + 1, &cfg) != 0) {
-			rc = PROBE_ERROR;
-			break;
-		}
-		printf("\n# service %s\n", line + 1);
-		config_dump(&cfg, stdout);
-		config_free(&cfg);
-	}
-	free(buf);
-	if (rc == 0)
+	if (!probe) {
 		printf("\n%s: OK\n", path);
+		return PROBE_OK;
+	}
+	if (cli_load_config(path, service, &cfg) != 0)
+		return PROBE_ERROR;
+	printf("%-7s %s is valid%s%s\n", "ok", path, service != NULL ? "; probing the settings of service " : "",
+	    service != NULL ? service : "");
+	fflush(stdout);
+	rc = cli_probe(&cfg, stdout);
+	config_free(&cfg);
 	return rc;
 }

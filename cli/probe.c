@@ -351,16 +351,18 @@ cli_probe(const struct oidc_config *cfg, FILE *out)
 	}
 	p.doc = doc;
 	iss = json_string_value(json_object_get(doc, "issuer"));
-	/* The helper compared it already; the helper is not trusted. */
-	if (iss == NULL || strcmp(iss, cfg->issuer) != 0)
+	/* The helper compared it already; the helper is not trusted. The
+	 * rest of a document for another issuer says nothing about ours. */
+	if (iss == NULL || strcmp(iss, cfg->issuer) != 0) {
 		say(&p, P_MISMATCH, "issuer: discovery names %s, configured is %s", iss != NULL ? iss : "none", cfg->issuer);
-	else
+	} else {
 		say(&p, P_OK, "issuer matches %s", cfg->issuer);
-	check_endpoints(&p, cfg);
-	check_flow(&p, cfg);
-	check_algorithms(&p, cfg);
-	check_scopes(&p, cfg);
-	check_claims(&p, cfg);
+		check_endpoints(&p, cfg);
+		check_flow(&p, cfg);
+		check_algorithms(&p, cfg);
+		check_scopes(&p, cfg);
+		check_claims(&p, cfg);
+	}
 	json_decref(doc);
 	rc = p.bad > 0 ? PROBE_MISMATCH : PROBE_OK;
 	fprintf(out, "probe: %s, %d ok, %d warnings, %d missing or mismatched\n", rc == PROBE_OK ? "OK" : "MISMATCH",

@@ -126,7 +126,7 @@ probe "$T/svc.conf"
 expect "without --service the global section is probed" 0
 probe "$T/svc.conf" --service sudo
 expect "--service sudo probes the section's algorithms" 1 \
-	"ok      $T/svc.conf is valid; service sudo" \
+	"ok      $T/svc.conf is valid; probing the settings of service sudo" \
 	"MISMATCH id_token_signing_alg_values_supported offers none of algorithms = ES512"
 
 # The same IdP without CIBA.
@@ -142,6 +142,27 @@ probe "$T/noc-auto.conf"
 expect "flow = auto at an IdP without CIBA reports the device flow" 0 \
 	"ok      flow = auto will use the device flow (the IdP offers no CIBA in poll mode)" \
 	"ok      device_authorization_endpoint $ISSB/device/auth"
+
+# --- a lying helper: the caller checks the helper's event itself --------------------
+# liar NAME EVENT: a helper that answers any request with EVENT.
+liar() {
+	printf '#!/bin/sh\nIFS= read -r line\nprintf "%%s\\n" '"'%s'"'\n' "$2" > "$T/liar-$1"
+	chmod 755 "$T/liar-$1"
+	write_config "$T/liar-$1.conf" "$ISS" "$A" pam-oidc
+	sed -i "s|^helper = .*|helper = $T/liar-$1|" "$T/liar-$1.conf"
+}
+liar iss '{"event":"discovery","issuer":"https://evil.test/\u001b[2J","token_endpoint":"https://evil.test/t","jwks_uri":"https://evil.test/j"}'
+probe "$T/liar-iss.conf"
+expect "a helper naming another issuer: MISMATCH, exit 1" 1 \
+	"MISMATCH issuer: discovery names https://evil.test/[2J, configured is $ISS" \
+	"probe: MISMATCH, 0 ok, 0 warnings, 1 missing or mismatched"
+LC_ALL=C grep -q "$(printf '\033')" "$T/out" && t_fail "no control character from the helper printed" "$(cat -v "$T/out")" ||
+	t_pass "no control character from the helper printed"
+liar http '{"event":"discovery","issuer":"'"$ISS"'","token_endpoint":"https://evil.test/t","jwks_uri":"https://evil.test/j","device_authorization_endpoint":"http://evil.test/d"}'
+probe "$T/liar-http.conf"
+expect "a helper's malformed discovery event (http endpoint): exit 2" 2
+grep -q "^FAILED  .*malformed discovery event" "$T/out" && t_pass "a malformed event: the FAILED line names it" ||
+	t_fail "a malformed event: the FAILED line names it" "$(cat "$T/out")"
 
 # --- the bad server: discoveries the real IdP never sends ----------------------------
 d=$T/bad; mkdir -p "$d"
@@ -212,6 +233,13 @@ probe "$T/nopoll.conf"
 expect "CIBA without poll mode: exit 1" 1 \
 	"ok      backchannel_authentication_endpoint $BASE/probe-nopoll/bc" \
 	"MISSING \"poll\" in backchannel_token_delivery_modes_supported (not listed; flow = ciba needs it)"
+
+# A broken [section] makes the file invalid for the probe too.
+write_config "$T/badsec.conf" "$ISS" "$A" pam-oidc "[sudo]" "algorithms = HS256"
+probe "$T/badsec.conf"
+expect "an invalid [service] section: exit 2, no probe" 2
+[ -s "$T/out" ] && t_fail "an invalid section: nothing probed" "$(cat "$T/out")" ||
+	t_pass "an invalid section: nothing probed"
 
 # --- exit 2: discovery not available, configuration invalid -------------------------
 bad_config nj disc-notjson
