@@ -13,6 +13,7 @@
 #include "core/ciba.h"
 #include "core/conf.h"
 #include "core/flow.h"
+#include "ipc/ipc.h"
 #include "jose/alg.h"
 #include "util/text.h"
 
@@ -31,7 +32,8 @@ static void __attribute__((format(printf, 3, 4)))
 say(struct probe *p, enum level l, const char *fmt, ...)
 {
 	static const char *const tags[] = { "ok", "warn", "MISSING", "MISMATCH" };
-	char line[1024], shown[1024];
+	/* Two URLs of IPC_MAX_URI bytes and the words around them. */
+	char line[2 * IPC_MAX_URI + 512], shown[2 * IPC_MAX_URI + 512];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -201,8 +203,8 @@ check_flow(struct probe *p, const struct oidc_config *cfg)
 		k = ciba_choose(cfg, meta);
 		json_decref(meta);
 		if (k == FLOW_CIBA) {
-			say(p, P_OK, "flow = auto will use ciba (the IdP offers it in poll mode%s)",
-			    cfg->backchannel_authentication_endpoint != NULL ? ", as pam_oidc.conf names it" : "");
+			say(p, P_OK, "flow = auto will use ciba (%s)", cfg->backchannel_authentication_endpoint != NULL ?
+			    "pam_oidc.conf names a backchannel_authentication_endpoint" : "the IdP offers it in poll mode");
 			check_ciba(p, cfg);
 		} else {
 			say(p, P_OK, "flow = auto will use the device flow (%s)", cfg->client_secret_file == NULL ?
