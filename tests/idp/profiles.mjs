@@ -287,6 +287,7 @@ function send(res, status, body) {
 function fail(p, res, code) {
   const [status, body] = (p.errors && p.errors[code]) || STANDARD_ERRORS[code] || [400, { error: code }];
   send(res, status, body);
+  return status;
 }
 
 function idToken(p, g) {
@@ -332,10 +333,10 @@ function handle(req, res, body) {
   }
   if (req.method === 'GET' && full === p.jwks) { log(200); return send(res, 200, { keys: [p.jwk] }); }
   if (req.method === 'POST' && full === p.device) {
-    if (!known) { log(401); return fail(p, res, 'invalid_client'); }
+    if (!known) return log(fail(p, res, 'invalid_client'));
     const scopes = (form.get('scope') || '').split(' ').filter(Boolean);
     if (p.allowedScopes && scopes.some((s) => !p.allowedScopes.includes(s))) {
-      log(400); return fail(p, res, 'invalid_scope');
+      return log(fail(p, res, 'invalid_scope'));
     }
     const dc = b64u(randomBytes(32)), uc = p.userCode();
     const g = { profile: p, client: c.id, status: 'pending', account: null, override: null,
@@ -346,16 +347,16 @@ function handle(req, res, body) {
     log(200); return send(res, 200, r);
   }
   if (req.method === 'POST' && full === p.token) {
-    if (!secretOk) { log(401); return fail(p, res, 'invalid_client'); }
+    if (!secretOk) return log(fail(p, res, 'invalid_client'));
     if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:device_code') {
       log(400); return send(res, 400, { error: 'unsupported_grant_type' });
     }
     const g = devices.get(form.get('device_code') || '');
-    if (!g || g.profile !== p || g.client !== c.id) { log(400); return fail(p, res, 'invalid_grant'); }
-    if (Date.now() > g.expires) { log(400); return fail(p, res, 'expired_token'); }
-    if (g.status === 'pending') { log(p.errors?.authorization_pending?.[0] || 400); return fail(p, res, 'authorization_pending'); }
+    if (!g || g.profile !== p || g.client !== c.id) return log(fail(p, res, 'invalid_grant'));
+    if (Date.now() > g.expires) return log(fail(p, res, 'expired_token'));
+    if (g.status === 'pending') return log(fail(p, res, 'authorization_pending'));
     devices.delete(form.get('device_code'));
-    if (g.status === 'denied') { log(403); return fail(p, res, p.deny || 'access_denied'); }
+    if (g.status === 'denied') return log(fail(p, res, p.deny || 'access_denied'));
     log(200);
     return send(res, 200, { access_token: b64u(randomBytes(32)), token_type: 'Bearer', expires_in: 3600,
       refresh_token: b64u(randomBytes(32)), id_token: idToken(p, g), ...(p.tokenExtra || {}) });
