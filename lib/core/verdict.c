@@ -28,9 +28,7 @@ verdict_decide(const struct oidc_config *cfg, const struct verdict_input *in, st
 	memset(v, 0, sizeof(*v));
 	if (keys_verify_id_token(cfg, in->use_cache, id_token, in->min_iat, &v->claims, &v->fetches, err) != 0)
 		return refuse(v, VERDICT_VERIFY, err->reason);
-	/* The configured issuer, which the token's iss matched: Google's bare
-	 * alias (idtoken_iss_matches) is the same issuer to records and logs. */
-	snprintf(v->iss, sizeof(v->iss), "%s", cfg->issuer);
+	snprintf(v->iss, sizeof(v->iss), "%s", json_string_value(json_object_get(v->claims, "iss")));
 	text_sanitize(v->sub, sizeof(v->sub), json_string_value(json_object_get(v->claims, "sub")));
 	/* A map_file that cannot be read is the administrator's to fix
 	 * (PAM_SERVICE_ERR); a token it does not list is the person's. */

@@ -81,6 +81,18 @@ idtoken_iss_matches(const char *iss, size_t len, const char *issuer)
 	return strcmp(issuer, GOOGLE_ISSUER) == 0 && strcmp(iss, GOOGLE_ISSUER_BARE) == 0;
 }
 
+int
+idtoken_canonical_iss(json_t *claims, const char *issuer)
+{
+	const json_t *iss = json_object_get(claims, "iss");
+
+	if (!json_is_string(iss) || !idtoken_iss_matches(json_string_value(iss), json_string_length(iss), issuer))
+		return -1;
+	if (strcmp(json_string_value(iss), issuer) == 0)
+		return 0;
+	return json_object_set_new(claims, "iss", json_string(issuer));
+}
+
 static int
 check_aud(const json_t *claims, const char *client_id, struct oidc_error *err)
 {
@@ -195,6 +207,12 @@ idtoken_verify(const char *token, size_t len, const struct jwks *set,
 		goto out;
 	if (idtoken_check_claims(c, p, err) != 0)
 		goto out;
+	/* Records, reuse, rechecks and logs compare iss with the configured
+	 * issuer: an alias is that issuer from here on. */
+	if (idtoken_canonical_iss(c, p->issuer) != 0) {
+		oidc_error_set(err, OIDC_E_NOMEM, "out of memory");
+		goto out;
+	}
 	*claims = c;
 	c = NULL;
 	r = 0;

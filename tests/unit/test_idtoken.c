@@ -169,6 +169,26 @@ test_google_bare_iss(void **state)
 	assert_int_equal(iss_case(ISS("https://idp.example\0evil"), "https://idp.example"), -1);
 }
 
+/* After verification the alias is the configured issuer: records, reuse
+ * and rechecks compare iss with it. */
+static void
+test_canonical_iss(void **state)
+{
+	json_t *c = json_pack("{s:s}", "iss", "accounts.google.com");
+
+	(void)state;
+	assert_non_null(c);
+	assert_int_equal(idtoken_canonical_iss(c, "https://accounts.google.com"), 0);
+	assert_string_equal(json_string_value(json_object_get(c, "iss")), "https://accounts.google.com");
+	assert_int_equal(idtoken_canonical_iss(c, "https://accounts.google.com"), 0);
+	assert_string_equal(json_string_value(json_object_get(c, "iss")), "https://accounts.google.com");
+	assert_int_equal(idtoken_canonical_iss(c, "https://idp.example"), -1);
+	json_object_set_new(c, "iss", json_string("accounts.google.com"));
+	assert_int_equal(idtoken_canonical_iss(c, "https://accounts.google.com/"), -1);
+	assert_string_equal(json_string_value(json_object_get(c, "iss")), "accounts.google.com");
+	json_decref(c);
+}
+
 static void
 test_replay_year_old_refused(void **state)
 {
@@ -252,6 +272,7 @@ main(void)
 	{
 		const struct CMUnitTest replay[] = {
 			cmocka_unit_test(test_google_bare_iss),
+			cmocka_unit_test(test_canonical_iss),
 			cmocka_unit_test(test_replay_year_old_refused),
 			cmocka_unit_test(test_replay_leeway_bound),
 			cmocka_unit_test(test_replay_check_off_without_min_iat),
