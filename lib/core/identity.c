@@ -289,12 +289,15 @@ list_all(const char *list, const json_t *claim)
 
 /* OIDC Core §5.6.2: a claim the IdP sends by reference is named in
  * _claim_names instead of being present (Entra ID does this with groups
- * past 200 members: the "groups overage"). */
+ * past 200 members: the "groups overage"; in tokens of the implicit flow it
+ * sends "hasgroups": true instead). */
 static int
 claim_by_reference(const json_t *claims, const char *name)
 {
-	return json_object_get(claims, name) == NULL &&
-	    json_object_get(json_object_get(claims, "_claim_names"), name) != NULL;
+	if (json_object_get(claims, name) != NULL)
+		return 0;
+	return json_object_get(json_object_get(claims, "_claim_names"), name) != NULL ||
+	    (strcmp(name, "groups") == 0 && json_is_true(json_object_get(claims, "hasgroups")));
 }
 
 int

@@ -179,6 +179,10 @@ test_policy_groups_overage(void **s)
 	assert_int_equal(policy(&cfg, "{\"groups\":[\"0b6ad3e4-1a37-4c5b-9b0e-2b2c5e7a1f00\"]}", &err), 0);
 	assert_int_equal(policy(&cfg, "{}", &err), -1);
 	assert_int_equal(err.reason, OIDC_E_POLICY);
+	assert_int_equal(policy(&cfg, "{\"hasgroups\":true}", &err), -1);
+	assert_int_equal(err.reason, OIDC_E_GROUPS_OVERAGE);
+	assert_int_equal(policy(&cfg, "{\"hasgroups\":false}", &err), -1);
+	assert_int_equal(err.reason, OIDC_E_POLICY);
 	/* Another claim by reference is not the groups. */
 	assert_int_equal(policy(&cfg, "{\"_claim_names\":{\"roles\":\"src1\"}}", &err), -1);
 	assert_int_equal(err.reason, OIDC_E_POLICY);
