@@ -200,6 +200,14 @@ grep -q "^oauth2.googleapis.com POST /token 428 post" "$T/g.log" && t_pass "goog
 	t_fail "google: 428 and client_secret_post" "$(cat "$T/g.log")"
 grep -q "^www.googleapis.com GET /oauth2/v3/certs 200" "$T/g.log" && t_pass "google: keys from www.googleapis.com" ||
 	t_fail "google: keys host" "$(cat "$T/g.log")"
+# Google's slow_down comes with HTTP 403: the next poll waits 5 s more
+# (RFC 8628 §3.5), not the old interval.
+curl -sf -X POST "$CTL/slowdown?n=1" > /dev/null
+login g-slow google alice alice
+ok "google: 403 slow_down, then success" g-slow
+gap=$(reqlog | awk '$3 == "/token" && $4 == 403 && $1 == "oauth2.googleapis.com" { t = $6; next } t && $3 == "/token" { print $6 - t; exit }')
+if [ -n "$gap" ] && [ "$gap" -ge 5500 ]; then t_pass "google: the poll after slow_down came ${gap} ms later (interval 1 s + 5 s)"
+else t_fail "google: interval +5 s after a 403 slow_down" "gap '$gap' ms: $(reqlog | tail -5)"; fi
 login g-bare google alice alice '{"iss":"accounts.google.com"}'
 ok "google: bare iss accounts.google.com accepted for https://accounts.google.com" g-bare
 expect_log "google: a bare-iss login is recorded under the configured issuer" "result=success" "iss=https://accounts.google.com "

@@ -10,7 +10,8 @@
 // the person at the browser:
 //   POST /approve?code=USER_CODE&account=NAME[&deny=1]   body: JSON claims
 //        merged into that account's ID token (null removes a claim)
-//   GET  /log     one line per request: "host method path status [auth]"
+//   POST /slowdown?n=N   the next N device-code polls answer slow_down
+//   GET  /log     one line per request: "host method path status auth ms"
 // Knobs: PROF_INTERVAL (poll interval every profile announces; default the
 // provider's own, 5 s).
 import https from 'node:https';
@@ -25,6 +26,7 @@ const INTERVAL = process.env.PROF_INTERVAL ? Number(process.env.PROF_INTERVAL) :
 const now = () => Math.floor(Date.now() / 1000);
 const b64u = (b) => Buffer.from(b).toString('base64url');
 const requests = [];
+let slowDown = 0;
 
 // Dex's sub: the base64url (no padding) of a protobuf message holding the
 // connector's user id (field 1) and the connector id (field 2).
@@ -320,7 +322,7 @@ function handle(req, res, body) {
   const full = `https://${host}${url.pathname}`;
   const form = new URLSearchParams(req.method === 'POST' ? body : '');
   const c = clientOf(req, form);
-  const log = (status) => requests.push(`${host} ${req.method} ${url.pathname} ${status} ${c.how}`);
+  const log = (status) => requests.push(`${host} ${req.method} ${url.pathname} ${status} ${c.how} ${Date.now()}`);
   if (!p) { log(421); return send(res, 421, { error: 'misdirected' }); }
   const known = p.clients[c.id];
   const secretOk = known && (!known.secret || c.secret === known.secret);
@@ -354,6 +356,7 @@ function handle(req, res, body) {
     const g = devices.get(form.get('device_code') || '');
     if (!g || g.profile !== p || g.client !== c.id) return log(fail(p, res, 'invalid_grant'));
     if (Date.now() > g.expires) return log(fail(p, res, 'expired_token'));
+    if (slowDown > 0) { slowDown -= 1; return log(fail(p, res, 'slow_down')); }
     if (g.status === 'pending') return log(fail(p, res, 'authorization_pending'));
     devices.delete(form.get('device_code'));
     if (g.status === 'denied') return log(fail(p, res, p.deny || 'access_denied'));
@@ -379,6 +382,10 @@ const control = http.createServer((req, res) => {
     if (url.pathname === '/log') {
       res.writeHead(200, { 'content-type': 'text/plain' });
       return res.end(requests.join('\n') + '\n');
+    }
+    if (url.pathname === '/slowdown' && req.method === 'POST') {
+      slowDown = Number(url.searchParams.get('n') || 1);
+      return send(res, 200, { ok: true });
     }
     if (url.pathname === '/approve' && req.method === 'POST') {
       const g = byUserCode.get(url.searchParams.get('code') || '');
