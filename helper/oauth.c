@@ -230,7 +230,9 @@ oauth_poll_token(struct http *h, const char *tok_ep, const struct client_auth *c
 			}
 			goto out;
 		}
-		if (status != 200 && status != 400 && status != 401) {
+		/* Google answers authorization_pending with 428 and slow_down
+		 * or access_denied with 403, each with an RFC 6749 §5.2 body. */
+		if (status != 200 && status != 400 && status != 401 && status != 403 && status != 428) {
 			http_wipe(h);
 			if (++failures < MAX_POLL_FAILURES)
 				continue;

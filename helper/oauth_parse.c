@@ -312,7 +312,9 @@ oauth_error(const json_t *resp, long status, const char *what, struct helper_err
 	text_sanitize(desc, sizeof(desc), json_string_value(json_object_get(resp, "error_description")));
 	if (code == NULL)
 		return herr(e, WIRE_HTTP_STATUS, "%s answered HTTP %ld", what, status);
-	if (strcmp(code, "access_denied") == 0)
+	/* Entra ID says authorization_declined where RFC 8628 §3.5 says
+	 * access_denied. */
+	if (strcmp(code, "access_denied") == 0 || strcmp(code, "authorization_declined") == 0)
 		return herr(e, WIRE_ACCESS_DENIED, "the sign-in was denied at the identity provider (%s)", desc);
 	if (strcmp(code, "expired_token") == 0)
 		return herr(e, WIRE_EXPIRED, "the sign-in request expired at the identity provider before it was approved");

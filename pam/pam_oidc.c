@@ -86,6 +86,7 @@ module_user_message(enum oidc_reason r)
 	case OIDC_E_TOO_MANY_FLOWS:
 		return "Too many sign-ins are in progress; try again in a minute.";
 	case OIDC_E_POLICY:
+	case OIDC_E_GROUPS_OVERAGE:
 		return "That account is not allowed to log in here.";
 	case OIDC_E_CONFIG:
 	case OIDC_E_STORE:

@@ -137,6 +137,8 @@ session_record_claims(const struct oidc_config *cfg, const json_t *rec)
 		json_object_set(claims, cfg->groups_claim, json_object_get(rec, "groups"));
 	if (json_object_get(rec, "acr") != NULL)
 		json_object_set(claims, "acr", json_object_get(rec, "acr"));
+	if (json_object_get(rec, "hd") != NULL)
+		json_object_set(claims, "hd", json_object_get(rec, "hd"));
 	if (json_object_get(rec, "amr") != NULL)
 		json_object_set(claims, "amr", json_object_get(rec, "amr"));
 	return claims;

@@ -124,7 +124,8 @@ session_record_new(const struct oidc_config *cfg, const json_t *claims, const ch
 {
 	json_t *rec, *v;
 	int64_t auth_time;
-	const char *strs[] = { "sid", "acr" };
+	/* hd: allowed_hd is part of the policy a reuse or recheck applies again. */
+	const char *strs[] = { "sid", "acr", "hd" };
 	size_t i;
 
 	rec = json_pack("{s:i, s:s, s:I, s:s, s:s, s:I, s:I, s:I}", "v", SESSION_FORMAT, "user", user,

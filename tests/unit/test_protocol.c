@@ -405,6 +405,16 @@ test_tokens(void **s)
 	expect_answer("{\"error\":\"slow_down\"}", 400, OAUTH_POLL_SLOW_DOWN, WIRE_NONE);
 	expect_answer("{\"error\":\"access_denied\",\"error_description\":\"no \\u001b[31mway\"}", 400,
 	    OAUTH_POLL_FAILED, WIRE_ACCESS_DENIED);
+	/* Google: 428 pending, 403 slow_down and access_denied; Entra:
+	 * authorization_declined is a denial. */
+	expect_answer("{\"error\":\"authorization_pending\",\"error_description\":\"Precondition Required\"}", 428,
+	    OAUTH_POLL_PENDING, WIRE_NONE);
+	expect_answer("{\"error\":\"slow_down\",\"error_description\":\"Forbidden\"}", 403, OAUTH_POLL_SLOW_DOWN,
+	    WIRE_NONE);
+	expect_answer("{\"error\":\"access_denied\",\"error_description\":\"Forbidden\"}", 403, OAUTH_POLL_FAILED,
+	    WIRE_ACCESS_DENIED);
+	expect_answer("{\"error\":\"authorization_declined\",\"error_codes\":[70016]}", 400, OAUTH_POLL_FAILED,
+	    WIRE_ACCESS_DENIED);
 	expect_answer("{\"error\":\"x\\u0007y\"}", 400, OAUTH_POLL_FAILED, WIRE_OAUTH);
 	expect_answer("{}", 502, OAUTH_POLL_FAILED, WIRE_HTTP_STATUS);
 }

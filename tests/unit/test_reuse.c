@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "core/conf.h"
+#include "core/identity.h"
 #include "core/reuse.h"
 #include "core/session.h"
 #include "unit.h"
@@ -44,6 +46,39 @@ record(const char *user, int64_t auth_time, int64_t checked)
 static const struct proc_caller inside = {
 	1000, PTS3, 3, { { 5000, 900000 }, { ANCHOR_PID, ANCHOR_START }, { 2, 1 } }
 };
+
+/* A record keeps what the policy is applied to again on reuse and recheck:
+ * Google's hd among them. */
+static void
+test_record_keeps_policy_claims(void **state)
+{
+	json_t *c = json_pack("{s:s, s:s, s:s, s:[s], s:s}", "iss", "https://accounts.google.com", "sub", "1",
+	    "hd", "corp.example", "groups", "g1", "acr", "1");
+	json_t *rec, *back;
+	struct oidc_config hcfg;
+	struct oidc_error err = { 0 };
+
+	(void)state;
+	assert_non_null(c);
+	unit_config(&hcfg);
+	unit_set(&hcfg, "allowed_hd", "corp.example");
+	unit_set(&hcfg, "allowed_groups", "g1");
+	rec = session_record_new(&hcfg, c, "alice", 1000, "sshd", "pts/3", "127.0.0.1", NULL, (int64_t)time(NULL));
+	assert_non_null(rec);
+	assert_string_equal(json_string_value(json_object_get(rec, "hd")), "corp.example");
+	back = session_record_claims(&hcfg, rec);
+	assert_non_null(back);
+	assert_int_equal(identity_check_policy(&hcfg, back, "alice", &err), 0);
+	json_decref(back);
+	/* Another Workspace's record does not pass. */
+	json_object_set_new(rec, "hd", json_string("other.example"));
+	back = session_record_claims(&hcfg, rec);
+	assert_int_equal(identity_check_policy(&hcfg, back, "alice", &err), -1);
+	json_decref(back);
+	session_record_free(rec);
+	json_decref(c);
+	config_free(&hcfg);
+}
 
 static void
 test_most_recent_usable_wins(void **state)
@@ -163,6 +198,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_record_keeps_policy_claims),
 		cmocka_unit_test(test_most_recent_usable_wins),
 		cmocka_unit_test(test_outside_the_session_never_serves),
 		cmocka_unit_test(test_recheck_due),
