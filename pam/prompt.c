@@ -110,7 +110,9 @@ wait_shown(struct attempt *a, const struct oidc_config *cfg, struct oidc_flow *f
 	 * own lifetime (RFC 8628 §3.2 expires_in). */
 	if (expires > 0 && now + expires * 1000 < end)
 		end = now + expires * 1000;
-	if (!a->silent && device_waiting_line(time(NULL) + (time_t)((end - now + 999) / 1000), (end - now + 999) / 1000,
+	/* Like the code, how long it waits is part of the sign-in: shown even
+	 * to a caller that asks for silence (sudo always does). */
+	if (device_waiting_line(time(NULL) + (time_t)((end - now + 999) / 1000), (end - now + 999) / 1000,
 	    &lines[n]) > 0)
 		n++;
 	rc = prompt_converse(a, lines, n, NULL, NULL);
@@ -135,7 +137,7 @@ wait_shown(struct attempt *a, const struct oidc_config *cfg, struct oidc_flow *f
 		if (t < next_tick)
 			continue;
 		next_tick = t + COUNTDOWN_S * 1000LL;
-		if (a->silent || end - t <= 0 || deadline - t <= 0 ||
+		if (end - t <= 0 || deadline - t <= 0 ||
 		    device_countdown_line((end - t + 999) / 1000, &line) <= 0)
 			continue;
 		rc = prompt_converse(a, &line, 1, NULL, NULL);
