@@ -19,6 +19,15 @@ EOT
 # su, sudo and pamtester show information at once; sshd keeps the Enter prompt.
 for svc in oidctest su sudo; do sed -i "s#config=$CONF\$#config=$CONF prompt=auto#" "$NS/pam.d/$svc"; done
 
+# --- prompt = auto: the countdown (in the background while the rest runs) ----
+# Its own IdP: the one of the rest goes away below.
+ISSW=$(idp_start idpW OP_INTERVAL=1) || { t_fail "start IdP W" "$(cat "$T/idpW/op.log")"; t_done; }
+sed "s#^issuer = .*#issuer = $ISSW#; s#^ca_file = .*#ca_file = $T/idpW/ca.pem#; s#^helper = .*#helper = $HELPER#" "$CONF" > "$T/conf-wait"
+chmod 644 "$T/conf-wait"
+sed "s#config=$CONF prompt=auto\$#config=$T/conf-wait prompt=auto timeout=40#" "$NS/pam.d/oidctest" > "$NS/pam.d/oidcwait"
+"$NS_RUN" "$NS" $SAN_ENV stdbuf -oL pamtester oidcwait alice authenticate < /dev/null > "$T/wait.out" 2>&1 &
+WAIT_PID=$!
+
 # --- su from a pipe, no controlling terminal (cron, a script) ---------------
 n0=$(helpers)
 t0=$(now_ms)
@@ -110,6 +119,16 @@ wait_for "$T/killed.out" 's/.*enter the code: //p' > /dev/null
 wait "$PID_killed"; PRC=$?
 check "IdP killed after the code: PAM_AUTHINFO_UNAVAIL" 1 "Authentication service cannot retrieve authentication info" "$T/killed.out"
 check_log "...syslog: idp_unavailable" "reason=idp_unavailable"
+
+wait "$WAIT_PID"
+n=$(grep -c "^Still waiting for approval ([0-9]* s left)\.$" "$T/wait.out")
+if grep -q "^Waiting for approval until [0-9][0-9]:[0-9][0-9]:[0-9][0-9] (40 s)\.$" "$T/wait.out" && [ "$n" = 1 ] &&
+	grep -q "^Still waiting for approval (1[0-9] s left)\.$" "$T/wait.out" &&
+	tail -2 "$T/wait.out" | grep -q "The sign-in expired before it was approved."; then
+	t_pass "prompt=auto, 40 s unanswered: 'Waiting ... until', one countdown at 30 s, then 'expired'"
+else
+	t_fail "prompt=auto countdown" "$n countdown lines: $(cat "$T/wait.out")"
+fi
 
 [ -z "$(helper_pids)" ] && t_pass "no leftover helper" || t_fail "no leftover helper" "$(helper_pids)"
 t_done
