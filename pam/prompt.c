@@ -110,6 +110,8 @@ wait_shown(struct attempt *a, const struct oidc_config *cfg, struct oidc_flow *f
 	 * own lifetime (RFC 8628 §3.2 expires_in). */
 	if (expires > 0 && now + expires * 1000 < end)
 		end = now + expires * 1000;
+	if (end < now)
+		end = now;
 	/* Like the code, how long it waits is part of the sign-in: shown even
 	 * to a caller that asks for silence (sudo always does). */
 	if (device_waiting_line(time(NULL) + (time_t)((end - now + 999) / 1000), (end - now + 999) / 1000,
