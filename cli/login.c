@@ -184,7 +184,7 @@ cmd_login(int argc, char **argv)
 	    (long long)json_integer_value(json_object_get(flow.device, "expires_in")));
 	fflush(stdout);
 	st = flow_login_wait(&flow, (int)cfg.timeout * 1000, &err);
-	if (device_outcome(st, &cfg, &err) != OIDC_OK) {
+	if (device_outcome(st, &cfg, &flow, &err) != OIDC_OK) {
 		fprintf(stderr, "pam-oidc: sign-in failed: %s: %s\npam-oidc: reason=%s\n", oidc_reason_code(err.reason),
 		    err.text, oidc_reason_code(err.reason));
 		rc = exit_for(err.reason);

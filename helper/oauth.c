@@ -209,7 +209,12 @@ oauth_poll_token(struct http *h, const char *tok_ep, const struct client_auth *c
 		long long now = clock_now_ms(), next = now + interval * 1000;
 
 		if (next > h->deadline_ms || next > expiry) {
-			if (expiry <= h->deadline_ms)
+			/* The last poll went unanswered: the IdP is gone, and
+			 * whether anyone approved can no longer be known. */
+			if (failures > 0)
+				herr(e, WIRE_UNREACHABLE, "the identity provider stopped answering (%ld polls in a row lost)",
+				    failures);
+			else if (expiry <= h->deadline_ms)
 				herr(e, WIRE_EXPIRED, "%s expired before the sign-in was approved", pg->what);
 			else
 				herr(e, WIRE_TIMEOUT, "the sign-in was not approved in time");
@@ -227,6 +232,13 @@ oauth_poll_token(struct http *h, const char *tok_ep, const struct client_auth *c
 			    e->code != WIRE_TOO_LARGE) {
 				e->code = WIRE_NONE;
 				continue;
+			}
+			/* Polls that time out after the code was shown are an IdP
+			 * that stopped answering, not a person who did not approve. */
+			if (e->code == WIRE_TIMEOUT) {
+				e->code = WIRE_NONE;
+				herr(e, WIRE_UNREACHABLE, "the identity provider stopped answering (%ld polls in a row timed out)",
+				    failures);
 			}
 			goto out;
 		}

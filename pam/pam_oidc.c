@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <pwd.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,20 +23,67 @@
 #include "core/verdict.h"
 #include "util/clock.h"
 #include "util/jsonutil.h"
+#include "util/text.h"
 
 #define PAM_VISIBLE __attribute__((visibility("default")))
 
+/* One line per attempt, key=value; an empty or unknown value is "-". */
 void
 attempt_log(const struct attempt *a, int pam_rc, const char *reason, const char *detail)
 {
 	pam_syslog(a->pamh, pam_rc == PAM_SUCCESS ? LOG_NOTICE : LOG_WARNING,
 	    "result=%s reason=%s service=%s user=%s mapped=%s iss=%s sub=%s rhost=%s tty=%s session=%.8s "
 	    "duration_ms=%lld flow=%s%s%s",
-	    pam_rc == PAM_SUCCESS ? "success" : "failure", reason, a->service ? a->service : "-",
-	    a->user ? a->user : "-", a->mapped[0] ? a->mapped : "-", a->iss[0] ? a->iss : "-",
-	    a->sub[0] ? a->sub : "-", a->rhost ? a->rhost : "-", a->tty ? a->tty : "-",
-	    a->session[0] ? a->session : "-", clock_now_ms() - a->t0, a->flow != NULL ? a->flow : "-",
-	    detail ? " detail=" : "", detail ? detail : "");
+	    pam_rc == PAM_SUCCESS ? "success" : "failure", text_or_dash(reason), text_or_dash(a->service),
+	    text_or_dash(a->user), text_or_dash(a->mapped), text_or_dash(a->iss), text_or_dash(a->sub),
+	    text_or_dash(a->rhost), text_or_dash(a->tty), text_or_dash(a->session), clock_now_ms() - a->t0,
+	    text_or_dash(a->flow), detail != NULL ? " detail=" : "", detail != NULL ? text_or_dash(detail) : "");
+}
+
+/* The callers whose conversation is their terminal and nothing else. */
+static const char *const terminal_services[] = {
+	"login", "su", "su-l", "sudo", "sudo-i", "runuser", "runuser-l",
+};
+
+/* PAM_TTY names a terminal device: "/dev/pts/0", or "pts/0", "tty1"
+ * (login); not "ssh" nor an X display. */
+static int
+tty_is_terminal(const char *tty)
+{
+	char path[128];
+	struct stat st;
+
+	if (tty == NULL || tty[0] == '\0')
+		return 0;
+	if (snprintf(path, sizeof(path), "%s%s", tty[0] == '/' ? "" : "/dev/", tty) >= (int)sizeof(path))
+		return 0;
+	return stat(path, &st) == 0 && S_ISCHR(st.st_mode);
+}
+
+/* Issue 17: a device code no one can see is a sign-in no one can finish;
+ * refuse it at once (a cron job, a script piping into su). Returns why,
+ * or NULL when someone may be there. pam_oidc(8) states the rule. */
+static const char *
+no_one_to_see(const struct attempt *a)
+{
+	const struct pam_conv *conv = NULL;
+	size_t i;
+
+	if (pam_get_item(a->pamh, PAM_CONV, (const void **)&conv) != PAM_SUCCESS || conv == NULL ||
+	    conv->conv == NULL)
+		return "the caller has no conversation function";
+	/* sshd: the conversation is the remote client's keyboard-interactive
+	 * (no terminal exists yet at auth time). */
+	if (a->rhost != NULL && a->rhost[0] != '\0')
+		return NULL;
+	for (i = 0; i < sizeof(terminal_services) / sizeof(terminal_services[0]); i++)
+		if (a->service != NULL && strcmp(a->service, terminal_services[i]) == 0)
+			break;
+	if (i == sizeof(terminal_services) / sizeof(terminal_services[0]))
+		return NULL;   /* another caller's conversation may reach a person */
+	if (tty_is_terminal(a->tty) || isatty(STDIN_FILENO) || isatty(STDOUT_FILENO) || isatty(STDERR_FILENO))
+		return NULL;
+	return "no terminal and no remote client: nobody can see the code (cron, a pipe)";
 }
 
 /* HACKING.md, house style 5: exact PAM codes, so admins can write
@@ -163,6 +211,7 @@ authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct verdict_input vin;
 	struct verdict v;
 	json_t *rec = NULL;
+	const char *nobody = NULL;
 	enum oidc_reason why;
 	uid_t uid;
 	int rc, flow_started = 0, have_store;
@@ -195,6 +244,8 @@ authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		goto out;
 	}
 	if ((pw = pam_modutil_getpwnam(pamh, a.user)) == NULL) {
+		if ((nobody = no_one_to_see(&a)) != NULL)
+			goto unseen;
 		rc = prompt_unknown_user(&a, &cfg, &slots);
 		goto out;
 	}
@@ -211,6 +262,8 @@ authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	if (have_store && (rc = reuse_try(&a, &cfg, &st, uid)) == PAM_SUCCESS)
 		goto out;
 
+	if ((nobody = no_one_to_see(&a)) != NULL)
+		goto unseen;
 	if ((rc = prompt_take_flow_slots(&a, &cfg, &slots)) != PAM_SUCCESS)
 		goto out;
 	flow_started = 1;
@@ -247,10 +300,19 @@ authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	 * from a flow whose token verified, so a taken-over helper cannot
 	 * choose the link shown to the next person who mistypes a name. */
 	ratelimit_remember_device(&cfg, flow.device, a.device_latency_ms);
-	if (!a.silent)
-		prompt_say(&a, PAM_TEXT_INFO, "Signed in as %s.", a.mapped);
+	/* prompt = auto said it is waiting: it says how the wait ended, even
+	 * to a caller that asks for silence (sudo always does). */
+	if (!a.silent || cfg.prompt == PROMPT_AUTO)
+		(void)pam_prompt(pamh, PAM_TEXT_INFO, NULL, "Signed in as %s.", a.mapped);
 	attempt_log(&a, PAM_SUCCESS, "ok", NULL);
 	rc = PAM_SUCCESS;
+	goto out;
+
+unseen:
+	/* Never a device flow no one can see; a stack may fall back on
+	 * authinfo_unavail as when the IdP is down. */
+	attempt_log(&a, PAM_AUTHINFO_UNAVAIL, "no_one_to_see", nobody);
+	rc = PAM_AUTHINFO_UNAVAIL;
 	goto out;
 
 fail:

@@ -271,6 +271,8 @@ flow_login_start(struct oidc_flow *f, const struct oidc_config *cfg, const struc
 	if (got != IPC_READ_MESSAGE)
 		return -1;
 	f->kind = strcmp(json_string_value(json_object_get(f->device, "event")), "ciba") == 0 ? FLOW_CIBA : FLOW_DEVICE;
+	f->heard_ms = clock_now_ms();
+	f->interval = (long)json_integer_value(json_object_get(f->device, "interval"));
 	if (f->kind == FLOW_CIBA && ask->binding_message != NULL &&
 	    json_object_set_new(f->device, "binding_message", json_string(ask->binding_message)) != 0)
 		return oidc_error_set(err, OIDC_E_NOMEM, "out of memory");
@@ -299,6 +301,8 @@ flow_login_wait(struct oidc_flow *f, int timeout_ms, struct oidc_error *err)
 		}
 		if (strcmp(json_string_value(json_object_get(ev, "event")), "pending") == 0) {
 			f->polls = (long)json_integer_value(json_object_get(ev, "polls"));
+			f->interval = (long)json_integer_value(json_object_get(ev, "interval"));
+			f->heard_ms = clock_now_ms();
 			json_decref(ev);
 			ev = NULL;
 			continue;

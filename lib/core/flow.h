@@ -29,6 +29,8 @@ struct oidc_flow {
 	json_t *tokens;         /* the "tokens" event */
 	char helper_code[32];   /* the helper's error code, if it failed */
 	long polls;
+	long interval;          /* the poll interval the helper last reported (s) */
+	long long heard_ms;     /* when the helper last relayed an IdP answer */
 	long long started_ms;
 	int64_t started;        /* wall clock at the start: the token's min iat */
 	int use_cache;
