@@ -187,6 +187,28 @@ ok() { check "$1" 0 "successfully authenticated" "$T/$2.out"; }
 refused() { check "$1" 1 "Authentication failure" "$T/$2.out"; }
 reqlog() { curl -s "$CTL/log"; }
 
+# --- check-config --probe ------------------------------------------------
+# Each guide's configuration passes the probe against its provider's
+# discovery (exit 0, the summary says OK); the guide promises that.
+for name in google entra keycloak okta authentik dex; do
+	ns_run "$CLI" check-config --probe --config "$T/$name.conf" > "$T/probe-$name.out" 2>&1
+	prc=$?
+	if [ $prc = 0 ] && tail -1 "$T/probe-$name.out" | grep -q '^probe: OK, '; then
+		t_pass "$name: check-config --probe passes the guide's configuration"
+	else
+		t_fail "$name: check-config --probe passes the guide's configuration" "exit $prc: $(cat "$T/probe-$name.out")"
+	fi
+done
+# Google offers no CIBA: a configuration that asks for it is a mismatch.
+{ cat "$T/google.conf"; echo "flow = ciba"; } > "$T/google-ciba.conf"
+ns_run "$CLI" check-config --probe --config "$T/google-ciba.conf" > "$T/probe-gciba.out" 2>&1
+prc=$?
+if [ $prc = 1 ] && grep -q '^MISSING' "$T/probe-gciba.out"; then
+	t_pass "google: the probe reports flow = ciba as missing (exit 1)"
+else
+	t_fail "google: the probe reports flow = ciba as missing (exit 1)" "exit $prc: $(cat "$T/probe-gciba.out")"
+fi
+
 # --- Google ---------------------------------------------------------------
 # Approved after four polls or more: more 428 answers in a row than the
 # helper tolerates of an HTTP error it does not know (3).
