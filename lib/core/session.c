@@ -157,6 +157,27 @@ session_record_new(const struct oidc_config *cfg, const json_t *claims, const ch
 	return rec;
 }
 
+void
+session_record_refresh_claims(const struct oidc_config *cfg, json_t *rec, const json_t *claims)
+{
+	const json_t *v;
+
+	if ((json_is_array(v = json_object_get(claims, cfg->groups_claim)) && json_array_size(v) <= 512) ||
+	    json_is_string(v))
+		json_object_set(rec, "groups", (json_t *)v);
+	else
+		json_object_del(rec, "groups");
+	/* allowed_hd is applied to it again on reuse. */
+	if (json_is_string(v = json_object_get(claims, "hd")) && json_string_length(v) <= 256)
+		json_object_set(rec, "hd", (json_t *)v);
+	else
+		json_object_del(rec, "hd");
+	if (json_is_string(v = json_object_get(claims, "acr")) && json_string_length(v) <= 256)
+		json_object_set(rec, "acr", (json_t *)v);
+	if (json_is_array(v = json_object_get(claims, "amr")) && json_array_size(v) <= 32)
+		json_object_set(rec, "amr", (json_t *)v);
+}
+
 static int
 write_record(int dfd, const char *id, const json_t *rec, struct oidc_error *err)
 {

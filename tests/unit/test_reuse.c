@@ -85,6 +85,34 @@ test_record_keeps_policy_claims(void **state)
 	config_free(&hcfg);
 }
 
+/* pam-oidc recheck writes what the fresh ID token says into the record
+ * (reuse then sees today's claims): hd among them, gone when the fresh
+ * token has none, as the groups are. */
+static void
+test_record_refresh_claims(void **state)
+{
+	json_t *c = json_pack("{s:s, s:s, s:s, s:[s]}", "iss", "https://accounts.google.com", "sub", "1", "hd",
+	    "corp.example", "groups", "g1");
+	json_t *fresh = json_pack("{s:s, s:s, s:s, s:[s]}", "iss", "https://accounts.google.com", "sub", "1", "hd",
+	    "other.example", "groups", "g2");
+	json_t *rec;
+
+	(void)state;
+	rec = session_record_new(&cfg, c, "alice", 1000, "sshd", "pts/3", "127.0.0.1", NULL, (int64_t)time(NULL));
+	assert_non_null(rec);
+	session_record_refresh_claims(&cfg, rec, fresh);
+	assert_string_equal(json_string_value(json_object_get(rec, "hd")), "other.example");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(rec, "groups"), 0)), "g2");
+	json_object_del(fresh, "hd");
+	json_object_del(fresh, "groups");
+	session_record_refresh_claims(&cfg, rec, fresh);
+	assert_null(json_object_get(rec, "hd"));
+	assert_null(json_object_get(rec, "groups"));
+	session_record_free(rec);
+	json_decref(c);
+	json_decref(fresh);
+}
+
 static void
 test_most_recent_usable_wins(void **state)
 {
@@ -312,6 +340,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_record_keeps_policy_claims),
+		cmocka_unit_test(test_record_refresh_claims),
 		cmocka_unit_test(test_most_recent_usable_wins),
 		cmocka_unit_test(test_outside_the_session_never_serves),
 		cmocka_unit_test(test_recheck_due),
