@@ -113,6 +113,42 @@ test_record_refresh_claims(void **state)
 	json_decref(fresh);
 }
 
+/* A record's groups are the claim the login's service read them from:
+ * another service that names another groups_claim (app roles at ssh,
+ * groups at sudo) never takes them for its own. */
+static void
+test_record_groups_claim_is_kept(void **state)
+{
+	json_t *c = json_pack("{s:s, s:s, s:[s], s:[s]}", "iss", "https://idp.example.test", "sub", "1", "roles",
+	    "admins", "groups", "users");
+	struct oidc_config ssh, sudo;
+	struct oidc_error err = { 0 };
+	json_t *rec, *back;
+
+	(void)state;
+	unit_config(&ssh);
+	unit_set(&ssh, "groups_claim", "roles");
+	unit_config(&sudo);
+	unit_set(&sudo, "allowed_groups", "admins");
+	/* The login itself: not in group admins. */
+	assert_int_equal(identity_check_policy(&sudo, c, "alice", &err), -1);
+	rec = session_record_new(&ssh, c, "alice", 1000, "sshd", "pts/3", "127.0.0.1", NULL, (int64_t)time(NULL));
+	assert_non_null(rec);
+	back = session_record_claims(&sudo, rec);
+	assert_non_null(back);
+	assert_int_equal(identity_check_policy(&sudo, back, "alice", &err), -1);
+	json_decref(back);
+	/* The same claim name: the groups serve. */
+	unit_set(&sudo, "groups_claim", "roles");
+	back = session_record_claims(&sudo, rec);
+	assert_int_equal(identity_check_policy(&sudo, back, "alice", &err), 0);
+	json_decref(back);
+	session_record_free(rec);
+	json_decref(c);
+	config_free(&ssh);
+	config_free(&sudo);
+}
+
 static void
 test_most_recent_usable_wins(void **state)
 {
@@ -341,6 +377,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_record_keeps_policy_claims),
 		cmocka_unit_test(test_record_refresh_claims),
+		cmocka_unit_test(test_record_groups_claim_is_kept),
 		cmocka_unit_test(test_most_recent_usable_wins),
 		cmocka_unit_test(test_outside_the_session_never_serves),
 		cmocka_unit_test(test_recheck_due),
