@@ -170,7 +170,8 @@ helper_failed(struct oidc_error *err, char *helper_code, size_t hcsize, const ch
  * A metadata event that is not the wanted kind (a login's or a refresh's
  * discovery) is dropped: only a fetch, in a helper of its own, is trusted
  * for keys and their address. Keys in any other operation are a protocol
- * violation. IPC_READ_MESSAGE with *ev, IPC_READ_TIMEOUT, or IPC_READ_ERROR
+ * violation, and so is a "discovery" event outside a discover (or any
+ * other event in one). IPC_READ_MESSAGE with *ev, IPC_READ_TIMEOUT, or IPC_READ_ERROR
  * (err set, helper_code filled from an error event). */
 static enum ipc_read
 next_event(struct helper_proc *hp, int timeout_ms, const char *op, const char *want, const char *also,
@@ -207,6 +208,15 @@ next_event(struct helper_proc *hp, int timeout_ms, const char *op, const char *w
 			json_decref(m);
 			oidc_error_set(err, OIDC_E_HELPER_PROTOCOL,
 			    "the helper sent a JWKS during a %s (keys come only from a fetch); attempt ended", op);
+			return IPC_READ_ERROR;
+		}
+		/* A probe's answer and a sign-in's are never each other's: a
+		 * "discovery" event outside a discover, or anything but its
+		 * answer in one, is not dropped but ends the attempt. */
+		if ((strcmp(kind, "discovery") == 0) != (strcmp(op, "discover") == 0) && strcmp(kind, "error") != 0) {
+			json_decref(m);
+			oidc_error_set(err, OIDC_E_HELPER_PROTOCOL,
+			    "the helper sent a %s event during a %s; attempt ended", kind, op);
 			return IPC_READ_ERROR;
 		}
 		if (strcmp(kind, want) == 0 || (also != NULL && strcmp(kind, also) == 0)) {

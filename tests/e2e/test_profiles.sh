@@ -33,7 +33,11 @@ dev-31337.okta.com authentik.example.test dex.example.test"
 chmod 644 "$T/hosts"
 mount --bind "$T/hosts" /etc/hosts || { t_fail "private /etc/hosts" "bind mount failed"; t_done; }
 # The namespace has no route out: a real address is unreachable.
+# (A curl that fails proves nothing by itself: the namespace must also have
+# no link but lo and no route but lo's.)
 if curl -s --max-time 3 -o /dev/null https://8.8.8.8/ 2>/dev/null; then t_fail "no route out of the namespace" "8.8.8.8 answered"
+elif ip -o link show | grep -qv ': lo:'; then t_fail "no route out of the namespace" "links: $(ip -o link show)"
+elif ip route show table all | grep -v ' dev lo ' | grep -q .; then t_fail "no route out of the namespace" "routes: $(ip route show table all)"
 else t_pass "no route out of the namespace"; fi
 
 P=$T/prof
@@ -163,6 +167,8 @@ EOT
 login() {
 	name=$1 svc=$2 user=$3 account=${4:-} claims=${5:-} deny=${6:+&deny=1}
 	out=$T/$name.out
+	rm -f "$T/$name.ctl" "$T/$name.account"
+	[ -n "$account" ] && echo "$account" > "$T/$name.account"
 	ns_run $SAN_ENV stdbuf -oL pamtester -I rhost=127.0.0.1 "$svc" "$user" authenticate < /dev/null > "$out" 2> "$out.err" &
 	pid=$!
 	if [ -n "$account" ]; then
@@ -184,7 +190,18 @@ expect_log() {
 	t_pass "$n"
 }
 ok() { check "$1" 0 "successfully authenticated" "$T/$2.out"; }
-refused() { check "$1" 1 "Authentication failure" "$T/$2.out"; }
+# refused DESC NAME [PATTERN...]: refused, after the person's approval went
+# through (a refusal because nobody approved proves nothing), and the
+# syslog line names each PATTERN (the reason under test).
+refused() {
+	d=$1 n=$2; shift 2
+	if [ -f "$T/$n.account" ] && ! grep -q '"ok":true' "$T/$n.ctl" 2>/dev/null; then
+		t_fail "$d" "the approval as $(cat "$T/$n.account") never went through: $(tail -2 "$T/$n.out.err")"
+		return
+	fi
+	check "$d" 1 "Authentication failure" "$T/$n.out"
+	[ $# -eq 0 ] || expect_log "$d: the reason" "$@"
+}
 reqlog() { curl -s "$CTL/log"; }
 
 # --- check-config --probe ------------------------------------------------
@@ -243,9 +260,9 @@ login g-unv google alice alice '{"email_verified":false}'
 refused "google: email_verified false refused" g-unv
 expect_log "google: syslog says not verified" "is not verified"
 login g-unvs google alice alice '{"email_verified":"true"}'
-refused "google: email_verified \"true\" (a string) refused" g-unvs
+refused "google: email_verified \"true\" (a string) refused" g-unvs "reason=" "is not verified"
 login g-bob google bob bob
-refused "google: bob@gmail.example is outside allowed_domains" g-bob
+refused "google: bob@gmail.example is outside allowed_domains" g-bob "is not in allowed_domains"
 login g-deny google alice alice '' deny
 refused "google: denied (403 access_denied) refused" g-deny
 expect_log "google: syslog says access_denied" "reason=access_denied"
@@ -272,9 +289,9 @@ login e-bare entra alice alice "{\"iss\":\"login.microsoftonline.com/$TID/v2.0\"
 refused "entra: a bare iss is no alias here" e-bare
 expect_log "entra: syslog iss_mismatch" "reason=iss_mismatch"
 login e-goog entra alice alice '{"iss":"accounts.google.com"}'
-refused "entra: Google's bare iss is no alias here" e-goog
+refused "entra: Google's bare iss is no alias here" e-goog "reason=iss_mismatch"
 login e-dom entra alice alice '{"preferred_username":"alice@fabrikam.example"}'
-refused "entra: UPN of another domain refused" e-dom
+refused "entra: UPN of another domain refused" e-dom "is not in allowed_domains"
 
 # --- Keycloak -------------------------------------------------------------
 login k-ok keycloak alice alice
@@ -284,33 +301,33 @@ login k-sub keycloak bob bob
 refused "keycloak: /staff/unix-admins is not /unix-admins" k-sub
 expect_log "keycloak: syslog allowed_groups" "reason=policy_denied" "allowed_groups"
 login k-np keycloak-nopath alice alice
-refused "keycloak: entry unix-admins does not match /unix-admins (exact match)" k-np
+refused "keycloak: entry unix-admins does not match /unix-admins (exact match)" k-np "reason=policy_denied" "allowed_groups"
 login k-np2 keycloak-nopath alice alice '{"groups":["unix-admins","devs"]}'
 ok "keycloak: mapper without full path, entry unix-admins logs in" k-np2
 login k-bare keycloak alice alice '{"iss":"keycloak.example.test/realms/staff"}'
-refused "keycloak: iss without scheme refused" k-bare
+refused "keycloak: iss without scheme refused" k-bare "reason=iss_mismatch"
 login k-goog keycloak alice alice '{"iss":"accounts.google.com"}'
-refused "keycloak: Google's bare iss refused" k-goog
+refused "keycloak: Google's bare iss refused" k-goog "reason=iss_mismatch"
 
 # --- Okta -----------------------------------------------------------------
 login o-ok okta alice alice
 ok "okta: alice@example.com (custom authorization server) logs in as alice" o-ok
 expect_log "okta: syslog names the authorization server issuer" "iss=https://dev-31337.okta.com/oauth2/default "
 login o-grp okta alice alice '{"groups":["Everyone"]}'
-refused "okta: not in unix-admins refused" o-grp
+refused "okta: not in unix-admins refused" o-grp "reason=policy_denied" "allowed_groups"
 
 # --- Authentik ------------------------------------------------------------
 login a-ok authentik alice alice
 ok "authentik: alice logs in (slug issuer with trailing slash)" a-ok
 expect_log "authentik: syslog names the slug issuer" "iss=https://authentik.example.test/application/o/pam-oidc/ "
 login a-slug authentik alice alice '{"iss":"https://authentik.example.test/application/o/other-app/"}'
-refused "authentik: another application's issuer refused" a-slug
+refused "authentik: another application's issuer refused" a-slug "reason=iss_mismatch"
 
 # --- Dex ------------------------------------------------------------------
 login d-ok dex alice alice
 ok "dex: alice@example.test (email, LDAP connector sub) logs in as alice" d-ok
 expect_log "dex: syslog keeps the opaque sub" "iss=https://dex.example.test/dex " "sub=CiVjbj1hbGljZSxvdT1wZW9wbGUsZGM9ZXhhbXBsZSxkYz10ZXN0EgRsZGFw"
 login d-unv dex alice alice '{"email_verified":false}'
-refused "dex: unverified email refused" d-unv
+refused "dex: unverified email refused" d-unv "is not verified"
 
 t_done
