@@ -124,6 +124,15 @@ username_strip_domain = yes
 allowed_domains = contoso.example
 allowed_groups = $GROUP
 EOT
+printf '00000000-0000-0000-66f3-3332eca7ea81 alice\n' > "$T/entra.map"
+chmod 644 "$T/entra.map"
+prof_conf entra-oid <<EOT
+issuer = https://login.microsoftonline.com/$TID/v2.0
+client_id = c0ffee00-1234-4abc-8def-0123456789ab
+scopes = openid profile email offline_access
+username_claim = oid
+map_file = $T/entra.map
+EOT
 prof_conf keycloak <<EOT
 issuer = https://keycloak.example.test/realms/staff
 client_id = pam-oidc
@@ -292,6 +301,10 @@ login e-goog entra alice alice '{"iss":"accounts.google.com"}'
 refused "entra: Google's bare iss is no alias here" e-goog "reason=iss_mismatch"
 login e-dom entra alice alice '{"preferred_username":"alice@fabrikam.example"}'
 refused "entra: UPN of another domain refused" e-dom "is not in allowed_domains"
+login e-oid entra-oid alice alice '{"preferred_username":"alice@fabrikam.example"}'
+ok "entra: mapped on the immutable oid, whatever the UPN says" e-oid
+login e-oid-bob entra-oid bob bob
+refused "entra: an oid not in map_file refused" e-oid-bob "is not in map_file"
 
 # --- Keycloak -------------------------------------------------------------
 login k-ok keycloak alice alice
