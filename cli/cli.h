@@ -1,6 +1,7 @@
 #ifndef PAM_OIDC_CLI_H
 #define PAM_OIDC_CLI_H
 
+#include <stdio.h>
 #include <sys/types.h>
 
 struct oidc_config;
@@ -27,6 +28,11 @@ int cli_user_uid(const char *user, uid_t *uid);
 int cli_parse_long(const char *s, long min, long max, long *out);
 int cli_load_config(const char *path, const char *service, struct oidc_config *cfg);
 int cmd_login(int argc, char **argv);
+/* Exit codes of check-config (pam-oidc(8)); --probe adds PROBE_MISMATCH. */
+enum { PROBE_OK = 0, PROBE_MISMATCH = 1, PROBE_ERROR = 2 };
+/* check-config --probe: the IdP's discovery, through the helper, against
+ * cfg; one line per check and a summary on out. Returns a PROBE_ code. */
+int cli_probe(const struct oidc_config *cfg, FILE *out);
 int cmd_check_config(int argc, char **argv);
 int cmd_sessions(int argc, char **argv);
 int cmd_revoke(int argc, char **argv);

@@ -27,6 +27,7 @@
 
 #include "endsession.h"
 #include "core/revoke.h"
+#include "util/text.h"
 
 #ifndef LOGINCTL_PATH
 #define LOGINCTL_PATH "/usr/bin/loginctl"
@@ -321,8 +322,9 @@ pid_list(const struct end_state *s, char *buf, size_t size)
 static void
 log_end(const struct end_target *t, const char *lid, const char *pids)
 {
-	syslog(LOG_AUTHPRIV | LOG_NOTICE, "session %.8s of %s (service %s, logind session %s, pids %s): %s; %s", t->id,
-	    t->user, t->service, lid[0] ? lid : "-", pids[0] ? pids : "-", t->done, t->why);
+	syslog(LOG_AUTHPRIV | LOG_NOTICE, "session %.8s of %s (service %s, logind session %s, pids %s): %s; %s",
+	    text_or_dash(t->id), text_or_dash(t->user), text_or_dash(t->service), text_or_dash(lid), text_or_dash(pids),
+	    text_or_dash(t->done), text_or_dash(t->why));
 }
 
 /* Waits up to grace seconds while any target (those that want pred)

@@ -184,7 +184,7 @@ cmd_login(int argc, char **argv)
 	    (long long)json_integer_value(json_object_get(flow.device, "expires_in")));
 	fflush(stdout);
 	st = flow_login_wait(&flow, (int)cfg.timeout * 1000, &err);
-	if (device_outcome(st, &cfg, &err) != OIDC_OK) {
+	if (device_outcome(st, &cfg, &flow, &err) != OIDC_OK) {
 		fprintf(stderr, "pam-oidc: sign-in failed: %s: %s\npam-oidc: reason=%s\n", oidc_reason_code(err.reason),
 		    err.text, oidc_reason_code(err.reason));
 		rc = exit_for(err.reason);
@@ -224,43 +224,27 @@ out_cfg:
 	return rc;
 }
 
-int
-cmd_check_config(int argc, char **argv)
+/* Loads the global section and every [service] section (each is checked
+ * as that service would see the file); print: their effective settings. */
+static int
+check_sections(const char *path, int print)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *path = PAM_OIDC_CONFIG_PATH;
 	struct oidc_config cfg;
 	struct oidc_error err = { 0 };
 	char *buf = NULL, *line, *next;
 	size_t len = 0;
-	int c, rc = 0;
+	int rc = 0;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c': path = optarg; break;
-		case 'h':
-			printf("usage: pam-oidc check-config [--config FILE]\n"
-			    "  Validates the file and prints the effective settings of the global\n"
-			    "  section and of each [service] section. exit 0 valid, 2 invalid.\n");
-			return 0;
-		default: return 2;
-		}
-	}
-	if (optind != argc)
-		return 2;
 	if (cli_load_config(path, NULL, &cfg) != 0)
-		return 2;
-	printf("# %s: global settings\n", path);
-	config_dump(&cfg, stdout);
+		return -1;
+	if (print) {
+		printf("# %s: global settings\n", path);
+		config_dump(&cfg, stdout);
+	}
 	config_free(&cfg);
 	if (file_read_all(path, CONFIG_MAX_BYTES, &buf, &len, &err) != 0) {
 		fprintf(stderr, "pam-oidc: %s\n", err.text);
-		return 2;
+		return -1;
 	}
 	for (line = buf; line != NULL; line = next) {
 		char *end;
@@ -272,15 +256,77 @@ cmd_check_config(int argc, char **argv)
 			continue;
 		*end = '\0';
 		if (cli_load_config(path, line + 1, &cfg) != 0) {
-			rc = 2;
+			rc = -1;
 			break;
 		}
-		printf("\n# service %s\n", line + 1);
-		config_dump(&cfg, stdout);
+		if (print) {
+			printf("\n# service %s\n", line + 1);
+			config_dump(&cfg, stdout);
+		}
 		config_free(&cfg);
 	}
 	free(buf);
-	if (rc == 0)
+	return rc;
+}
+
+static void
+check_config_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: pam-oidc check-config [--config FILE] [--probe [--service NAME]]\n"
+	    "  Validates the file and prints the effective settings of the global\n"
+	    "  section and of each [service] section.\n"
+	    "  --probe: instead of the settings, fetches the identity provider's\n"
+	    "  discovery through the helper and reports, one line per check, what the\n"
+	    "  configuration (of --service NAME, else the global section) relies on:\n"
+	    "  issuer, endpoints, the flow's endpoint (device or CIBA), algorithms,\n"
+	    "  scopes, claims. Lines start with ok, warn, MISSING, MISMATCH or FAILED.\n"
+	    "  exit 0: valid (--probe: everything required is there, warnings aside);\n"
+	    "  1: --probe found something required missing or mismatched;\n"
+	    "  2: usage, invalid configuration, or (--probe) discovery could not be\n"
+	    "  fetched or used (IdP unreachable, TLS, HTTP error, not JSON)\n");
+}
+
+int
+cmd_check_config(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "probe", no_argument, NULL, 'p' },
+		{ "service", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = PAM_OIDC_CONFIG_PATH, *service = NULL;
+	struct oidc_config cfg;
+	int c, rc, probe = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': path = optarg; break;
+		case 'p': probe = 1; break;
+		case 's': service = optarg; break;
+		case 'h': check_config_usage(stdout); return 0;
+		default: check_config_usage(stderr); return PROBE_ERROR;
+		}
+	}
+	if (optind != argc || (service != NULL && !probe)) {
+		check_config_usage(stderr);
+		return PROBE_ERROR;
+	}
+	if (check_sections(path, !probe) != 0)
+		return PROBE_ERROR;
+	if (!probe) {
 		printf("\n%s: OK\n", path);
+		return PROBE_OK;
+	}
+	if (cli_load_config(path, service, &cfg) != 0)
+		return PROBE_ERROR;
+	printf("%-7s %s is valid%s%s\n", "ok", path, service != NULL ? "; probing the settings of service " : "",
+	    service != NULL ? service : "");
+	fflush(stdout);
+	rc = cli_probe(&cfg, stdout);
+	config_free(&cfg);
 	return rc;
 }

@@ -161,7 +161,7 @@ static const struct {
 } commands[] = {
 	{ "verify-token", cmd_verify_token, "verify an ID token offline against a JWKS file" },
 	{ "login", cmd_login, "sign in through the device flow and show the verified identity" },
-	{ "check-config", cmd_check_config, "validate pam_oidc.conf and print the effective settings" },
+	{ "check-config", cmd_check_config, "validate pam_oidc.conf; --probe: what the IdP offers against it" },
 	{ "sessions", cmd_sessions, "list live session records" },
 	{ "revoke", cmd_revoke, "revoke session records (by user, by id, or all)" },
 	{ "gc", cmd_gc, "remove expired and damaged session records" },

@@ -71,12 +71,11 @@ collect(void *arg, uid_t uid, json_t *rec)
 }
 
 /* A valid recheck: checked now, the rotated refresh token, and the groups,
- * acr and amr the fresh ID token says (reuse then sees today's claims). */
+ * hd, acr and amr the fresh ID token says (reuse then sees today's claims). */
 static void
 record_refresh(const struct oidc_config *cfg, json_t *rec, const json_t *tokens, const json_t *claims, int64_t now)
 {
 	const char *nrt = json_string_value(json_object_get(tokens, "refresh_token"));
-	const json_t *v;
 
 	json_object_set_new(rec, "checked", json_integer((json_int_t)now));
 	json_object_set_new(rec, "on_revoke", json_string(session_on_revoke_name(cfg->on_revoke)));
@@ -84,17 +83,8 @@ record_refresh(const struct oidc_config *cfg, json_t *rec, const json_t *tokens,
 		json_wipe_member(rec, "refresh_token");
 		json_object_set_new(rec, "refresh_token", json_string(nrt));
 	}
-	if (claims == NULL)
-		return;
-	if ((json_is_array(v = json_object_get(claims, cfg->groups_claim)) && json_array_size(v) <= 512) ||
-	    json_is_string(v))
-		json_object_set(rec, "groups", (json_t *)v);
-	else
-		json_object_del(rec, "groups");
-	if (json_is_string(v = json_object_get(claims, "acr")) && json_string_length(v) <= 256)
-		json_object_set(rec, "acr", (json_t *)v);
-	if (json_is_array(v = json_object_get(claims, "amr")) && json_array_size(v) <= 32)
-		json_object_set(rec, "amr", (json_t *)v);
+	if (claims != NULL)
+		session_record_refresh_claims(cfg, rec, claims);
 }
 
 /* Removes record id once its session was dealt with (under the lock). */

@@ -15,7 +15,11 @@ check_request(const json_t *req)
 		const char *flow = json_string_value(json_object_get(req, "flow"));
 		const json_t *bm = json_object_get(req, "binding_message");
 
-		if (op == NULL || (strcmp(op, "login") != 0 && strcmp(op, "refresh") != 0 && strcmp(op, "fetch") != 0))
+		if (op == NULL || (strcmp(op, "login") != 0 && strcmp(op, "refresh") != 0 && strcmp(op, "fetch") != 0 &&
+		    strcmp(op, "discover") != 0))
+			__builtin_trap();
+		/* Only the ops that authenticate go without a client_id. */
+		if ((strcmp(op, "login") == 0 || strcmp(op, "refresh") == 0) && json_object_get(req, "client_id") == NULL)
 			__builtin_trap();
 		/* CIBA (issue 14): a flow of ours, with what it needs; a
 		 * binding_message the IdP and a person can be shown. */

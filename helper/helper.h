@@ -58,5 +58,6 @@ int emit_error(const struct helper_err *e);
 int op_login(struct http *h, const json_t *req, struct helper_err *e);
 int op_refresh(struct http *h, const json_t *req, struct helper_err *e);
 int op_fetch(struct http *h, const json_t *req, struct helper_err *e);
+int op_discover(struct http *h, const json_t *req, struct helper_err *e);
 
 #endif

@@ -1,6 +1,6 @@
 /* OpenID Connect Discovery 1.0 §4, client authentication, the token
  * endpoint poll shared by both sign-ins (grants.c), the login, refresh
- * (RFC 6749 §6) and fetch operations. */
+ * (RFC 6749 §6), fetch and discover operations. */
 #include "config.h"
 
 #include <stdio.h>
@@ -209,7 +209,12 @@ oauth_poll_token(struct http *h, const char *tok_ep, const struct client_auth *c
 		long long now = clock_now_ms(), next = now + interval * 1000;
 
 		if (next > h->deadline_ms || next > expiry) {
-			if (expiry <= h->deadline_ms)
+			/* The last poll went unanswered: the IdP is gone, and
+			 * whether anyone approved can no longer be known. */
+			if (failures > 0)
+				herr(e, WIRE_UNREACHABLE, "the identity provider stopped answering (%ld polls in a row lost)",
+				    failures);
+			else if (expiry <= h->deadline_ms)
 				herr(e, WIRE_EXPIRED, "%s expired before the sign-in was approved", pg->what);
 			else
 				herr(e, WIRE_TIMEOUT, "the sign-in was not approved in time");
@@ -228,9 +233,18 @@ oauth_poll_token(struct http *h, const char *tok_ep, const struct client_auth *c
 				e->code = WIRE_NONE;
 				continue;
 			}
+			/* Polls that time out after the code was shown are an IdP
+			 * that stopped answering, not a person who did not approve. */
+			if (e->code == WIRE_TIMEOUT) {
+				e->code = WIRE_NONE;
+				herr(e, WIRE_UNREACHABLE, "the identity provider stopped answering (%ld polls in a row timed out)",
+				    failures);
+			}
 			goto out;
 		}
-		if (status != 200 && status != 400 && status != 401) {
+		/* Google answers authorization_pending with 428 and slow_down
+		 * or access_denied with 403, each with an RFC 6749 §5.2 body. */
+		if (status != 200 && status != 400 && status != 401 && status != 403 && status != 428) {
 			http_wipe(h);
 			if (++failures < MAX_POLL_FAILURES)
 				continue;
@@ -404,6 +418,30 @@ op_fetch(struct http *h, const json_t *req, struct helper_err *e)
 	rc = 0;
 out:
 	http_wipe(h);
+	json_decref(disc);
+	return rc;
+}
+
+/* A probe (pam-oidc check-config --probe): discovery, checked as a login
+ * checks it (§4.3), and what the caller needs to compare with its
+ * configuration. Always fetched: the request's endpoints are the caller's
+ * own, and the probe asks what the IdP says. */
+int
+op_discover(struct http *h, const json_t *req, struct helper_err *e)
+{
+	json_t *disc = NULL, *ev = NULL;
+	int rc = -1;
+
+	if (discover(h, oauth_req_str(req, "issuer"), &disc, e) != 0)
+		goto out;
+	if (oauth_discovery_event(disc, &ev, e) != 0)
+		goto out;
+	if (emit(ev) != 0) {
+		herr(e, WIRE_CANCELLED, "caller went away");
+		goto out;
+	}
+	rc = 0;
+out:
 	json_decref(disc);
 	return rc;
 }

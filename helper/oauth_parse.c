@@ -128,9 +128,10 @@ oauth_check_request(const json_t *req, struct helper_err *e)
 	op = json_string_value(json_object_get(req, "op"));
 	if (op == NULL || json_object_get(req, "issuer") == NULL)
 		return herr(e, WIRE_BAD_REQUEST, "request needs op and issuer");
-	if (strcmp(op, "login") != 0 && strcmp(op, "refresh") != 0 && strcmp(op, "fetch") != 0)
+	if (strcmp(op, "login") != 0 && strcmp(op, "refresh") != 0 && strcmp(op, "fetch") != 0 &&
+	    strcmp(op, "discover") != 0)
 		return herr(e, WIRE_BAD_REQUEST, "unknown op");
-	if (strcmp(op, "fetch") != 0 && json_object_get(req, "client_id") == NULL)
+	if ((strcmp(op, "login") == 0 || strcmp(op, "refresh") == 0) && json_object_get(req, "client_id") == NULL)
 		return herr(e, WIRE_BAD_REQUEST, "request has no client_id");
 	if (strcmp(op, "refresh") == 0 && json_object_get(req, "refresh_token") == NULL)
 		return herr(e, WIRE_BAD_REQUEST, "refresh request without refresh_token");
@@ -159,6 +160,51 @@ oauth_check_discovery(const json_t *d, const char *issuer, struct helper_err *e)
 	dev = json_object_get(d, "device_authorization_endpoint");
 	if (dev != NULL && !json_https_url(dev, IPC_MAX_URI))
 		return herr(e, WIRE_BAD_RESPONSE, "discovery document's device_authorization_endpoint is not https");
+	return 0;
+}
+
+int
+oauth_discovery_event(const json_t *d, json_t **ev, struct helper_err *e)
+{
+	static const char *const eps[] = { "device_authorization_endpoint", "backchannel_authentication_endpoint" };
+	json_t *out, *unusable;
+	const json_t *v;
+	size_t i;
+	int bad;
+
+	out = json_pack("{s:s, s:O, s:O, s:O}", "event", "discovery", "issuer", json_object_get(d, "issuer"),
+	    "token_endpoint", json_object_get(d, "token_endpoint"), "jwks_uri", json_object_get(d, "jwks_uri"));
+	unusable = json_array();
+	if (out == NULL || unusable == NULL) {
+		json_decref(out);
+		json_decref(unusable);
+		return herr(e, WIRE_INTERNAL, "out of memory");
+	}
+	bad = 0;
+	for (i = 0; i < sizeof(eps) / sizeof(eps[0]); i++) {
+		if ((v = json_object_get(d, eps[i])) == NULL)
+			continue;
+		if (json_https_url(v, IPC_MAX_URI))
+			bad |= json_object_set(out, eps[i], (json_t *)v);
+		else
+			bad |= json_array_append_new(unusable, json_string(eps[i]));
+	}
+	for (i = 0; ipc_discovery_lists[i] != NULL; i++) {
+		if ((v = json_object_get(d, ipc_discovery_lists[i])) == NULL)
+			continue;
+		if (ipc_string_list_ok(v, IPC_MAX_LIST, IPC_MAX_LIST_ITEM))
+			bad |= json_object_set(out, ipc_discovery_lists[i], (json_t *)v);
+		else
+			bad |= json_array_append_new(unusable, json_string(ipc_discovery_lists[i]));
+	}
+	if (json_array_size(unusable) > 0)
+		bad |= json_object_set(out, "unusable", unusable);
+	json_decref(unusable);
+	if (bad) {
+		json_decref(out);
+		return herr(e, WIRE_INTERNAL, "out of memory");
+	}
+	*ev = out;
 	return 0;
 }
 
@@ -266,7 +312,9 @@ oauth_error(const json_t *resp, long status, const char *what, struct helper_err
 	text_sanitize(desc, sizeof(desc), json_string_value(json_object_get(resp, "error_description")));
 	if (code == NULL)
 		return herr(e, WIRE_HTTP_STATUS, "%s answered HTTP %ld", what, status);
-	if (strcmp(code, "access_denied") == 0)
+	/* Entra ID says authorization_declined where RFC 8628 §3.5 says
+	 * access_denied. */
+	if (strcmp(code, "access_denied") == 0 || strcmp(code, "authorization_declined") == 0)
 		return herr(e, WIRE_ACCESS_DENIED, "the sign-in was denied at the identity provider (%s)", desc);
 	if (strcmp(code, "expired_token") == 0)
 		return herr(e, WIRE_EXPIRED, "the sign-in request expired at the identity provider before it was approved");

@@ -44,6 +44,13 @@ int oauth_check_request(const json_t *req, struct helper_err *e);
  * one is given. */
 int oauth_check_discovery(const json_t *doc, const char *issuer, struct helper_err *e);
 
+/* The "discovery" event of a discover op (doc/helper-protocol.md) for a
+ * document that passed oauth_check_discovery: its issuer and https
+ * endpoints, the lists of ipc_discovery_lists that are arrays of bounded
+ * strings, and in "unusable" the names of optional members it published
+ * outside these rules (left out). */
+int oauth_discovery_event(const json_t *doc, json_t **ev, struct helper_err *e);
+
 /* The backchannel_authentication_endpoint a discovery document offers for
  * CIBA in poll mode (CIBA Core §4): an https URL, with "poll" listed in
  * backchannel_token_delivery_modes_supported (an absent list is no poll).

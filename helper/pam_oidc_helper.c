@@ -172,8 +172,10 @@ main(void)
 		rc = op_login(&h, req, &e);
 	else if (strcmp(op, "refresh") == 0)
 		rc = op_refresh(&h, req, &e);
-	else
+	else if (strcmp(op, "fetch") == 0)
 		rc = op_fetch(&h, req, &e);
+	else
+		rc = op_discover(&h, req, &e);
 	if (rc == 0)
 		status = 0;
 out:

@@ -15,18 +15,19 @@
 #include "module.h"
 #include "util/buf.h"
 #include "util/clock.h"
+#include "util/text.h"
 
+/* One line per attempt, key=value; an empty or unknown value is "-". */
 void
 attempt_log(const struct attempt *a, int pam_rc, const char *reason, const char *detail)
 {
 	pam_syslog(a->pamh, pam_rc == PAM_SUCCESS ? LOG_NOTICE : LOG_WARNING,
 	    "result=%s reason=%s service=%s user=%s mapped=%s iss=%s sub=%s rhost=%s tty=%s session=%.8s "
 	    "duration_ms=%lld flow=%s%s%s",
-	    pam_rc == PAM_SUCCESS ? "success" : "failure", reason, a->service ? a->service : "-",
-	    a->user ? a->user : "-", a->mapped[0] ? a->mapped : "-", a->iss[0] ? a->iss : "-",
-	    a->sub[0] ? a->sub : "-", a->rhost ? a->rhost : "-", a->tty ? a->tty : "-",
-	    a->session[0] ? a->session : "-", clock_now_ms() - a->t0, a->flow != NULL ? a->flow : "-",
-	    detail ? " detail=" : "", detail ? detail : "");
+	    pam_rc == PAM_SUCCESS ? "success" : "failure", text_or_dash(reason), text_or_dash(a->service),
+	    text_or_dash(a->user), text_or_dash(a->mapped), text_or_dash(a->iss), text_or_dash(a->sub),
+	    text_or_dash(a->rhost), text_or_dash(a->tty), text_or_dash(a->session), clock_now_ms() - a->t0,
+	    text_or_dash(a->flow), detail != NULL ? " detail=" : "", detail != NULL ? text_or_dash(detail) : "");
 }
 
 /* HACKING.md, house style 5: exact PAM codes, so admins can write
@@ -77,6 +78,7 @@ module_user_message(enum oidc_reason r)
 	case OIDC_E_TOO_MANY_FLOWS:
 		return "Too many sign-ins are in progress; try again in a minute.";
 	case OIDC_E_POLICY:
+	case OIDC_E_GROUPS_OVERAGE:
 		return "That account is not allowed to log in here.";
 	case OIDC_E_CONFIG:
 	case OIDC_E_STORE:

@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 #include <security/pam_modutil.h>
@@ -24,8 +26,55 @@
 #include "verify.h"
 #include "util/clock.h"
 #include "util/jsonutil.h"
+#include "util/text.h"
 
 #define PAM_VISIBLE __attribute__((visibility("default")))
+
+/* The callers whose conversation is their terminal and nothing else. */
+static const char *const terminal_services[] = {
+	"login", "su", "su-l", "sudo", "sudo-i", "runuser", "runuser-l",
+};
+
+/* PAM_TTY names a terminal device: "/dev/pts/0", or "pts/0", "tty1"
+ * (login); not "ssh" nor an X display. */
+static int
+tty_is_terminal(const char *tty)
+{
+	char path[128];
+	struct stat st;
+
+	if (tty == NULL || tty[0] == '\0')
+		return 0;
+	if (snprintf(path, sizeof(path), "%s%s", tty[0] == '/' ? "" : "/dev/", tty) >= (int)sizeof(path))
+		return 0;
+	return stat(path, &st) == 0 && S_ISCHR(st.st_mode);
+}
+
+/* Issue 17: a device code no one can see is a sign-in no one can finish;
+ * refuse it at once (a cron job, a script piping into su). Returns why,
+ * or NULL when someone may be there. pam_oidc(8) states the rule. */
+static const char *
+no_one_to_see(const struct attempt *a)
+{
+	const struct pam_conv *conv = NULL;
+	size_t i;
+
+	if (pam_get_item(a->pamh, PAM_CONV, (const void **)&conv) != PAM_SUCCESS || conv == NULL ||
+	    conv->conv == NULL)
+		return "the caller has no conversation function";
+	/* sshd: the conversation is the remote client's keyboard-interactive
+	 * (no terminal exists yet at auth time). */
+	if (a->rhost != NULL && a->rhost[0] != '\0')
+		return NULL;
+	for (i = 0; i < sizeof(terminal_services) / sizeof(terminal_services[0]); i++)
+		if (a->service != NULL && strcmp(a->service, terminal_services[i]) == 0)
+			break;
+	if (i == sizeof(terminal_services) / sizeof(terminal_services[0]))
+		return NULL;   /* another caller's conversation may reach a person */
+	if (tty_is_terminal(a->tty) || isatty(STDIN_FILENO) || isatty(STDOUT_FILENO) || isatty(STDERR_FILENO))
+		return NULL;
+	return "no terminal and no remote client: nobody can see the code (cron, a pipe)";
+}
 
 /* Defaults, then the file (config= picks it), then argv key=value. */
 int
@@ -64,6 +113,7 @@ authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct session_store st = { -1, -1 };
 	const struct verify_ops *ops;
 	struct passwd *pw;
+	const char *nobody = NULL;
 	uid_t uid;
 	int rc, have_store;
 
@@ -92,6 +142,8 @@ authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		goto out;
 	}
 	if ((pw = pam_modutil_getpwnam(pamh, a.user)) == NULL) {
+		if ((nobody = no_one_to_see(&a)) != NULL)
+			goto unseen;
 		if ((ops = verify_ops_load(&a, &rc)) != NULL)
 			rc = ops->unknown_user(&a, &cfg);
 		goto out;
@@ -110,8 +162,17 @@ authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	/* The cached path ends here: no cryptography, no helper, no network. */
 	if (have_store && (rc = reuse_try(&a, &cfg, &st, uid)) != PAM_IGNORE)
 		goto out;
+	if ((nobody = no_one_to_see(&a)) != NULL)
+		goto unseen;
 	if ((ops = verify_ops_load(&a, &rc)) != NULL)
 		rc = ops->authenticate(&a, &cfg, &st, have_store, uid);
+	goto out;
+
+unseen:
+	/* Never a device flow no one can see; a stack may fall back on
+	 * authinfo_unavail as when the IdP is down. */
+	attempt_log(&a, PAM_AUTHINFO_UNAVAIL, "no_one_to_see", nobody);
+	rc = PAM_AUTHINFO_UNAVAIL;
 out:
 	session_store_close(&st);
 	config_free(&cfg);

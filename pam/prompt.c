@@ -35,6 +35,64 @@ prompt_wait_approval(struct oidc_flow *f, const json_t *fake, long long ms, stru
 	return FLOW_PENDING;
 }
 
+/* prompt = auto (sudo, su and login show info at once): the code, then
+ * how long we wait, a countdown at most every COUNTDOWN_S, and no Enter.
+ * Frees lines. */
+#define COUNTDOWN_S 30
+#define CHECK_MS 5000   /* how often an IdP's silence is looked at */
+static enum oidc_reason
+wait_shown(struct attempt *a, const struct oidc_config *cfg, struct oidc_flow *f, const json_t *fake,
+    const json_t *dev, long long deadline, char **lines, int n, struct oidc_error *err)
+{
+	long long now = clock_now_ms(), end = deadline, expires = json_integer_value(json_object_get(dev, "expires_in"));
+	long long next_tick;
+	enum flow_state st = FLOW_PENDING;
+	int rc;
+
+	/* What the person is told: the earlier of our timeout and the code's
+	 * own lifetime (RFC 8628 §3.2 expires_in). */
+	if (expires > 0 && now + expires * 1000 < end)
+		end = now + expires * 1000;
+	if (end < now)
+		end = now;
+	/* Like the code, how long it waits is part of the sign-in: shown even
+	 * to a caller that asks for silence (sudo always does). */
+	if (device_waiting_line(time(NULL) + (time_t)((end - now + 999) / 1000), (end - now + 999) / 1000,
+	    &lines[n]) > 0)
+		n++;
+	rc = prompt_converse(a, lines, n, NULL, NULL);
+	device_lines_free(lines, n);
+	if (rc != PAM_SUCCESS)
+		return oidc_error_set(err, OIDC_E_USAGE, "conversation failed"), OIDC_E_USAGE;
+	next_tick = clock_now_ms() + COUNTDOWN_S * 1000LL;
+	for (;;) {
+		long long t = clock_now_ms(), chunk = CHECK_MS;
+		char *line = NULL;
+
+		if (deadline - t <= 0)
+			break;
+		if (chunk > deadline - t)
+			chunk = deadline - t;
+		if (chunk > next_tick - t)
+			chunk = next_tick - t > 0 ? next_tick - t : 0;
+		st = prompt_wait_approval(f, fake, chunk, err);
+		if (st != FLOW_PENDING || (fake == NULL && device_idp_silent(f)))
+			break;
+		t = clock_now_ms();
+		if (t < next_tick)
+			continue;
+		next_tick = t + COUNTDOWN_S * 1000LL;
+		if (end - t <= 0 || deadline - t <= 0 ||
+		    device_countdown_line((end - t + 999) / 1000, &line) <= 0)
+			continue;
+		rc = prompt_converse(a, &line, 1, NULL, NULL);
+		free(line);
+		if (rc != PAM_SUCCESS)
+			return oidc_error_set(err, OIDC_E_USAGE, "conversation failed"), OIDC_E_USAGE;
+	}
+	return device_outcome(st, cfg, fake == NULL ? f : NULL, err);
+}
+
 /* The device flow with the person: returns OIDC_OK with f->tokens set.
  * With fake (an unknown user, finding 11 of issue 12), the same lines,
  * prompts and waits, with no helper and no request to the IdP. */
@@ -75,19 +133,12 @@ sign_in(struct attempt *a, const struct oidc_config *cfg, struct oidc_flow *f, c
 			deadline = end;
 	}
 	{
-		struct device_who who = { a->user, a->service, a->rhost };
+		struct device_who who = { a->user, a->service, a->rhost, a->tty };
 
-		n = device_lines(dev, a->silent ? NULL : &who, cfg->qr && !a->silent, lines, MAX_MSGS - 2);
+		n = device_lines(dev, a->silent ? NULL : &who, cfg->qr && !a->silent, lines, MAX_MSGS - 3);
 	}
-	if (cfg->prompt == PROMPT_AUTO) {
-		/* sudo, su and login show info at once: just wait. */
-		rc = prompt_converse(a, lines, n, NULL, NULL);
-		device_lines_free(lines, n);
-		if (rc != PAM_SUCCESS)
-			return oidc_error_set(err, OIDC_E_USAGE, "conversation failed"), OIDC_E_USAGE;
-		st = prompt_wait_approval(f, fake, deadline - clock_now_ms() > 0 ? deadline - clock_now_ms() : 0, err);
-		return device_outcome(st, cfg, err);
-	}
+	if (cfg->prompt == PROMPT_AUTO)
+		return wait_shown(a, cfg, f, fake, dev, deadline, lines, n, err);
 	/* sshd shows info text only together with a prompt (test-infra.md):
 	 * the code and the Enter prompt travel in one conversation call. */
 	rc = prompt_converse(a, lines, n, enter_prompt, &ans);
@@ -110,8 +161,8 @@ sign_in(struct attempt *a, const struct oidc_config *cfg, struct oidc_flow *f, c
 		if (st == FLOW_FAILED)
 			return err->reason;
 		left = deadline - clock_now_ms();
-		if (left <= 0)
-			return device_outcome(FLOW_PENDING, cfg, err);
+		if (left <= 0 || (fake == NULL && device_idp_silent(f)))
+			return device_outcome(FLOW_PENDING, cfg, fake == NULL ? f : NULL, err);
 		{
 			char *msg = NULL;
 

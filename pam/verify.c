@@ -109,8 +109,10 @@ verify_authenticate(struct attempt *a, const struct oidc_config *cfg, struct ses
 	 * from a flow whose token verified, so a taken-over helper cannot
 	 * choose the link shown to the next person who mistypes a name. */
 	ratelimit_remember_device(cfg, flow.device, a->device_latency_ms);
-	if (!a->silent)
-		prompt_say(a, PAM_TEXT_INFO, "Signed in as %s.", a->mapped);
+	/* prompt = auto said it is waiting: it says how the wait ended, even
+	 * to a caller that asks for silence (sudo always does). */
+	if (!a->silent || cfg->prompt == PROMPT_AUTO)
+		(void)pam_prompt(pamh, PAM_TEXT_INFO, NULL, "Signed in as %s.", a->mapped);
 	attempt_log(a, PAM_SUCCESS, "ok", NULL);
 	rc = PAM_SUCCESS;
 	goto out;

@@ -133,10 +133,15 @@ session_record_claims(const struct oidc_config *cfg, const json_t *rec)
 
 	if (claims == NULL)
 		return NULL;
-	if (json_object_get(rec, "groups") != NULL)
+	/* Groups read from another claim (another service's groups_claim)
+	 * are not this service's groups. */
+	if (json_object_get(rec, "groups") != NULL && json_is_string(json_object_get(rec, "groups_claim")) &&
+	    strcmp(json_string_value(json_object_get(rec, "groups_claim")), cfg->groups_claim) == 0)
 		json_object_set(claims, cfg->groups_claim, json_object_get(rec, "groups"));
 	if (json_object_get(rec, "acr") != NULL)
 		json_object_set(claims, "acr", json_object_get(rec, "acr"));
+	if (json_object_get(rec, "hd") != NULL)
+		json_object_set(claims, "hd", json_object_get(rec, "hd"));
 	if (json_object_get(rec, "amr") != NULL)
 		json_object_set(claims, "amr", json_object_get(rec, "amr"));
 	return claims;

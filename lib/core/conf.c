@@ -80,6 +80,7 @@ static const struct key keys[] = {
 	{ "revoke_on_logout", K_BOOL, F(revoke_on_logout), 0, 0, NULL },
 	{ "account_requires_session", K_BOOL, F(account_requires_session), 0, 0, NULL },
 	{ "allowed_domains", K_LIST, F(allowed_domains), 0, 0, NULL },
+	{ "allowed_hd", K_LIST, F(allowed_hd), 0, 0, NULL },
 	{ "allowed_system_users", K_LIST, F(allowed_system_users), 0, 0, NULL },
 	{ "jwks_file", K_PATH, F(jwks_file), 0, 0, NULL },
 	{ "jwks_pins", K_LIST, F(jwks_pins), 0, 0, NULL },

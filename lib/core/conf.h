@@ -74,6 +74,8 @@ struct oidc_config {
 	int account_requires_session;
 	/* identity mapping, hardened (issue 12 finding 6) */
 	char *allowed_domains;
+	/* Google Workspace: the hd claim must be one of these */
+	char *allowed_hd;
 	char *allowed_system_users;
 	/* pinned keys (finding 2): a root-owned JWKS file, or thumbprints */
 	char *jwks_file;

@@ -5,10 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/device.h"
 #include "core/qr.h"
+#include "util/clock.h"
 #include "util/text.h"
 
 /* One line per QR row keeps each PAM message under PAM_MAX_MSG_SIZE. */
@@ -29,6 +31,14 @@ qr_lines(const char *text, char **lines, int n, int max)
 	return n;
 }
 
+/* login and some gettys set PAM_TTY to the name under /dev ("pts/0",
+ * "tty1"); sudo and su give the path. */
+static int
+tty_is_short(const char *tty)
+{
+	return strncmp(tty, "pts/", 4) == 0 || strncmp(tty, "tty", 3) == 0;
+}
+
 static int
 is_ciba(const json_t *dev)
 {
@@ -47,11 +57,21 @@ device_lines(const json_t *dev, const struct device_who *who, int qr, char **lin
 	text_sanitize(complete, sizeof(complete), json_string_value(json_object_get(dev, "verification_uri_complete")));
 	device_user_code(dev, code, sizeof(code));
 	if (who != NULL && n < max) {
+		char where[300] = "", rhost[256], tty[128];
+
 		if (gethostname(host, sizeof(host) - 1) != 0)
 			snprintf(host, sizeof(host), "this host");
 		host[sizeof(host) - 1] = '\0';
-		if (asprintf(&lines[n], "Sign-in requested for %s on %s (service %s%s%s)", who->user, host,
-		    who->service, who->rhost ? ", from " : "", who->rhost ? who->rhost : "") > 0)
+		/* The remote host is the phishing hint; a local caller (console,
+		 * su, sudo) names its terminal instead, and with neither, none. */
+		text_sanitize(rhost, sizeof(rhost), who->rhost);
+		text_sanitize(tty, sizeof(tty), who->tty);
+		if (rhost[0] != '\0')
+			snprintf(where, sizeof(where), ", from %s", rhost);
+		else if (tty[0] != '\0')
+			snprintf(where, sizeof(where), ", on %s%s", tty_is_short(tty) ? "/dev/" : "", tty);
+		if (asprintf(&lines[n], "Sign-in requested for %s on %s (service %s%s)", who->user, host,
+		    who->service, where) > 0)
 			n++;
 	}
 	/* CIBA: the request is already on the person's device; the same words
@@ -97,14 +117,56 @@ device_reminder(const json_t *dev, long long left_s, char **line)
 	return asprintf(line, "Not approved yet (%lld s left). Approve code %s, then press Enter.", left_s, code);
 }
 
+long long
+device_silence_limit_ms(long interval_s)
+{
+	if (interval_s <= 0)
+		interval_s = 5;
+	return (2 * (long long)interval_s + 5) * 1000 + 5000;
+}
+
+int
+device_idp_silent(const struct oidc_flow *f)
+{
+	return f != NULL && f->heard_ms > 0 && clock_now_ms() - f->heard_ms > device_silence_limit_ms(f->interval);
+}
+
 enum oidc_reason
-device_outcome(enum flow_state st, const struct oidc_config *cfg, struct oidc_error *err)
+device_outcome(enum flow_state st, const struct oidc_config *cfg, const struct oidc_flow *f,
+    struct oidc_error *err)
 {
 	if (st == FLOW_DONE)
 		return OIDC_OK;
+	if (st != FLOW_PENDING)
+		return err->reason;
+	/* A helper that polls hears the IdP every interval (RFC 8628 §3.5,
+	 * the "pending" events): silence past that means the IdP stopped
+	 * answering, not that nobody approved. */
+	if (device_idp_silent(f)) {
+		oidc_error_set(err, OIDC_E_IDP_UNAVAILABLE,
+		    "the identity provider stopped answering: no poll answered for %lld s (after %ld answered)",
+		    (clock_now_ms() - f->heard_ms) / 1000, f->polls);
+		return err->reason;
+	}
 	/* RFC 8628 §3.5: authorization_pending until the code expires; for us
 	 * the attempt's own timeout ends the wait first. */
-	if (st == FLOW_PENDING)
-		oidc_error_set(err, OIDC_E_LOGIN_EXPIRED, "not approved within %ld s", cfg->timeout);
+	oidc_error_set(err, OIDC_E_LOGIN_EXPIRED, "not approved within %ld s", cfg->timeout);
 	return err->reason;
+}
+
+int
+device_waiting_line(time_t end, long long left_s, char **line)
+{
+	struct tm tm;
+	char at[16];
+
+	if (localtime_r(&end, &tm) == NULL || strftime(at, sizeof(at), "%H:%M:%S", &tm) == 0)
+		return asprintf(line, "Waiting for approval (%lld s).", left_s);
+	return asprintf(line, "Waiting for approval until %s (%lld s).", at, left_s);
+}
+
+int
+device_countdown_line(long long left_s, char **line)
+{
+	return asprintf(line, "Still waiting for approval (%lld s left).", left_s);
 }

@@ -102,7 +102,8 @@ build_request(const struct oidc_config *cfg, const char *op, const json_t *meta,
 		oidc_error_set(err, OIDC_E_NOMEM, "out of memory");
 		return NULL;
 	}
-	if (cfg->client_secret_file != NULL) {
+	/* A probe authenticates nowhere: its request carries no secret. */
+	if (cfg->client_secret_file != NULL && strcmp(op, "discover") != 0) {
 		if (read_secret(cfg->client_secret_file, &secret, err) != 0) {
 			json_decref(req);
 			return NULL;
@@ -169,7 +170,8 @@ helper_failed(struct oidc_error *err, char *helper_code, size_t hcsize, const ch
  * A metadata event that is not the wanted kind (a login's or a refresh's
  * discovery) is dropped: only a fetch, in a helper of its own, is trusted
  * for keys and their address. Keys in any other operation are a protocol
- * violation. IPC_READ_MESSAGE with *ev, IPC_READ_TIMEOUT, or IPC_READ_ERROR
+ * violation, and so is a "discovery" event outside a discover (or any
+ * other event in one). IPC_READ_MESSAGE with *ev, IPC_READ_TIMEOUT, or IPC_READ_ERROR
  * (err set, helper_code filled from an error event). */
 static enum ipc_read
 next_event(struct helper_proc *hp, int timeout_ms, const char *op, const char *want, const char *also,
@@ -206,6 +208,15 @@ next_event(struct helper_proc *hp, int timeout_ms, const char *op, const char *w
 			json_decref(m);
 			oidc_error_set(err, OIDC_E_HELPER_PROTOCOL,
 			    "the helper sent a JWKS during a %s (keys come only from a fetch); attempt ended", op);
+			return IPC_READ_ERROR;
+		}
+		/* A probe's answer and a sign-in's are never each other's: a
+		 * "discovery" event outside a discover, or anything but its
+		 * answer in one, is not dropped but ends the attempt. */
+		if ((strcmp(kind, "discovery") == 0) != (strcmp(op, "discover") == 0) && strcmp(kind, "error") != 0) {
+			json_decref(m);
+			oidc_error_set(err, OIDC_E_HELPER_PROTOCOL,
+			    "the helper sent a %s event during a %s; attempt ended", kind, op);
 			return IPC_READ_ERROR;
 		}
 		if (strcmp(kind, want) == 0 || (also != NULL && strcmp(kind, also) == 0)) {
@@ -295,6 +306,8 @@ flow_login_start(struct oidc_flow *f, const struct oidc_config *cfg, const struc
 	if (got != IPC_READ_MESSAGE)
 		return -1;
 	f->kind = strcmp(json_string_value(json_object_get(f->device, "event")), "ciba") == 0 ? FLOW_CIBA : FLOW_DEVICE;
+	f->heard_ms = clock_now_ms();
+	f->interval = (long)json_integer_value(json_object_get(f->device, "interval"));
 	if (f->kind == FLOW_CIBA && ask->binding_message != NULL &&
 	    json_object_set_new(f->device, "binding_message", json_string(ask->binding_message)) != 0)
 		return oidc_error_set(err, OIDC_E_NOMEM, "out of memory");
@@ -323,6 +336,8 @@ flow_login_wait(struct oidc_flow *f, int timeout_ms, struct oidc_error *err)
 		}
 		if (strcmp(json_string_value(json_object_get(ev, "event")), "pending") == 0) {
 			f->polls = (long)json_integer_value(json_object_get(ev, "polls"));
+			f->interval = (long)json_integer_value(json_object_get(ev, "interval"));
+			f->heard_ms = clock_now_ms();
 			json_decref(ev);
 			ev = NULL;
 			continue;
@@ -411,4 +426,25 @@ flow_refresh(const struct oidc_config *cfg, int use_cache, const char *refresh_t
 	if (rc == 0)
 		*tokens = ev;
 	return rc;
+}
+
+int
+flow_discover(const struct oidc_config *cfg, json_t **doc, char *helper_code, size_t hcsize, struct oidc_error *err)
+{
+	struct helper_proc hp;
+	json_t *req;
+	enum ipc_read rc;
+
+	helper_code[0] = '\0';
+	if ((req = build_request(cfg, "discover", NULL, NULL, err)) == NULL)
+		return -1;
+	rc = spawn_with(&hp, cfg, req, err) == 0 ? IPC_READ_MESSAGE : IPC_READ_ERROR;
+	request_free(req);
+	if (rc != IPC_READ_MESSAGE)
+		return -1;
+	rc = next_event(&hp, (int)cfg->timeout * 1000, "discover", "discovery", NULL, helper_code, hcsize, doc, err);
+	(void)helper_finish(&hp, 200);   /* its events said all; the exit status adds nothing */
+	if (rc == IPC_READ_TIMEOUT)
+		return oidc_error_set(err, OIDC_E_IDP_UNAVAILABLE, "discover: no answer from the identity provider in time");
+	return rc == IPC_READ_MESSAGE ? 0 : -1;
 }

@@ -29,6 +29,8 @@ struct oidc_flow {
 	json_t *tokens;         /* the "tokens" event */
 	char helper_code[32];   /* the helper's error code, if it failed */
 	long polls;
+	long interval;          /* the poll interval the helper last reported (s) */
+	long long heard_ms;     /* when the helper last relayed an IdP answer */
 	long long started_ms;
 	int64_t started;        /* wall clock at the start: the token's min iat */
 	int use_cache;
@@ -58,6 +60,13 @@ int flow_load_meta(const struct oidc_config *cfg, int use_cache, json_t **meta, 
 /* 1 if meta holds a JWKS fetched no longer than jwks_cache_ttl ago. */
 int flow_meta_keys_fresh(const struct oidc_config *cfg, const json_t *meta);
 int flow_fetch(const struct oidc_config *cfg, json_t **meta, int *dirty, struct oidc_error *err);
+
+/* A probe (pam-oidc check-config --probe): the issuer's discovery through
+ * a fresh helper (op "discover", no client secret sent); *doc gets the
+ * checked "discovery" event. On failure helper_code holds the helper's
+ * error code ("issuer_mismatch", ...) or is empty. */
+int flow_discover(const struct oidc_config *cfg, json_t **doc, char *helper_code, size_t hcsize,
+    struct oidc_error *err);
 
 /* Refresh-token grant through the helper; *tokens gets the "tokens" event. */
 int flow_refresh(const struct oidc_config *cfg, int use_cache, const char *refresh_token, json_t **tokens,

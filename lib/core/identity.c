@@ -287,16 +287,53 @@ list_all(const char *list, const json_t *claim)
 	return list_matches(list, claim, &total) == total;
 }
 
+/* OIDC Core §5.6.2: a claim the IdP sends by reference is named in
+ * _claim_names instead of being present (Entra ID does this with groups
+ * past 200 members: the "groups overage"; in tokens of the implicit flow it
+ * sends "hasgroups": true instead). */
+static int
+claim_by_reference(const json_t *claims, const char *name)
+{
+	if (json_object_get(claims, name) != NULL)
+		return 0;
+	return json_object_get(json_object_get(claims, "_claim_names"), name) != NULL ||
+	    (strcmp(name, "groups") == 0 && json_is_true(json_object_get(claims, "hasgroups")));
+}
+
 int
 identity_check_policy(const struct oidc_config *cfg, const json_t *claims, const char *user,
     struct oidc_error *err)
 {
+	const json_t *hd;
+	char shown[64];
+
 	if (cfg->allowed_users != NULL && !config_list_contains(cfg->allowed_users, user))
 		return oidc_error_set(err, OIDC_E_POLICY, "allowed_users: %s is not listed", user);
+	/* We never fetch a distributed claim: the groups would come from an
+	 * endpoint the ID token's signature does not cover. */
+	if (cfg->allowed_groups != NULL && claim_by_reference(claims, cfg->groups_claim))
+		return oidc_error_set(err, OIDC_E_GROUPS_OVERAGE,
+		    "allowed_groups: the token names %s's groups only by reference (_claim_names \"%s\": groups "
+		    "overage); emit fewer groups (a group filter, or app roles) in claim %s", user, cfg->groups_claim,
+		    cfg->groups_claim);
 	if (cfg->allowed_groups != NULL &&
 	    !list_any(cfg->allowed_groups, json_object_get(claims, cfg->groups_claim)))
 		return oidc_error_set(err, OIDC_E_POLICY, "allowed_groups: %s is in none of \"%s\" (claim %s)", user,
 		    cfg->allowed_groups, cfg->groups_claim);
+	/* Google's hd: the Workspace domain of the account; a consumer
+	 * account has none. */
+	if (cfg->allowed_hd != NULL) {
+		hd = json_object_get(claims, "hd");
+		if (!json_is_string(hd))
+			return oidc_error_set(err, OIDC_E_POLICY, "allowed_hd: the token of %s has no string claim "
+			    "\"hd\" (not a Workspace account)", user);
+		if (strlen(json_string_value(hd)) != json_string_length(hd) ||
+		    !config_list_contains_icase(cfg->allowed_hd, json_string_value(hd))) {
+			text_sanitize(shown, sizeof(shown), json_string_value(hd));
+			return oidc_error_set(err, OIDC_E_POLICY, "allowed_hd: hd \"%s\" of %s is not listed", shown,
+			    user);
+		}
+	}
 	if (cfg->required_acr != NULL && !list_any(cfg->required_acr, json_object_get(claims, "acr")))
 		return oidc_error_set(err, OIDC_E_POLICY, "required_acr: token acr is none of \"%s\"", cfg->required_acr);
 	if (cfg->required_amr != NULL && !list_all(cfg->required_amr, json_object_get(claims, "amr")))

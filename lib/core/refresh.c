@@ -3,6 +3,7 @@
  * verification object (pam_oidc_verify.so) and the CLI link. */
 #include "config.h"
 
+#include "core/identity.h"
 #include "core/keys.h"
 #include "core/reuse.h"
 
@@ -37,5 +38,16 @@ int
 reuse_refresh_answer_check(const struct oidc_config *cfg, const json_t *rec, const json_t *tokens,
     int64_t started, struct oidc_error *err)
 {
-	return reuse_refresh_answer_claims(cfg, rec, tokens, started, NULL, err);
+	json_t *claims = NULL;
+	int rc;
+
+	if (reuse_refresh_answer_claims(cfg, rec, tokens, started, &claims, err) != 0)
+		return -1;
+	/* What the IdP says now, not what the login proved, decides whether
+	 * the record still satisfies this service's policy (as pam-oidc
+	 * recheck decides, revoke_decide). */
+	rc = claims != NULL &&
+	    identity_check_policy(cfg, claims, json_string_value(json_object_get(rec, "user")), err) != 0 ? -1 : 0;
+	json_decref(claims);
+	return rc;
 }

@@ -44,8 +44,9 @@ enum reuse_recheck reuse_recheck_outcome(const struct oidc_config *cfg, enum oid
 /* The refresh helper is no more trusted than the login helper: an ID
  * token in its answer (tokens) is verified like a login's (keys from a
  * fresh fetch, issued after started) and must be the same person as rec
- * (OIDC Core §12.2: same iss and sub). 0 when accepted (no ID token is
- * accepted), -1 and err when refused. */
+ * (OIDC Core §12.2: same iss and sub), and its claims must still satisfy
+ * cfg's policy (identity_check_policy: groups, hd, acr, amr). 0 when
+ * accepted (no ID token is accepted), -1 and err when refused. */
 int reuse_refresh_answer_check(const struct oidc_config *cfg, const json_t *rec, const json_t *tokens,
     int64_t started, struct oidc_error *err);
 /* The same, also giving the verified claims (*claims_out, the caller's to

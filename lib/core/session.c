@@ -124,7 +124,8 @@ session_record_new(const struct oidc_config *cfg, const json_t *claims, const ch
 {
 	json_t *rec, *v;
 	int64_t auth_time;
-	const char *strs[] = { "sid", "acr" };
+	/* hd: allowed_hd is part of the policy a reuse or recheck applies again. */
+	const char *strs[] = { "sid", "acr", "hd" };
 	size_t i;
 
 	rec = json_pack("{s:i, s:s, s:I, s:s, s:s, s:I, s:I, s:I}", "v", SESSION_FORMAT, "user", user,
@@ -143,8 +144,11 @@ session_record_new(const struct oidc_config *cfg, const json_t *claims, const ch
 	if (json_is_array(v = json_object_get(claims, "amr")) && json_array_size(v) <= 32)
 		json_object_set(rec, "amr", v);
 	if ((json_is_array(v = json_object_get(claims, cfg->groups_claim)) && json_array_size(v) <= 512) ||
-	    json_is_string(v))
+	    json_is_string(v)) {
 		json_object_set(rec, "groups", v);
+		/* Another service's groups_claim never reads them. */
+		set_str(rec, "groups_claim", cfg->groups_claim);
+	}
 	set_str(rec, "service", service);
 	set_str(rec, "tty", session_tty_norm(tty));
 	set_str(rec, "rhost", rhost);
@@ -154,6 +158,30 @@ session_record_new(const struct oidc_config *cfg, const json_t *claims, const ch
 		set_str(rec, "on_revoke", session_on_revoke_name(cfg->on_revoke));
 	}
 	return rec;
+}
+
+void
+session_record_refresh_claims(const struct oidc_config *cfg, json_t *rec, const json_t *claims)
+{
+	const json_t *v;
+
+	if ((json_is_array(v = json_object_get(claims, cfg->groups_claim)) && json_array_size(v) <= 512) ||
+	    json_is_string(v)) {
+		json_object_set(rec, "groups", (json_t *)v);
+		json_object_set_new(rec, "groups_claim", json_string(cfg->groups_claim));
+	} else {
+		json_object_del(rec, "groups");
+		json_object_del(rec, "groups_claim");
+	}
+	/* allowed_hd is applied to it again on reuse. */
+	if (json_is_string(v = json_object_get(claims, "hd")) && json_string_length(v) <= 256)
+		json_object_set(rec, "hd", (json_t *)v);
+	else
+		json_object_del(rec, "hd");
+	if (json_is_string(v = json_object_get(claims, "acr")) && json_string_length(v) <= 256)
+		json_object_set(rec, "acr", (json_t *)v);
+	if (json_is_array(v = json_object_get(claims, "amr")) && json_array_size(v) <= 32)
+		json_object_set(rec, "amr", (json_t *)v);
 }
 
 static int

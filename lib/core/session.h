@@ -114,5 +114,9 @@ const char *session_tty_norm(const char *tty);
 /* What a record proves for a service's policy (allowed_groups under
  * groups_claim, acr, amr), as claims; NULL when out of memory. */
 json_t *session_record_claims(const struct oidc_config *cfg, const json_t *rec);
+/* A valid recheck's fresh, verified claims into rec: groups (cfg's
+ * groups_claim) and hd set, or removed when the token has none; acr and
+ * amr set when it has them. */
+void session_record_refresh_claims(const struct oidc_config *cfg, json_t *rec, const json_t *claims);
 
 #endif

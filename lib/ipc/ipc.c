@@ -155,6 +155,85 @@ ev_int(const json_t *ev, const char *key, json_int_t min, json_int_t max, int op
 	return json_is_integer(v) && json_integer_value(v) >= min && json_integer_value(v) <= max;
 }
 
+const char *const ipc_discovery_lists[] = {
+	"id_token_signing_alg_values_supported", "scopes_supported", "claims_supported",
+	"backchannel_token_delivery_modes_supported", "grant_types_supported",
+	"token_endpoint_auth_methods_supported", NULL,
+};
+
+static int
+is_discovery_list(const char *name)
+{
+	size_t i;
+
+	for (i = 0; ipc_discovery_lists[i] != NULL; i++)
+		if (strcmp(ipc_discovery_lists[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+int
+ipc_string_list_ok(const json_t *v, size_t max, size_t item_max)
+{
+	const json_t *s;
+	size_t i;
+
+	if (!json_is_array(v) || json_array_size(v) > max)
+		return 0;
+	json_array_foreach(v, i, s)
+		if (!json_string_ok(s, 1, item_max))
+			return 0;
+	return 1;
+}
+
+/* "unusable" names members the IdP published outside these rules; it may
+ * name only optional members the event leaves out. */
+static int
+unusable_ok(const json_t *ev)
+{
+	const json_t *u = json_object_get(ev, "unusable"), *s;
+	size_t i;
+
+	if (u == NULL)
+		return 1;
+	if (!ipc_string_list_ok(u, 16, 64))
+		return 0;
+	json_array_foreach(u, i, s) {
+		const char *n = json_string_value(s);
+
+		if (json_object_get(ev, n) != NULL || (!is_discovery_list(n) &&
+		    strcmp(n, "device_authorization_endpoint") != 0 && strcmp(n, "backchannel_authentication_endpoint") != 0))
+			return 0;
+	}
+	return 1;
+}
+
+/* What a probe reads of discovery (discover only): the issuer, https
+ * endpoints, bounded lists of strings, and nothing else. */
+static int
+discovery_event_ok(const json_t *ev)
+{
+	const char *key;
+	const json_t *v;
+
+	json_object_foreach((json_t *)ev, key, v) {
+		if (strcmp(key, "event") == 0 || strcmp(key, "unusable") == 0)
+			continue;
+		if (strcmp(key, "issuer") == 0) {
+			if (!json_string_ok(v, 1, IPC_MAX_URI))
+				return 0;
+		} else if (strcmp(key, "token_endpoint") == 0 || strcmp(key, "jwks_uri") == 0 ||
+		    strcmp(key, "device_authorization_endpoint") == 0 ||
+		    strcmp(key, "backchannel_authentication_endpoint") == 0) {
+			if (!json_https_url(v, IPC_MAX_URI))
+				return 0;
+		} else if (!is_discovery_list(key) || !ipc_string_list_ok(v, IPC_MAX_LIST, IPC_MAX_LIST_ITEM))
+			return 0;
+	}
+	return json_object_get(ev, "issuer") != NULL && json_object_get(ev, "token_endpoint") != NULL &&
+	    json_object_get(ev, "jwks_uri") != NULL && unusable_ok(ev);
+}
+
 const char *
 ipc_event_check(const json_t *ev, struct oidc_error *err)
 {
@@ -170,6 +249,8 @@ ipc_event_check(const json_t *ev, struct oidc_error *err)
 		disc = json_object_get(ev, "discovery");
 		ok = (disc == NULL || json_is_object(disc)) && ev_string(ev, "jwks", 2, IPC_MAX_LINE, 1) &&
 		    (disc != NULL || json_object_get(ev, "jwks") != NULL);
+	} else if (strcmp(kind, "discovery") == 0) {
+		ok = discovery_event_ok(ev);
 	} else if (strcmp(kind, "device") == 0) {
 		ok = ev_url(ev, "verification_uri", 0) && ev_url(ev, "verification_uri_complete", 1) &&
 		    ev_string(ev, "user_code", 1, IPC_MAX_USER_CODE, 0) &&

@@ -1,7 +1,7 @@
 /* The module <-> helper protocol: one JSON object per line (doc/helper-protocol.md).
  *
  * Requests (caller -> helper, exactly one, first line on stdin):
- *   {"op":"login"|"refresh"|"fetch", "issuer", "client_id", "client_secret"?,
+ *   {"op":"login"|"refresh"|"fetch"|"discover", "issuer", "client_id", "client_secret"?,
  *    "scope", "ca_file"?, "ca_path"?, "proxy"?, "connect_timeout", "timeout",
  *    "max_response", "helper_user", "device_authorization_endpoint"?,
  *    "token_endpoint"?, "jwks_uri"?, "refresh_token"? (refresh),
@@ -10,6 +10,9 @@
  *    "requested_expiry"?, "backchannel_authentication_endpoint"?}
  * Events (helper -> caller, one per line on stdout):
  *   {"event":"metadata", "discovery":{...}, "jwks":"raw JWKS text"?}
+ *   {"event":"discovery", "issuer", "token_endpoint", "jwks_uri",
+ *    "device_authorization_endpoint"?, "backchannel_authentication_endpoint"?,
+ *    IPC_DISCOVERY_LISTS?, "unusable"?}   (discover only: what a probe needs)
  *   {"event":"device", "verification_uri", "verification_uri_complete"?,
  *    "user_code", "expires_in", "interval"}
  *   {"event":"ciba", "expires_in", "interval"}      (never the auth_req_id)
@@ -34,6 +37,16 @@
 #define IPC_MAX_USER_CODE 64
 #define IPC_MAX_TOKEN (64 * 1024)
 #define IPC_MAX_EXPIRES_IN 3600
+/* A "discovery" event's lists: at most IPC_MAX_LIST strings of 1 to
+ * IPC_MAX_LIST_ITEM bytes each. */
+#define IPC_MAX_LIST 256
+#define IPC_MAX_LIST_ITEM 256
+
+/* The members of discovery (OpenID Connect Discovery 1.0 §3, CIBA Core
+ * §4) a "discovery" event may carry as lists of strings; NULL-terminated. */
+extern const char *const ipc_discovery_lists[];
+/* 1 if v is an array of at most max strings of 1..item_max bytes, no NUL. */
+int ipc_string_list_ok(const json_t *v, size_t max, size_t item_max);
 
 /* Bytes asked of one read(2). */
 #define IPC_READ_CHUNK 8192u

@@ -29,6 +29,35 @@ time_claim(const json_t *claims, const char *name, int required, int64_t *out, s
 	return TIME_CLAIM_SET;
 }
 
+/* Google's ID tokens carry iss "https://accounts.google.com" or the bare
+ * "accounts.google.com" ("Validate an ID token": either value). Only that
+ * configured issuer, spelled exactly so, gets only that one alias: every
+ * other issuer is compared byte for byte. */
+#define GOOGLE_ISSUER "https://accounts.google.com"
+#define GOOGLE_ISSUER_BARE "accounts.google.com"
+
+int
+idtoken_iss_matches(const char *iss, size_t len, const char *issuer)
+{
+	if (strlen(iss) != len)
+		return 0;
+	if (strcmp(iss, issuer) == 0)
+		return 1;
+	return strcmp(issuer, GOOGLE_ISSUER) == 0 && strcmp(iss, GOOGLE_ISSUER_BARE) == 0;
+}
+
+int
+idtoken_canonical_iss(json_t *claims, const char *issuer)
+{
+	const json_t *iss = json_object_get(claims, "iss");
+
+	if (!json_is_string(iss) || !idtoken_iss_matches(json_string_value(iss), json_string_length(iss), issuer))
+		return -1;
+	if (strcmp(json_string_value(iss), issuer) == 0)
+		return 0;
+	return json_object_set_new(claims, "iss", json_string(issuer));
+}
+
 static int
 check_aud(const json_t *claims, const char *client_id, struct oidc_error *err)
 {
@@ -76,8 +105,9 @@ idtoken_check_claims(const json_t *claims, const struct idtoken_policy *p, struc
 	iss = json_object_get(claims, "iss");
 	if (iss == NULL)
 		return oidc_error_set(err, OIDC_E_CLAIM_MISSING, "required claim \"iss\" is missing");
-	/* OIDC Core §3.1.3.7 item 2: exact match, no normalisation. */
-	if (!json_is_string(iss) || strcmp(json_string_value(iss), p->issuer) != 0)
+	/* OIDC Core §3.1.3.7 item 2: exact match, no normalisation; the one
+	 * exception is idtoken_iss_matches'. */
+	if (!json_is_string(iss) || !idtoken_iss_matches(json_string_value(iss), json_string_length(iss), p->issuer))
 		return oidc_error_set(err, OIDC_E_ISS, "token issuer is not \"%.128s\"", p->issuer);
 	if (check_aud(claims, p->client_id, err) != 0)
 		return -1;
@@ -142,6 +172,12 @@ idtoken_verify(const char *token, size_t len, const struct jwks *set,
 		goto out;
 	if (idtoken_check_claims(c, p, err) != 0)
 		goto out;
+	/* Records, reuse, rechecks and logs compare iss with the configured
+	 * issuer: an alias is that issuer from here on. */
+	if (idtoken_canonical_iss(c, p->issuer) != 0) {
+		oidc_error_set(err, OIDC_E_NOMEM, "out of memory");
+		goto out;
+	}
 	*claims = c;
 	c = NULL;
 	r = 0;

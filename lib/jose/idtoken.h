@@ -34,6 +34,14 @@ void idtoken_policy_init(struct idtoken_policy *p);
 int idtoken_verify(const char *token, size_t len, const struct jwks *set,
     const struct idtoken_policy *p, json_t **claims, struct oidc_error *err);
 
+/* iss (len bytes) names the configured issuer: the same bytes, or the bare
+ * "accounts.google.com" when issuer is exactly "https://accounts.google.com". */
+int idtoken_iss_matches(const char *iss, size_t len, const char *issuer);
+
+/* A verified claim set's iss (idtoken_iss_matches) becomes issuer itself;
+ * -1 when it does not match or memory runs out. */
+int idtoken_canonical_iss(json_t *claims, const char *issuer);
+
 /* The claim rules alone, on an already verified claim set. */
 int idtoken_check_claims(const json_t *claims, const struct idtoken_policy *p, struct oidc_error *err);
 

@@ -46,6 +46,7 @@ static const char *const reason_codes[OIDC_REASON_MAX] = {
 	[OIDC_E_HELPER_PROTOCOL] = "helper_protocol_violation",
 	[OIDC_E_IDP_UNKNOWN_USER] = "idp_unknown_user",
 	[OIDC_E_TOO_MANY_FLOWS] = "too_many_flows",
+	[OIDC_E_GROUPS_OVERAGE] = "groups_overage",
 };
 
 const char *

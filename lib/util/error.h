@@ -45,6 +45,7 @@ enum oidc_reason {
 	OIDC_E_HELPER_PROTOCOL,    /* the helper sent what its operation may not (keys in a login, no id_token) */
 	OIDC_E_IDP_UNKNOWN_USER,   /* the IdP knows no user for the CIBA login_hint (CIBA Core §13 unknown_user_id) */
 	OIDC_E_TOO_MANY_FLOWS,     /* a cap on sign-ins in progress (or on live CIBA requests) is reached */
+	OIDC_E_GROUPS_OVERAGE,     /* a group policy, and the token names its groups only by reference (Entra) */
 	OIDC_REASON_MAX
 };
 

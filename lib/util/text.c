@@ -46,3 +46,9 @@ text_https_url(const char *s, size_t len, size_t max)
 	return len > 8 && len <= max && strlen(s) == len && strncmp(s, "https://", 8) == 0 &&
 	    strpbrk(s, " \t\r\n") == NULL;
 }
+
+const char *
+text_or_dash(const char *s)
+{
+	return s != NULL && s[0] != '\0' ? s : "-";
+}

@@ -11,6 +11,10 @@
  * only through this. src may be NULL (empty result). */
 void text_sanitize(char *dst, size_t size, const char *src);
 
+/* s, or "-" when s is NULL or empty: how every log line writes an empty
+ * value (key=-, never key=). */
+const char *text_or_dash(const char *s);
+
 /* 1 if s (len bytes, no NUL inside) is an "https://" URL of at most max
  * bytes with something after the scheme and no blank or line break: the
  * one rule for every URL from the config, the helper's request, the IdP

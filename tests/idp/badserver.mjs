@@ -25,6 +25,14 @@ function handler(port) {
       issuer: base, device_authorization_endpoint: `${base}/device/auth`,
       token_endpoint: `${base}/token`, jwks_uri: `${base}/jwks`,
     };
+    const probe = {
+      ...disc, backchannel_authentication_endpoint: `${base}/bc`,
+      backchannel_token_delivery_modes_supported: ['poll'],
+      grant_types_supported: ['urn:ietf:params:oauth:grant-type:device_code', 'urn:openid:params:grant-type:ciba'],
+      id_token_signing_alg_values_supported: ['RS256', 'ES256'],
+      scopes_supported: ['openid', 'profile', 'email'],
+      claims_supported: ['sub', 'preferred_username', 'email', 'groups'],
+    };
     const stall = () => { stalled.push(res); };   // never answer
     const huge = () => {
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -45,6 +53,15 @@ function handler(port) {
           return res.end();
         case 'disc-dup': return send(res, 200, `{"issuer":"${base}","issuer":"${base}","token_endpoint":"${base}/token","jwks_uri":"${base}/jwks"}`);
         case 'disc-http': return send(res, 200, { ...disc, token_endpoint: `http://127.0.0.1:${port}/${mode}/token` });
+        // For pam-oidc check-config --probe: discoveries that lack or
+        // contradict what a configuration relies on.
+        case 'probe-good': return send(res, 200, probe);
+        case 'probe-nodevice': { const { device_authorization_endpoint: _, ...d } = probe; return send(res, 200, d); }
+        case 'probe-hs256': return send(res, 200, { ...probe, id_token_signing_alg_values_supported: ['HS256', 'none'] });
+        case 'probe-noclaims': { const { claims_supported: _, ...d } = probe; return send(res, 200, d); }
+        case 'probe-malformed': return send(res, 200, { ...probe, claims_supported: 'sub groups',
+          scopes_supported: ['openid', 7], backchannel_authentication_endpoint: `http://127.0.0.1:${port}/${mode}/bc` });
+        case 'probe-nopoll': return send(res, 200, { ...probe, backchannel_token_delivery_modes_supported: ['ping', 'push'] });
         default: return send(res, 200, disc);
       }
     }

@@ -67,6 +67,7 @@ fault "token access_denied" "$B/tok-denied" 5 access_denied
 fault "token 10 MB" "$B/tok-huge" 5 too_large
 fault "token without id_token" "$B/tok-noid" 5 bad_response
 fault "token unknown error" "$B/tok-weird" 5 oauth_error
+fault "token endpoint stalls after the code" "$B/tok-stall" 5 idp_unreachable
 fault "never approved" "$B/ok" 3 timeout
 grep -q '"event":"device"' "$T/hout" && t_pass "device event before timeout" || t_fail "device event before timeout" "$(cat "$T/hout")"
 if grep -q 'dc-ok' "$T/hout"; then t_fail "device_code never sent to caller" "leaked"; else t_pass "device_code never sent to caller"; fi

@@ -134,6 +134,24 @@ test_keys_in_a_login_are_a_violation(void **s)
 	}
 }
 
+/* A "discovery" event answers only a discover (a probe): in a login it
+ * is a protocol violation, never dropped and waited past. */
+static void
+test_discovery_event_in_a_login_is_a_violation(void **s)
+{
+	static const char disc[] = "{\"event\":\"discovery\",\"issuer\":\"https://idp.example.test\","
+	    "\"token_endpoint\":\"https://attacker.example/t\",\"jwks_uri\":\"https://attacker.example/j\"}\n";
+	char lines[1024];
+
+	(void)s;
+	snprintf(lines, sizeof(lines), "%s%s\n{\"event\":\"tokens\",\"id_token\":\"a.b.c\"}\n", disc, DEVICE);
+	fake_helper(lines);
+	assert_int_equal(login(NULL), OIDC_E_HELPER_PROTOCOL);
+	snprintf(lines, sizeof(lines), "%s\n%s{\"event\":\"tokens\",\"id_token\":\"a.b.c\"}\n", DEVICE, disc);
+	fake_helper(lines);
+	assert_int_equal(login(NULL), OIDC_E_HELPER_PROTOCOL);
+}
+
 /* Finding 7: a login without an ID token. */
 static void
 test_login_needs_an_id_token(void **s)
@@ -190,6 +208,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tokens_arrive),
 		cmocka_unit_test(test_keys_in_a_login_are_a_violation),
+		cmocka_unit_test(test_discovery_event_in_a_login_is_a_violation),
 		cmocka_unit_test(test_login_needs_an_id_token),
 		cmocka_unit_test(test_failures),
 	};

@@ -116,6 +116,79 @@ test_strip_domain_needs_allowed_domains(void **s)
 	config_free(&cfg);
 }
 
+/* identity_check_policy on CLAIMS_JSON for alice: 0, or -1 and the reason. */
+static int
+policy(struct oidc_config *cfg, const char *claims_json, struct oidc_error *err)
+{
+	json_t *claims = json_loads(claims_json, JSON_ALLOW_NUL, NULL);
+	int r;
+
+	assert_non_null(claims);
+	oidc_error_clear(err);
+	r = identity_check_policy(cfg, claims, "alice", err);
+	json_decref(claims);
+	return r;
+}
+
+/* Google's hd: one of allowed_hd, exactly (any case); missing, another
+ * type, another domain or a look-alike is refused. */
+static void
+test_policy_hd(void **s)
+{
+	struct oidc_config cfg;
+	struct oidc_error err = { 0 };
+
+	(void)s;
+	unit_config(&cfg);
+	assert_int_equal(policy(&cfg, "{}", &err), 0);
+	unit_set(&cfg, "allowed_hd", "corp.example, lab.example");
+	assert_int_equal(policy(&cfg, "{\"hd\":\"corp.example\"}", &err), 0);
+	assert_int_equal(policy(&cfg, "{\"hd\":\"LAB.example\"}", &err), 0);
+	assert_int_equal(policy(&cfg, "{}", &err), -1);
+	assert_int_equal(err.reason, OIDC_E_POLICY);
+	assert_non_null(strstr(err.text, "no string claim \"hd\""));
+	assert_int_equal(policy(&cfg, "{\"hd\":[\"corp.example\"]}", &err), -1);
+	assert_int_equal(policy(&cfg, "{\"hd\":true}", &err), -1);
+	assert_int_equal(policy(&cfg, "{\"hd\":\"other.example\"}", &err), -1);
+	assert_non_null(strstr(err.text, "hd \"other.example\" of alice is not listed"));
+	assert_int_equal(policy(&cfg, "{\"hd\":\"corp.example.evil.example\"}", &err), -1);
+	assert_int_equal(policy(&cfg, "{\"hd\":\"evil.corp.example\"}", &err), -1);
+	assert_int_equal(policy(&cfg, "{\"hd\":\"\"}", &err), -1);
+	assert_int_equal(policy(&cfg, "{\"hd\":\"corp.example\\u0000x\"}", &err), -1);
+	config_free(&cfg);
+}
+
+/* Entra's groups overage: groups named by reference under a group policy
+ * refuse with their own reason; without a group policy nothing changes. */
+static void
+test_policy_groups_overage(void **s)
+{
+	struct oidc_config cfg;
+	struct oidc_error err = { 0 };
+	const char *overage = "{\"_claim_names\":{\"groups\":\"src1\"},\"_claim_sources\":{\"src1\":"
+	    "{\"endpoint\":\"https://graph.microsoft.com/v1.0/users/x/getMemberObjects\"}}}";
+
+	(void)s;
+	unit_config(&cfg);
+	assert_int_equal(policy(&cfg, overage, &err), 0);
+	unit_set(&cfg, "allowed_groups", "0b6ad3e4-1a37-4c5b-9b0e-2b2c5e7a1f00");
+	assert_int_equal(policy(&cfg, overage, &err), -1);
+	assert_int_equal(err.reason, OIDC_E_GROUPS_OVERAGE);
+	assert_string_equal(oidc_reason_code(err.reason), "groups_overage");
+	assert_non_null(strstr(err.text, "groups overage"));
+	assert_int_equal(policy(&cfg, "{\"groups\":[\"0b6ad3e4-1a37-4c5b-9b0e-2b2c5e7a1f00\"]}", &err), 0);
+	assert_int_equal(policy(&cfg, "{}", &err), -1);
+	assert_int_equal(err.reason, OIDC_E_POLICY);
+	assert_int_equal(policy(&cfg, "{\"hasgroups\":true}", &err), -1);
+	assert_int_equal(err.reason, OIDC_E_GROUPS_OVERAGE);
+	assert_int_equal(policy(&cfg, "{\"hasgroups\":false}", &err), -1);
+	assert_int_equal(err.reason, OIDC_E_POLICY);
+	/* Another claim by reference is not the groups. */
+	assert_int_equal(policy(&cfg, "{\"_claim_names\":{\"roles\":\"src1\"}}", &err), -1);
+	assert_int_equal(err.reason, OIDC_E_POLICY);
+	config_free(&cfg);
+}
+
 static void
 test_system_accounts(void **s)
 {
@@ -370,6 +443,8 @@ main(void)
 		cmocka_unit_test(test_email_must_be_verified),
 		cmocka_unit_test(test_map_on_email_must_be_verified),
 		cmocka_unit_test(test_strip_domain_needs_allowed_domains),
+		cmocka_unit_test(test_policy_hd),
+		cmocka_unit_test(test_policy_groups_overage),
 		cmocka_unit_test(test_system_accounts),
 		cmocka_unit_test(test_uid_min),
 		cmocka_unit_test(test_trusted_files),

@@ -111,6 +111,84 @@ replay_case(int64_t iat, int64_t min_iat, struct oidc_error *err)
 	return r;
 }
 
+/* The claims of a fresh token from iss, checked against issuer. */
+static int
+iss_case(const char *iss, size_t iss_len, const char *issuer)
+{
+	struct idtoken_policy pol;
+	struct oidc_error err = { 0 };
+	json_t *c;
+	int r;
+
+	idtoken_policy_init(&pol);
+	pol.issuer = issuer;
+	pol.client_id = "pam-oidc";
+	pol.now = 1800000000;
+	c = json_pack("{s:s%, s:s, s:s, s:I, s:I}", "iss", iss, iss_len, "aud", "pam-oidc", "sub", "alice",
+	    "iat", (json_int_t)pol.now, "exp", (json_int_t)pol.now + 600);
+	assert_non_null(c);
+	r = idtoken_check_claims(c, &pol, &err);
+	if (r != 0)
+		assert_string_equal(oidc_reason_code(err.reason), "iss_mismatch");
+	json_decref(c);
+	return r;
+}
+
+#define ISS(s) s, sizeof(s) - 1
+
+/* Google's bare iss: accepted for that one configured issuer, and no other
+ * issuer, spelling or trick gets an alias. */
+static void
+test_google_bare_iss(void **state)
+{
+	(void)state;
+	assert_int_equal(iss_case(ISS("https://accounts.google.com"), "https://accounts.google.com"), 0);
+	assert_int_equal(iss_case(ISS("accounts.google.com"), "https://accounts.google.com"), 0);
+	/* Other issuers: byte for byte only. */
+	assert_int_equal(iss_case(ISS("idp.example"), "https://idp.example"), -1);
+	assert_int_equal(iss_case(ISS("accounts.google.com"), "https://idp.example"), -1);
+	assert_int_equal(iss_case(ISS("login.microsoftonline.com/t/v2.0"), "https://login.microsoftonline.com/t/v2.0"),
+	    -1);
+	/* The configured issuer must be Google's exactly: no slash, case,
+	 * port, path or scheme variant turns the alias on. */
+	assert_int_equal(iss_case(ISS("accounts.google.com"), "https://accounts.google.com/"), -1);
+	assert_int_equal(iss_case(ISS("accounts.google.com"), "https://Accounts.google.com"), -1);
+	assert_int_equal(iss_case(ISS("accounts.google.com"), "https://accounts.google.com:443"), -1);
+	assert_int_equal(iss_case(ISS("accounts.google.com"), "https://accounts.google.com.evil.example"), -1);
+	assert_int_equal(iss_case(ISS("accounts.google.com"), "http://accounts.google.com"), -1);
+	/* The token's side: only the exact bare name. */
+	assert_int_equal(iss_case(ISS("accounts.google.com.evil.example"), "https://accounts.google.com"), -1);
+	assert_int_equal(iss_case(ISS("evil.example/accounts.google.com"), "https://accounts.google.com"), -1);
+	assert_int_equal(iss_case(ISS("Accounts.Google.Com"), "https://accounts.google.com"), -1);
+	assert_int_equal(iss_case(ISS("accounts.google.com/"), "https://accounts.google.com"), -1);
+	assert_int_equal(iss_case(ISS("http://accounts.google.com"), "https://accounts.google.com"), -1);
+	assert_int_equal(iss_case(ISS(" accounts.google.com"), "https://accounts.google.com"), -1);
+	assert_int_equal(iss_case(ISS(""), "https://accounts.google.com"), -1);
+	/* An embedded NUL never matches a prefix. */
+	assert_int_equal(iss_case(ISS("accounts.google.com\0.evil"), "https://accounts.google.com"), -1);
+	assert_int_equal(iss_case(ISS("https://idp.example\0evil"), "https://idp.example"), -1);
+}
+
+/* After verification the alias is the configured issuer: records, reuse
+ * and rechecks compare iss with it. */
+static void
+test_canonical_iss(void **state)
+{
+	json_t *c = json_pack("{s:s}", "iss", "accounts.google.com");
+
+	(void)state;
+	assert_non_null(c);
+	assert_int_equal(idtoken_canonical_iss(c, "https://accounts.google.com"), 0);
+	assert_string_equal(json_string_value(json_object_get(c, "iss")), "https://accounts.google.com");
+	assert_int_equal(idtoken_canonical_iss(c, "https://accounts.google.com"), 0);
+	assert_string_equal(json_string_value(json_object_get(c, "iss")), "https://accounts.google.com");
+	assert_int_equal(idtoken_canonical_iss(c, "https://idp.example"), -1);
+	json_object_set_new(c, "iss", json_string("accounts.google.com"));
+	assert_int_equal(idtoken_canonical_iss(c, "https://accounts.google.com/"), -1);
+	assert_string_equal(json_string_value(json_object_get(c, "iss")), "accounts.google.com");
+	json_decref(c);
+}
+
 static void
 test_replay_year_old_refused(void **state)
 {
@@ -193,6 +271,8 @@ main(void)
 	rc = _cmocka_run_group_tests("idtoken_fixtures", tests, n, NULL, NULL);
 	{
 		const struct CMUnitTest replay[] = {
+			cmocka_unit_test(test_google_bare_iss),
+			cmocka_unit_test(test_canonical_iss),
 			cmocka_unit_test(test_replay_year_old_refused),
 			cmocka_unit_test(test_replay_leeway_bound),
 			cmocka_unit_test(test_replay_check_off_without_min_iat),

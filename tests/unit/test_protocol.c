@@ -55,6 +55,9 @@ test_request(void **s)
 	expect_request("{\"op\":\"login\"," REQ ",\"scope\":\"openid\",\"timeout\":30}", NULL);
 	expect_request("{\"op\":\"refresh\"," REQ ",\"refresh_token\":\"rt\"}", NULL);
 	expect_request("{\"op\":\"fetch\",\"issuer\":\"https://op.test\",\"jwks_uri\":\"https://op.test/j\"}", NULL);
+	expect_request("{\"op\":\"discover\",\"issuer\":\"https://op.test\"}", NULL);
+	expect_request("{\"op\":\"discover\"," REQ ",\"scope\":\"openid\",\"timeout\":30}", NULL);
+	expect_request("{\"op\":\"discover\",\"issuer\":\"http://op.test\"}", "issuer must be an https");
 	expect_request("{\"op\":\"login\"," REQ ",\"LD_PRELOAD\":\"/tmp/x.so\"}", "unknown member \"LD_PRELOAD\"");
 	expect_request("{\"op\":\"login\"," REQ ",\"timeout\":\"30\"}", "timeout must be an integer");
 	expect_request("{\"op\":\"login\",\"issuer\":\"http://op.test\",\"client_id\":\"c\"}", "issuer must be an https");
@@ -402,6 +405,16 @@ test_tokens(void **s)
 	expect_answer("{\"error\":\"slow_down\"}", 400, OAUTH_POLL_SLOW_DOWN, WIRE_NONE);
 	expect_answer("{\"error\":\"access_denied\",\"error_description\":\"no \\u001b[31mway\"}", 400,
 	    OAUTH_POLL_FAILED, WIRE_ACCESS_DENIED);
+	/* Google: 428 pending, 403 slow_down and access_denied; Entra:
+	 * authorization_declined is a denial. */
+	expect_answer("{\"error\":\"authorization_pending\",\"error_description\":\"Precondition Required\"}", 428,
+	    OAUTH_POLL_PENDING, WIRE_NONE);
+	expect_answer("{\"error\":\"slow_down\",\"error_description\":\"Forbidden\"}", 403, OAUTH_POLL_SLOW_DOWN,
+	    WIRE_NONE);
+	expect_answer("{\"error\":\"access_denied\",\"error_description\":\"Forbidden\"}", 403, OAUTH_POLL_FAILED,
+	    WIRE_ACCESS_DENIED);
+	expect_answer("{\"error\":\"authorization_declined\",\"error_codes\":[70016]}", 400, OAUTH_POLL_FAILED,
+	    WIRE_ACCESS_DENIED);
 	expect_answer("{\"error\":\"x\\u0007y\"}", 400, OAUTH_POLL_FAILED, WIRE_OAUTH);
 	expect_answer("{}", 502, OAUTH_POLL_FAILED, WIRE_HTTP_STATUS);
 }
@@ -516,6 +529,88 @@ test_ciba_event(void **s)
 	expect_event("{\"event\":\"CIBA\",\"expires_in\":600,\"interval\":5}", NULL);
 }
 
+#define DISC "\"issuer\":\"https://op.test\",\"token_endpoint\":\"https://op.test/t\",\"jwks_uri\":\"https://op.test/j\""
+
+/* The "discovery" event of a probe (op discover): the issuer, https
+ * endpoints, bounded lists of strings, nothing else. */
+static void
+test_discovery_event(void **s)
+{
+	char big[IPC_MAX_LIST_ITEM + 64];
+
+	(void)s;
+	expect_event("{\"event\":\"discovery\"," DISC "}", "discovery");
+	expect_event("{\"event\":\"discovery\"," DISC ",\"device_authorization_endpoint\":\"https://op.test/d\","
+	    "\"backchannel_authentication_endpoint\":\"https://op.test/b\",\"claims_supported\":[\"sub\"],"
+	    "\"scopes_supported\":[],\"unusable\":[\"id_token_signing_alg_values_supported\"]}", "discovery");
+	expect_event("{\"event\":\"discovery\",\"token_endpoint\":\"https://op.test/t\",\"jwks_uri\":\"https://op.test/j\"}",
+	    NULL);
+	expect_event("{\"event\":\"discovery\",\"issuer\":\"https://op.test\",\"jwks_uri\":\"https://op.test/j\"}", NULL);
+	expect_event("{\"event\":\"discovery\"," DISC ",\"jwks\":\"{}\"}", NULL);
+	expect_event("{\"event\":\"discovery\"," DISC ",\"device_authorization_endpoint\":\"http://op.test/d\"}", NULL);
+	expect_event("{\"event\":\"discovery\"," DISC ",\"claims_supported\":\"sub\"}", NULL);
+	expect_event("{\"event\":\"discovery\"," DISC ",\"claims_supported\":[\"sub\",1]}", NULL);
+	expect_event("{\"event\":\"discovery\"," DISC ",\"claims_supported\":[\"\"]}", NULL);
+	expect_event("{\"event\":\"discovery\"," DISC ",\"response_types_supported\":[\"code\"]}", NULL);
+	/* unusable names only optional members the event leaves out. */
+	expect_event("{\"event\":\"discovery\"," DISC ",\"unusable\":[\"jwks_uri\"]}", NULL);
+	expect_event("{\"event\":\"discovery\"," DISC ",\"claims_supported\":[\"sub\"],\"unusable\":[\"claims_supported\"]}",
+	    NULL);
+	expect_event("{\"event\":\"discovery\"," DISC ",\"unusable\":\"claims_supported\"}", NULL);
+	{
+		struct oidc_error err = { 0 };
+		json_t *j = parse("{\"event\":\"discovery\"," DISC "}"), *a = json_array();
+		size_t i;
+
+		memset(big, 'a', sizeof(big) - 1);
+		big[sizeof(big) - 1] = '\0';
+		json_object_set_new(j, "scopes_supported", a);
+		json_array_append_new(a, json_string(big));
+		assert_null(ipc_event_check(j, &err));
+		json_array_clear(a);
+		for (i = 0; i <= IPC_MAX_LIST; i++)
+			json_array_append_new(a, json_string("s"));
+		assert_null(ipc_event_check(j, &err));
+		json_array_remove(a, 0);
+		assert_string_equal(ipc_event_check(j, &err), "discovery");
+		json_decref(j);
+	}
+}
+
+/* What the helper emits for a checked discovery always passes the
+ * caller's check, and what it cannot pass on is named in unusable. */
+static void
+test_discovery_event_build(void **s)
+{
+	struct oidc_error err = { 0 };
+	struct helper_err e = { 0 };
+	json_t *doc, *ev = NULL;
+
+	(void)s;
+	doc = parse("{" DISC ",\"device_authorization_endpoint\":\"https://op.test/d\","
+	    "\"backchannel_authentication_endpoint\":\"http://op.test/b\",\"claims_supported\":\"sub\","
+	    "\"scopes_supported\":[\"openid\"],\"grant_types_supported\":[\"x\",2],\"response_types_supported\":[\"code\"],"
+	    "\"id_token_signing_alg_values_supported\":[\"RS256\"]}");
+	assert_int_equal(oauth_check_discovery(doc, "https://op.test", &e), 0);
+	assert_int_equal(oauth_discovery_event(doc, &ev, &e), 0);
+	assert_string_equal(ipc_event_check(ev, &err), "discovery");
+	assert_string_equal(json_string_value(json_object_get(ev, "device_authorization_endpoint")), "https://op.test/d");
+	assert_null(json_object_get(ev, "backchannel_authentication_endpoint"));
+	assert_null(json_object_get(ev, "claims_supported"));
+	assert_null(json_object_get(ev, "response_types_supported"));
+	assert_int_equal(json_array_size(json_object_get(ev, "scopes_supported")), 1);
+	assert_int_equal(json_array_size(json_object_get(ev, "unusable")), 3);
+	json_decref(ev);
+	json_decref(doc);
+	ev = NULL;
+	doc = parse("{" DISC "}");
+	assert_int_equal(oauth_discovery_event(doc, &ev, &e), 0);
+	assert_string_equal(ipc_event_check(ev, &err), "discovery");
+	assert_null(json_object_get(ev, "unusable"));
+	json_decref(ev);
+	json_decref(doc);
+}
+
 static enum identity_map_found
 map(const char *text, const char *value, char *user, size_t size, struct oidc_error *err)
 {
@@ -568,6 +663,8 @@ main(void)
 		cmocka_unit_test(test_ciba_errors),
 		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_ciba_event),
+		cmocka_unit_test(test_discovery_event),
+		cmocka_unit_test(test_discovery_event_build),
 		cmocka_unit_test(test_map_file),
 	};
 
