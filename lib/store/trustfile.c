@@ -39,47 +39,114 @@ check_fd(const char *path, const char *name, enum trust_kind kind, int fd, struc
 	return 0;
 }
 
+/* A folder is safe when only root (or we) can change what it holds:
+ * owned by root or us and not writable by group or others, unless sticky
+ * (/tmp): there only an entry's owner may rename it, and the entry below
+ * is checked in turn. */
+static int
+folder_ok(const char *folder, const char *name, struct oidc_error *err)
+{
+	struct stat st;
+	uid_t me = geteuid();
+
+	if (stat(folder, &st) != 0 || !S_ISDIR(st.st_mode))
+		return oidc_error_set(err, OIDC_E_CONFIG, "%s: cannot check the folder %s", name, folder);
+	if ((st.st_uid != 0 && st.st_uid != me) || ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX)))
+		return oidc_error_set(err, OIDC_E_CONFIG,
+		    "%s is in the folder %s, which must be owned by root and not writable by group or others", name,
+		    folder);
+	return 0;
+}
+
 /* A file is only as safe as the folders above it: whoever can write one of
- * them can swap what is below (sshd's StrictModes walks them too). Each
- * folder of the resolved path must be owned by root (or us) and not
- * writable by group or others, unless it is sticky (/tmp): there only an
- * entry's owner may rename it, and the entry below is checked in turn. The
- * resolved path must still name the file we opened. */
+ * them can swap what is below (sshd's StrictModes walks them too). The
+ * path is walked one name at a time, as the kernel resolves it: every
+ * folder a name is looked up in must be safe (folder_ok), links included
+ * (a link in a folder others may write is theirs to point elsewhere; the
+ * resolved path alone never names that folder), and every link on the way
+ * must be owned by root or us. Where the walk ends must still be the file
+ * we opened. */
 static int
 check_parents(const char *path, const char *name, int fd, struct oidc_error *err)
 {
+	char resolved[PATH_MAX], pending[2 * PATH_MAX + 2], target[PATH_MAX], next[2 * PATH_MAX + 2], *c, *rest;
 	struct stat fst, st;
 	uid_t me = geteuid();
-	char *real = realpath(path, NULL), *slash;
-	int r = -1;
+	int links = 0;
+	ssize_t n;
 
-	if (real == NULL)
+	if (path[0] == '/') {
+		snprintf(resolved, sizeof(resolved), "/");
+	} else if (getcwd(resolved, sizeof(resolved)) == NULL) {
 		return oidc_error_set(err, OIDC_E_CONFIG, "cannot resolve %s: %s", name, strerror(errno));
-	if (fstat(fd, &fst) != 0 || stat(real, &st) != 0 || st.st_dev != fst.st_dev || st.st_ino != fst.st_ino) {
-		oidc_error_set(err, OIDC_E_CONFIG, "%s changed while it was checked", name);
-		goto out;
+	} else {
+		/* A relative name: walked from / through the working folder. */
+		char *cwd = realpath(resolved, NULL);
+
+		if (cwd == NULL || snprintf(pending, sizeof(pending), "%s/%s", cwd, path) >= (int)sizeof(pending)) {
+			free(cwd);
+			return oidc_error_set(err, OIDC_E_CONFIG, "cannot resolve %s", name);
+		}
+		free(cwd);
+		snprintf(resolved, sizeof(resolved), "/");
+		goto walk;
 	}
-	while ((slash = strrchr(real, '/')) != NULL) {
-		/* The parent of /x is /. */
-		slash[slash == real ? 1 : 0] = '\0';
-		if (stat(real, &st) != 0 || !S_ISDIR(st.st_mode)) {
-			oidc_error_set(err, OIDC_E_CONFIG, "%s: cannot check the folder %s", name, real);
-			goto out;
-		}
-		if ((st.st_uid != 0 && st.st_uid != me) ||
-		    ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))) {
-			oidc_error_set(err, OIDC_E_CONFIG,
-			    "%s is in the folder %s, which must be owned by root and not writable by group or others", name,
-			    real);
-			goto out;
-		}
-		if (slash == real)
+	if (snprintf(pending, sizeof(pending), "%s", path) >= (int)sizeof(pending))
+		return oidc_error_set(err, OIDC_E_CONFIG, "cannot resolve %s: name too long", name);
+walk:
+	rest = pending;
+	for (;;) {
+		while (*rest == '/')
+			rest++;
+		if (*rest == '\0')
 			break;
+		c = rest;
+		rest += strcspn(rest, "/");
+		if (*rest != '\0')
+			*rest++ = '\0';
+		if (strcmp(c, ".") == 0)
+			continue;
+		if (strcmp(c, "..") == 0) {
+			char *slash = strrchr(resolved, '/');
+
+			/* The folder above was already walked. */
+			slash[slash == resolved ? 1 : 0] = '\0';
+			continue;
+		}
+		/* Who may change what c names here. */
+		if (folder_ok(resolved, name, err) != 0)
+			return -1;
+		if (strlen(resolved) + 1 + strlen(c) + 1 > sizeof(resolved))
+			return oidc_error_set(err, OIDC_E_CONFIG, "cannot resolve %s: name too long", name);
+		if (strcmp(resolved, "/") != 0)
+			strcat(resolved, "/");
+		strcat(resolved, c);
+		if (lstat(resolved, &st) != 0)
+			return oidc_error_set(err, OIDC_E_CONFIG, "cannot resolve %s: %s", name, strerror(errno));
+		if (!S_ISLNK(st.st_mode))
+			continue;
+		if (st.st_uid != 0 && st.st_uid != me)
+			return oidc_error_set(err, OIDC_E_CONFIG, "%s is reached through the symbolic link %s owned by "
+			    "another user", name, resolved);
+		if (++links > 40 || (n = readlink(resolved, target, sizeof(target) - 1)) <= 0)
+			return oidc_error_set(err, OIDC_E_CONFIG, "cannot resolve %s: too many links", name);
+		target[n] = '\0';
+		/* The link's target replaces its name; the rest follows. */
+		if (snprintf(next, sizeof(next), "%s/%s", target, rest) >= (int)sizeof(next))
+			return oidc_error_set(err, OIDC_E_CONFIG, "cannot resolve %s: name too long", name);
+		memcpy(pending, next, strlen(next) + 1);
+		rest = pending;
+		if (target[0] == '/') {
+			snprintf(resolved, sizeof(resolved), "/");
+		} else {
+			char *slash = strrchr(resolved, '/');
+
+			slash[slash == resolved ? 1 : 0] = '\0';
+		}
 	}
-	r = 0;
-out:
-	free(real);
-	return r;
+	if (fstat(fd, &fst) != 0 || stat(resolved, &st) != 0 || st.st_dev != fst.st_dev || st.st_ino != fst.st_ino)
+		return oidc_error_set(err, OIDC_E_CONFIG, "%s changed while it was checked", name);
+	return 0;
 }
 
 int

@@ -390,6 +390,58 @@ test_trusted_parents(void **s)
 	rmdir(loose);
 }
 
+/* A link on the way is as good as the folder that holds it: whoever can
+ * write that folder points the link at another folder, and the resolved
+ * path (all the parent walk saw) never names it. Review 2: a loose folder
+ * holding a link to a safe folder passed. */
+static void
+test_trusted_link_in_loose_folder(void **s)
+{
+	struct oidc_error err = { 0 };
+	char loose[400], safe[400], link[450], via[500], file[450], nested[450], via2[500];
+	int fd = -1;
+
+	(void)s;
+	snprintf(loose, sizeof(loose), "%s/loose2", dir);
+	snprintf(safe, sizeof(safe), "%s/safe2", dir);
+	snprintf(link, sizeof(link), "%s/loose2/sub", dir);
+	snprintf(via, sizeof(via), "%s/loose2/sub/map", dir);
+	snprintf(file, sizeof(file), "%s/safe2/map", dir);
+	assert_int_equal(mkdir(loose, 0755), 0);
+	assert_int_equal(chmod(loose, 0777), 0);
+	assert_int_equal(mkdir(safe, 0755), 0);
+	write_file("safe2/map", "carol alice\n", 0644);
+	assert_int_equal(symlink(safe, link), 0);
+	/* The file as reached directly is fine. */
+	assert_int_equal(trusted_open(file, "map_file", TRUST_FILE, &fd, &err), 0);
+	close(fd);
+	/* Through a link that anyone may replace: refused. */
+	assert_int_equal(trusted_open(via, "map_file", TRUST_FILE, &fd, &err), -1);
+	assert_non_null(strstr(err.text, "loose2"));
+	oidc_error_clear(&err);
+	/* A link in a safe folder whose own target path crosses the loose one. */
+	snprintf(nested, sizeof(nested), "%s/nested", dir);
+	snprintf(via2, sizeof(via2), "%s/nested/map", dir);
+	assert_int_equal(symlink(link, nested), 0);
+	assert_int_equal(trusted_open(via2, "map_file", TRUST_FILE, &fd, &err), -1);
+	oidc_error_clear(&err);
+	/* Sticky (as /tmp): only the link's owner may replace it. */
+	assert_int_equal(chmod(loose, 01777), 0);
+	assert_int_equal(trusted_open(via, "map_file", TRUST_FILE, &fd, &err), 0);
+	close(fd);
+	if (geteuid() == 0) {
+		/* ...but a link another user planted there is theirs to swap. */
+		assert_int_equal(lchown(link, 4242, 4242), 0);
+		assert_int_equal(trusted_open(via, "map_file", TRUST_FILE, &fd, &err), -1);
+		oidc_error_clear(&err);
+	}
+	unlink(nested);
+	unlink(link);
+	unlink(file);
+	rmdir(loose);
+	rmdir(safe);
+}
+
 /* Finding 10: only reachability is "unavailable" (the password fallback).
  * The names as they arrive on the wire; tests/unit/test_wire checks the table. */
 static void
@@ -450,6 +502,7 @@ main(void)
 		cmocka_unit_test(test_trusted_files),
 		cmocka_unit_test(test_read_from_checked_descriptor),
 		cmocka_unit_test(test_trusted_parents),
+		cmocka_unit_test(test_trusted_link_in_loose_folder),
 		cmocka_unit_test(test_helper_code_table),
 		cmocka_unit_test(test_default_helper_user),
 	};
