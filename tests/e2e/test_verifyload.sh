@@ -81,6 +81,15 @@ mkdir -m 755 "$T/elsewhere" && install -m 755 "$T/link.so" "$T/elsewhere/link.so
 attempt link "rm -f \"\$V\" && ln -s $T/elsewhere/link.so \"\$V\" && chown -h $ALICE_UID \"\$V\" &&"
 refused link "symbolic link owned by another user"
 
+# Review 2: a link on the way to the file, not the file itself. The folder
+# of the object is replaced by a link another user owns, pointing at a
+# root-owned folder that holds a root-owned object of that name: the
+# resolved path names only safe folders, so the link itself must be refused.
+plant midlink
+mkdir -m 755 "$T/midlink-dir" && install -m 755 "$T/midlink.so" "$T/midlink-dir/pam_oidc_verify.so"
+attempt midlink "d=\$(dirname \"\$V\") && rm -rf \"\$d\" && ln -s $T/midlink-dir \"\$d\" && chown -h $ALICE_UID \"\$d\" &&"
+refused midlink "symbolic link"
+
 attempt missing "rm -f \"\$V\" &&"
 refused missing "cannot open"
 
@@ -89,15 +98,17 @@ attempt fifo "rm -f \"\$V\" && mkfifo -m 644 \"\$V\" &&"
 refused fifo "not a regular file"
 
 # Root-owned and mode 755, but from another build: loaded (its constructor
-# runs, as any dlopen's does), its table refused and never called.
+# runs, as any dlopen's does), its table refused and never called. Its mark
+# is the control that a loaded object does leave one: without it, every
+# "never loaded" above would pass on marks that cannot be written.
 plant otherbuild 99
 attempt otherbuild "install -m 755 $T/otherbuild.so \"\$V\" &&"
 log=$(last_log)
 if [ "$PRC" = 1 ] && case "$log" in *"reason=verify_module"*"is not the verification module"*) true ;; *) false ;; esac &&
-	[ ! -e "$T/otherbuild.called" ] && [ "$(helpers)" = 0 ]; then
+	[ -e "$T/otherbuild.mark" ] && [ ! -e "$T/otherbuild.called" ] && [ "$(helpers)" = 0 ]; then
 	t_pass "otherbuild: a table of another version is refused and never called"
 else
-	t_fail "otherbuild" "rc=$PRC log: $log called: $(ls "$T/otherbuild.called" 2>/dev/null)"
+	t_fail "otherbuild" "rc=$PRC log: $log mark (the positive control of every 'never loaded' above): $(ls "$T/otherbuild.mark" 2>/dev/null) called: $(ls "$T/otherbuild.called" 2>/dev/null)"
 fi
 plant nosym
 attempt nosym "install -m 755 $T/nosym.so \"\$V\" &&"
