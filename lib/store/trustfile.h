@@ -19,7 +19,9 @@ enum trust_kind {
 /* Opens path (O_RDONLY|O_CLOEXEC|O_NOCTTY) and checks the descriptor: the
  * right type, owned by root or by the caller's euid, and the mode rule of
  * kind. A symbolic link is followed (distributions link their config and CA
- * bundles) only when the link itself is owned by root or the caller. what
+ * bundles) only when the link itself is owned by root or the caller, the
+ * final name or any on the way, and every folder the path is looked up in
+ * (the folder holding a link included) obeys the folder rule. what
  * ("map_file", or "" for the config) names the file in errors (OIDC_E_CONFIG). *fd is set only
  * on success. */
 int trusted_open(const char *path, const char *what, enum trust_kind kind, int *fd, struct oidc_error *err);

@@ -132,16 +132,19 @@ pam_run reuse oidctest alice pts/9 none
 ok "IdP stopped: re-authentication from the record" 0 "successfully authenticated" reuse
 [ "$(helpers)" = "$n0" ] && t_pass "no helper started for it" || t_fail "helper started" "$(helpers) vs $n0"
 logged "syslog: reason=session_reuse" "result=success reason=session_reuse service=oidctest user=alice"
-# Issue 16: the cached path never loads the verification object. With an
-# untrusted one in its place (group-writable; its constructor would leave a
-# mark) the record still serves, and the object is never mapped.
+# Issue 16: the cached path never loads the verification object. With a
+# foreign one in its place (root-owned, so a load would map it and its
+# constructor would leave a mark) the record still serves, and the object
+# is never mapped.
 printf '__attribute__((constructor)) static void m(void) { FILE *f = fopen("%s", "w"); if (f) fclose(f); }\n' \
 	"$T/planted.mark" | cat <(echo '#include <stdio.h>') - > "$T/planted.c"
 if cc -shared -fPIC -o "$T/planted.so" "$T/planted.c"; then
-	in_session plant "cp \"\$PAM_OIDC_VERIFY_PATH\" $T/verify.keep && install -m 775 $T/planted.so \"\$PAM_OIDC_VERIFY_PATH\""
+	# Root-owned, mode 755: a load would succeed and leave the mark (a
+	# group-writable one is refused before dlopen, so its mark proved nothing).
+	in_session plant "cp \"\$PAM_OIDC_VERIFY_PATH\" $T/verify.keep && install -m 755 $T/planted.so \"\$PAM_OIDC_VERIFY_PATH\""
 	session_wait plant > /dev/null
 	pam_run reuse_planted oidctest alice pts/9 none
-	ok "a record serves with an untrusted verification object in place" 0 "successfully authenticated" reuse_planted
+	ok "a record serves with a foreign verification object in place" 0 "successfully authenticated" reuse_planted
 	[ ! -e "$T/planted.mark" ] && t_pass "...which the cached path never loaded" || t_fail "planted object loaded" "$(last_log)"
 	in_session unplant "install -m 755 $T/verify.keep \"\$PAM_OIDC_VERIFY_PATH\""
 	session_wait unplant > /dev/null
@@ -202,6 +205,18 @@ n0=$(helpers)
 pam_run rc2 oidcrecheck alice pts/9 none
 ok "recheck due -> refreshed at the IdP -> reuse" 0 "successfully authenticated" rc2
 [ "$(helpers)" = $((n0 + 1)) ] && t_pass "recheck used one helper run (refresh)" || t_fail "recheck helper count" "$(helpers) vs $n0"
+# Issue 16 (review 2): a record due for recheck needs the verification
+# object; an untrusted one in its place is refused, and the record is not
+# served on its own word.
+sleep 2.2
+in_session noverify "cp \"\$PAM_OIDC_VERIFY_PATH\" $T/verify.keep2 && chmod 775 \"\$PAM_OIDC_VERIFY_PATH\""
+session_wait noverify > /dev/null
+n0=$(helpers)
+pam_run rc_noverify oidcrecheck alice pts/9 none
+ok "recheck due, verification object untrusted -> refused, not served" 1 "Error in service module" rc_noverify
+[ "$(helpers)" = "$n0" ] && grep -q "reason=verify_module" "$T/syslog.log" && t_pass "...no helper ran, the log says why" || t_fail "noverify" "$(helpers) vs $n0 $(last_log)"
+in_session reverify "install -m 755 $T/verify.keep2 \"\$PAM_OIDC_VERIFY_PATH\""
+session_wait reverify > /dev/null
 rt=$(sed -n 's/.*"refresh_token":"\([^"]*\)".*/\1/p' "$rec")
 curl -sf --cacert "$A/ca.pem" -d client_id=pam-oidc -d token="$rt" -d token_type_hint=refresh_token "$ISS/token/revocation" > /dev/null
 sleep 2.2
