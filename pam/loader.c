@@ -5,14 +5,20 @@
  * owned by root, not writable by group or others, nor is any folder above
  * it) at a path fixed at build time, and what is loaded is the very file
  * that was checked: dlopen() goes through /proc/self/fd of the checked
- * descriptor, so a rename between check and load changes nothing. */
+ * descriptor, so a rename between check and load changes nothing, under a
+ * name no earlier load used (glibc would hand back that object), and a
+ * file already accepted in this process is not loaded again. */
 #include "config.h"
 
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <unistd.h>
+
+#include <sys/stat.h>
 
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
@@ -28,12 +34,81 @@ refuse(struct attempt *a, const char *detail)
 	return PAM_SERVICE_ERR;
 }
 
+/* The objects this process loaded and accepted, by file (never freed:
+ * they stay mapped, nodelete). A caller that authenticates many times (an
+ * auth daemon) finds the file it checked here and loads nothing again. */
+struct accepted {
+	dev_t dev;
+	ino_t ino;
+	const struct verify_ops *ops;
+	struct accepted *next;
+};
+static struct accepted *accepted;
+
+static const struct verify_ops *
+accepted_find(const struct stat *st)
+{
+	const struct accepted *l;
+
+	for (l = __atomic_load_n(&accepted, __ATOMIC_ACQUIRE); l != NULL; l = l->next)
+		if (l->dev == st->st_dev && l->ino == st->st_ino)
+			return l->ops;
+	return NULL;
+}
+
+static void
+accepted_add(const struct stat *st, const struct verify_ops *ops)
+{
+	struct accepted *l = malloc(sizeof(*l));
+
+	if (l == NULL)
+		return;   /* found again by dlopen next time */
+	l->dev = st->st_dev;
+	l->ino = st->st_ino;
+	l->ops = ops;
+	l->next = __atomic_load_n(&accepted, __ATOMIC_ACQUIRE);
+	while (!__atomic_compare_exchange_n(&accepted, &l->next, l, 0, __ATOMIC_RELEASE, __ATOMIC_ACQUIRE))
+		;
+}
+
+/* glibc knows a loaded object by the name it was loaded under, and
+ * /proc/self/fd/N names whatever descriptor N is now: a name that an
+ * earlier load used (another file, refused, at the same number) gives
+ * that object back without opening anything. The descriptor moves until
+ * its name is unknown, or two of its names give one object: glibc found
+ * this very file (same device and inode), loaded before. Returns the
+ * descriptor (*fdp may change), -1 (closed) when no such name is found. */
+static int
+fresh_name(int *fdp, char *fdpath, size_t size)
+{
+	void *prev = NULL, *hit;
+	int tries, nfd;
+
+	for (tries = 0; tries < 16; tries++) {
+		snprintf(fdpath, size, "/proc/self/fd/%d", *fdp);
+		if ((hit = dlopen(fdpath, RTLD_LAZY | RTLD_LOCAL | RTLD_NOLOAD)) == NULL)
+			return 0;
+		(void)dlclose(hit);   /* NOLOAD counted a reference */
+		if (hit == prev)
+			return 0;
+		prev = hit;
+		nfd = fcntl(*fdp, F_DUPFD_CLOEXEC, *fdp + 1);
+		close(*fdp);
+		if ((*fdp = nfd) < 0)
+			return -1;
+	}
+	close(*fdp);
+	*fdp = -1;
+	return -1;
+}
+
 const struct verify_ops *
 verify_ops_load(struct attempt *a, int *pam_rc)
 {
 	struct oidc_error err = { 0 };
 	const struct verify_ops *ops;
 	char fdpath[64], detail[512];
+	struct stat st;
 	void *h;
 	int fd;
 
@@ -41,7 +116,20 @@ verify_ops_load(struct attempt *a, int *pam_rc)
 		*pam_rc = refuse(a, err.text);
 		return NULL;
 	}
-	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+	if (fstat(fd, &st) != 0) {
+		close(fd);
+		*pam_rc = refuse(a, "cannot check the verification module");
+		return NULL;
+	}
+	if ((ops = accepted_find(&st)) != NULL) {
+		close(fd);
+		return ops;
+	}
+	if (fresh_name(&fd, fdpath, sizeof(fdpath)) != 0) {
+		snprintf(detail, sizeof(detail), "cannot load %s: no unused descriptor name", PAM_OIDC_VERIFY_PATH);
+		*pam_rc = refuse(a, detail);
+		return NULL;
+	}
 	/* LOCAL: its symbols (and libcrypto's) never resolve the caller's.
 	 * NODELETE: OpenSSL 3 is not meant to be unloaded from a long-lived
 	 * caller, and the next sign-in finds it mapped. */
@@ -67,5 +155,6 @@ verify_ops_load(struct attempt *a, int *pam_rc)
 		*pam_rc = refuse(a, detail);
 		return NULL;
 	}
+	accepted_add(&st, ops);
 	return ops;
 }

@@ -12,6 +12,7 @@
 E2E_PAMTESTER_ONLY=1
 . "$top_srcdir/tests/e2e/lib.sh"
 trap 'ns_cleanup; cleanup' EXIT
+PAM_SERVICE_ERR_RC=3
 
 [ -n "$PAM_OIDC_VERIFY_PATH" ] || { t_fail "the verification path compiled into pam_oidc.so" "not found in $MODULE"; t_done; }
 command -v cc > /dev/null || { t_skip "planted objects" "no C compiler"; t_done; }
@@ -115,6 +116,62 @@ attempt nosym "install -m 755 $T/nosym.so \"\$V\" &&"
 log=$(last_log)
 case "$log" in *"reason=verify_module"*"is not the verification module"*) t_pass "nosym: an object without the table is refused" ;;
 *) t_fail "nosym" "$log" ;; esac
+
+# Review 2: a long-lived caller (an auth daemon) authenticates twice in one
+# process. The first time a root-owned object of another build sits at the
+# path and is refused; the admin installs the right one; the second
+# attempt checks the right file, and must load it, not the object glibc
+# already knows by the name /proc/self/fd/N of the same number.
+cat > "$T/longlived.c" <<'EOC'
+#include <security/pam_appl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+static int seen;
+static int conv(int n, const struct pam_message **m, struct pam_response **r, void *d)
+{
+	(void)d;
+	for (int i = 0; i < n; i++)
+		if (m[i]->msg != NULL && strstr(m[i]->msg, "enter the code") != NULL)
+			seen = 1;
+	if (seen)
+		return PAM_CONV_ERR;   /* the sign-in was reached: enough */
+	*r = calloc(n, sizeof(**r));
+	return *r != NULL ? PAM_SUCCESS : PAM_BUF_ERR;
+}
+int main(int argc, char **argv)
+{
+	struct pam_conv c = { conv, NULL };
+	pam_handle_t *h;
+	int rc1, rc2;
+
+	(void)argc;
+	openlog("twice", LOG_NDELAY, LOG_AUTH);   /* a daemon's log is open from the start */
+	if (pam_start(argv[1], argv[2], &c, &h) != PAM_SUCCESS)
+		return 99;
+	pam_set_item(h, PAM_TTY, "pts/7");
+	rc1 = pam_authenticate(h, 0);
+	if (system(argv[3]) != 0)
+		return 98;
+	rc2 = pam_authenticate(h, 0);
+	printf("first=%d second=%d seen=%d\n", rc1, rc2, seen);
+	pam_end(h, rc2);
+	return 0;
+}
+EOC
+plant twice 99
+if cc -o "$T/longlived" "$T/longlived.c" -lpam; then
+	ns_run env V="$PAM_OIDC_VERIFY_PATH" sh -c 'cp "$V" '"$T"'/real.keep && install -m 755 '"$T"'/twice.so "$V" &&
+		exec '"$T"'/longlived oidctest alice "install -m 755 '"$T"'/real.keep \"$V\""' < /dev/null > "$T/twice.out" 2>&1
+	if grep -q "first=$PAM_SERVICE_ERR_RC .*seen=1" "$T/twice.out"; then
+		t_pass "a long-lived caller loads the object it checked, not the one it refused before"
+	else
+		t_fail "twice" "$(cat "$T/twice.out") | $(last_log)"
+	fi
+else
+	t_skip "long-lived caller" "no libpam headers"
+fi
 
 # The real object, installed as the package does: the sign-in runs.
 ns_run $SAN_ENV stdbuf -oL pamtester -I tty=pts/7 oidctest alice authenticate < /dev/null > "$T/good.out" 2>&1 &
