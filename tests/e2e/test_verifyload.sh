@@ -179,4 +179,6 @@ pid=$!
 code=$(wait_for "$T/good.out" 's/.*enter the code: //p') && approve "$A" "$code" alice
 wait $pid; PRC=$?
 [ "$PRC" = 0 ] && t_pass "the real verification object signs in" || t_fail "real object" "rc=$PRC $(tail -3 "$T/good.out") | $(last_log)"
+# The control of every "no helper" above: the counter does count.
+[ "$(helpers)" -gt 0 ] && t_pass "the helper counter counts sign-ins" || t_fail "helper counter" "$(helpers)"
 t_done
