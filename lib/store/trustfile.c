@@ -73,6 +73,7 @@ check_parents(const char *path, const char *name, int fd, struct oidc_error *err
 	struct stat fst, st;
 	uid_t me = geteuid();
 	int links = 0;
+	size_t len;
 	ssize_t n;
 
 	if (path[0] == '/') {
@@ -116,11 +117,10 @@ walk:
 		/* Who may change what c names here. */
 		if (folder_ok(resolved, name, err) != 0)
 			return -1;
-		if (strlen(resolved) + 1 + strlen(c) + 1 > sizeof(resolved))
+		len = strlen(resolved);
+		if (snprintf(resolved + len, sizeof(resolved) - len, "%s%s", len > 1 ? "/" : "", c) >=
+		    (int)(sizeof(resolved) - len))
 			return oidc_error_set(err, OIDC_E_CONFIG, "cannot resolve %s: name too long", name);
-		if (strcmp(resolved, "/") != 0)
-			strcat(resolved, "/");
-		strcat(resolved, c);
 		if (lstat(resolved, &st) != 0)
 			return oidc_error_set(err, OIDC_E_CONFIG, "cannot resolve %s: %s", name, strerror(errno));
 		if (!S_ISLNK(st.st_mode))
