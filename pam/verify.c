@@ -145,7 +145,7 @@ verify_recheck(struct attempt *a, const struct oidc_config *cfg, struct session_
 {
 	struct session_ctx sctx = { module_syslog_warn, a->pamh };
 	struct oidc_error err = { 0 }, refused = { 0 };
-	json_t *rec = *recp, *fresh = NULL, *tokens = NULL;
+	json_t *rec = *recp, *fresh = NULL, *tokens = NULL, *claims = NULL;
 	enum reuse_recheck res = RECHECK_FAILED;
 	char id[SESSION_ID_LEN + 1];
 	const char *rt;
@@ -176,7 +176,7 @@ verify_recheck(struct attempt *a, const struct oidc_config *cfg, struct session_
 	/* err may hold a note (an unreadable cache) even when the refresh
 	 * went through: the call's result decides, never err alone. */
 	refreshed = flow_refresh(cfg, 1, rt, &tokens, &err) == 0;
-	if (refreshed && reuse_refresh_answer_check(cfg, rec, tokens, now, &refused) != 0) {
+	if (refreshed && reuse_refresh_answer_check(cfg, rec, tokens, now, &claims, &refused) != 0) {
 		/* The record is neither extended nor given the new refresh token. */
 		pam_syslog(a->pamh, LOG_WARNING,
 		    "session %.8s for %s not reused: the refresh answer was refused (%s: %s)", id, a->user,
@@ -188,6 +188,10 @@ verify_recheck(struct attempt *a, const struct oidc_config *cfg, struct session_
 		const char *nrt = json_string_value(json_object_get(tokens, "refresh_token"));
 
 		json_object_set_new(rec, "checked", json_integer((json_int_t)now));
+		/* What the IdP says now is what the next reuse checks (groups,
+		 * hd, acr, amr), as pam-oidc recheck keeps it. */
+		if (claims != NULL)
+			session_record_refresh_claims(cfg, rec, claims);
 		if (nrt != NULL) {
 			/* Rotation: the spent token is wiped before it is freed. */
 			json_wipe_member(rec, "refresh_token");
@@ -214,6 +218,7 @@ verify_recheck(struct attempt *a, const struct oidc_config *cfg, struct session_
 		break;
 	}
 out:
+	json_decref(claims);
 	flow_tokens_free(tokens);
 	session_unlock(lock);
 	return res;

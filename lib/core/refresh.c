@@ -36,18 +36,25 @@ out:
 
 int
 reuse_refresh_answer_check(const struct oidc_config *cfg, const json_t *rec, const json_t *tokens,
-    int64_t started, struct oidc_error *err)
+    int64_t started, json_t **claims_out, struct oidc_error *err)
 {
 	json_t *claims = NULL;
-	int rc;
 
+	if (claims_out != NULL)
+		*claims_out = NULL;
 	if (reuse_refresh_answer_claims(cfg, rec, tokens, started, &claims, err) != 0)
 		return -1;
 	/* What the IdP says now, not what the login proved, decides whether
 	 * the record still satisfies this service's policy (as pam-oidc
 	 * recheck decides, revoke_decide). */
-	rc = claims != NULL &&
-	    identity_check_policy(cfg, claims, json_string_value(json_object_get(rec, "user")), err) != 0 ? -1 : 0;
-	json_decref(claims);
-	return rc;
+	if (claims != NULL &&
+	    identity_check_policy(cfg, claims, json_string_value(json_object_get(rec, "user")), err) != 0) {
+		json_decref(claims);
+		return -1;
+	}
+	if (claims_out != NULL)
+		*claims_out = claims;
+	else
+		json_decref(claims);
+	return 0;
 }

@@ -46,9 +46,11 @@ enum reuse_recheck reuse_recheck_outcome(const struct oidc_config *cfg, enum oid
  * fresh fetch, issued after started) and must be the same person as rec
  * (OIDC Core §12.2: same iss and sub), and its claims must still satisfy
  * cfg's policy (identity_check_policy: groups, hd, acr, amr). 0 when
- * accepted (no ID token is accepted), -1 and err when refused. */
+ * accepted (no ID token is accepted), -1 and err when refused. With
+ * claims_out, the accepted claims (the caller's to free; NULL when no ID
+ * token came back), for the record to be brought up to date. */
 int reuse_refresh_answer_check(const struct oidc_config *cfg, const json_t *rec, const json_t *tokens,
-    int64_t started, struct oidc_error *err);
+    int64_t started, json_t **claims_out, struct oidc_error *err);
 /* The same, also giving the verified claims (*claims_out, the caller's to
  * free; left alone when no ID token came back). */
 int reuse_refresh_answer_claims(const struct oidc_config *cfg, const json_t *rec, const json_t *tokens,

@@ -238,9 +238,9 @@ test_refresh_answer(void **state)
 
 	(void)state;
 	/* No ID token in the answer: nothing to check. */
-	assert_int_equal(reuse_refresh_answer_check(&cfg, rec, none, 0, &err), 0);
+	assert_int_equal(reuse_refresh_answer_check(&cfg, rec, none, 0, NULL, &err), 0);
 	/* One that does not verify is refused, with the reason. */
-	assert_int_equal(reuse_refresh_answer_check(&cfg, rec, junk, 0, &err), -1);
+	assert_int_equal(reuse_refresh_answer_check(&cfg, rec, junk, 0, NULL, &err), -1);
 	assert_int_not_equal(err.reason, OIDC_OK);
 	json_decref(none);
 	json_decref(junk);
@@ -298,7 +298,7 @@ test_refresh_answer_policy(void **state)
 	EVP_PKEY *key = EVP_RSA_gen(2048);
 	struct oidc_config pcfg;
 	struct oidc_error err = { 0 };
-	json_t *rec, *tokens;
+	json_t *rec, *tokens, *fresh;
 	int64_t now = (int64_t)time(NULL);
 	size_t i;
 	static const struct {
@@ -338,10 +338,18 @@ test_refresh_answer_policy(void **state)
 		tok = sign_token(key, claims);
 		tokens = json_pack("{s:s, s:s}", "id_token", tok, "refresh_token", "rt2");
 		oidc_error_clear(&err);
-		if (reuse_refresh_answer_check(&pcfg, rec, tokens, now, &err) != cases[i].want)
+		fresh = (json_t *)&err;   /* must be overwritten either way */
+		if (reuse_refresh_answer_check(&pcfg, rec, tokens, now, &fresh, &err) != cases[i].want)
 			fail_msg("case %zu (%s): want %d (%s)", i, cases[i].extra, cases[i].want, err.text);
-		if (cases[i].want != 0)
+		if (cases[i].want != 0) {
 			assert_true(err.reason == OIDC_E_POLICY || err.reason == OIDC_E_GROUPS_OVERAGE);
+			assert_null(fresh);   /* refused claims never reach the record */
+		} else {
+			/* Accepted: the verified claims, for the record to keep. */
+			assert_non_null(fresh);
+			assert_string_equal(json_string_value(json_object_get(fresh, "hd")), "corp.example");
+			json_decref(fresh);
+		}
 		json_decref(tokens);
 		free(tok);
 		free(claims);
