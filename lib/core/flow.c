@@ -214,9 +214,10 @@ next_event(struct helper_proc *hp, int timeout_ms, const char *op, const char *w
 		 * "discovery" event outside a discover, or anything but its
 		 * answer in one, is not dropped but ends the attempt. */
 		if ((strcmp(kind, "discovery") == 0) != (strcmp(op, "discover") == 0) && strcmp(kind, "error") != 0) {
-			json_decref(m);
+			/* kind points into m: the message goes only after. */
 			oidc_error_set(err, OIDC_E_HELPER_PROTOCOL,
 			    "the helper sent a %s event during a %s; attempt ended", kind, op);
+			json_decref(m);
 			return IPC_READ_ERROR;
 		}
 		if (strcmp(kind, want) == 0 || (also != NULL && strcmp(kind, also) == 0)) {
