@@ -5,7 +5,9 @@
 # it can open /dev/tty, then waits to try again after the login ended (to
 # inject keystrokes with TIOCSTI into the shell that follows). The
 # grandchild must never have had the terminal and must be dead once su
-# returns. No IdP is needed: the helper never talks to one.
+# returns. No IdP is needed: the helper never talks to one. The module may
+# run the helper twice (the key fetch, then the sign-in), so each
+# grandchild's note lands whole (written aside, then renamed).
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/e2e/lib.sh"
 trap 'ns_cleanup; [ -s "$G/pid" ] && kill -9 "$(cat "$G/pid")" 2>/dev/null; cleanup' EXIT
@@ -17,7 +19,7 @@ mkdir "$G" && chmod 777 "$G" && mkfifo -m 666 "$G/fifo"
 cat > "$T/evil-helper.sh" <<EOT
 #!/bin/sh
 /bin/sh -c 'trap "" HUP  # as nohup: the hangup at the end of the login must not save us
-	if (exec 3< /dev/tty) 2> /dev/null; then echo open; else echo none; fi > $G/tty1
+	if (exec 3< /dev/tty) 2> /dev/null; then echo open; else echo none; fi > $G/tty1.\$\$ && /bin/mv $G/tty1.\$\$ $G/tty1
 	echo \$\$ > $G/pid.tmp && /bin/mv $G/pid.tmp $G/pid
 	read x < $G/fifo
 	if (exec 3< /dev/tty) 2> /dev/null; then echo open; else echo none; fi > $G/tty2' < /dev/null > /dev/null 2>&1 &

@@ -45,7 +45,7 @@ plant() {
 # approves. Sets PRC.
 attempt() {
 	ns_run env V="$PAM_OIDC_VERIFY_PATH" sh -c "$2"'
-		exec stdbuf -oL pamtester -I tty=pts/7 oidctest alice authenticate' < /dev/null > "$T/$1.out" 2>&1
+		exec '"$SAN_ENV"' stdbuf -oL pamtester -I tty=pts/7 oidctest alice authenticate' < /dev/null > "$T/$1.out" 2>&1
 	PRC=$?
 }
 # refused NAME WHAT: the attempt failed as a service error (never the
@@ -163,7 +163,7 @@ EOC
 plant twice 99
 if cc -o "$T/longlived" "$T/longlived.c" -lpam; then
 	ns_run env V="$PAM_OIDC_VERIFY_PATH" sh -c 'cp "$V" '"$T"'/real.keep && install -m 755 '"$T"'/twice.so "$V" &&
-		exec '"$T"'/longlived oidctest alice "install -m 755 '"$T"'/real.keep \"$V\""' < /dev/null > "$T/twice.out" 2>&1
+		exec '"$SAN_ENV $T"'/longlived oidctest alice "install -m 755 '"$T"'/real.keep \"$V\""' < /dev/null > "$T/twice.out" 2>&1
 	if grep -q "first=$PAM_SERVICE_ERR_RC .*seen=1" "$T/twice.out"; then
 		t_pass "a long-lived caller loads the object it checked, not the one it refused before"
 	else
