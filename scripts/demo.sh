@@ -117,12 +117,15 @@ sed 's/^/    /' "$T/reuse.out"
 echo "    ($(( ($(date +%s%N) - t0) / 1000000 )) ms, no browser, no network)"
 grep pam_oidc "$T/syslog.log" | tail -1 | sed 's/^/    /'
 [ $reuse = 0 ] || { echo "demo: the record did not serve alice's sudo" >&2; exit 1; }
+# On a terminal of its own (script: a pty), as a person would be: with no
+# terminal at all, pam_oidc would refuse at once (no one to see a code).
+on_tty() { script -qec "$*" /dev/null < /dev/null | tr -d '\r'; return "${PIPESTATUS[0]}"; }
 step "Someone else at the terminal (root's login, another user's su alice) is never served from it"
-ns pamtester sudo alice authenticate 2>&1 | sed 's/^/    /'
+ns bash -c "$(declare -f on_tty); on_tty pamtester sudo alice authenticate" 2>&1 | sed 's/^/    /'
 grep pam_oidc "$T/syslog.log" | tail -1 | sed 's/^/    /'
 step "pam-oidc revoke --user alice — takes effect on the very next PAM call"
 ns "$CLI" revoke --user alice | sed 's/^/    /'
-if as_alice pamtester sudo alice authenticate 2>&1 | sed 's/^/    /'; [ "${PIPESTATUS[0]}" = 0 ]; then
+if as_alice bash -c "$(declare -f on_tty); on_tty pamtester sudo alice authenticate" 2>&1 | sed 's/^/    /'; [ "${PIPESTATUS[0]}" = 0 ]; then
 	echo "demo: a revoked record still served" >&2; exit 1
 fi
 grep pam_oidc "$T/syslog.log" | tail -1 | sed 's/^/    /'
