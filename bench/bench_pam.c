@@ -219,7 +219,7 @@ main(int argc, char **argv)
 {
 	struct passwd *pw = getpwuid(geteuid());
 	const char *module = argc > 1 ? argv[1] : NULL, *dir = argc > 2 ? argv[2] : NULL;
-	FILE *jf = argc > 3 ? fopen(argv[3], "a") : NULL;
+	FILE *jf;
 	char text[2048];
 	int sizes[] = { 10, 1000, 10000 }, s, fails = 0, n = 1000;
 	double base = 0, oidc[3] = { 0 };
@@ -246,6 +246,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "bench_pam: the session store is root's; run as root\n");
 		return 2;
 	}
+	/* Only now: with --record, argv[3] is a user name, not the JSON file. */
+	jf = argc > 3 ? fopen(argv[3], "a") : NULL;
 	if (getenv("BENCH_CALLS"))
 		n = atoi(getenv("BENCH_CALLS"));
 	user = strdup(pw->pw_name);

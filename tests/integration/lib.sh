@@ -46,6 +46,20 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# bad_ca DIR: a CA of the bad server's own in DIR/ca.pem (d=DIR); then
+# mkcert NAME SAN issues DIR/NAME.pem and DIR/NAME.key from it.
+bad_ca() {
+	d=$1; mkdir -p "$d"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj "/CN=bad CA" \
+		-keyout "$d/ca.key" -out "$d/ca.pem" 2>/dev/null
+}
+mkcert() { # name san
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$1" \
+		-keyout "$d/$1.key" -out "$d/$1.csr" 2>/dev/null
+	printf 'subjectAltName=%s\n' "$2" > "$d/$1.ext"
+	openssl x509 -req -in "$d/$1.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial -days 1 \
+		-extfile "$d/$1.ext" -out "$d/$1.pem" 2>/dev/null
+}
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 # PIDs running this suite's helper copy, matched by executable: the module

@@ -5,16 +5,7 @@
 . "$top_srcdir/tests/integration/lib.sh"
 
 # Certificates: the bad server's own CA, and a cert for another host name.
-d=$T/bad; mkdir -p "$d"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj "/CN=bad CA" \
-	-keyout "$d/ca.key" -out "$d/ca.pem" 2>/dev/null
-mkcert() { # name san
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$1" \
-		-keyout "$d/$1.key" -out "$d/$1.csr" 2>/dev/null
-	printf 'subjectAltName=%s\n' "$2" > "$d/$1.ext"
-	openssl x509 -req -in "$d/$1.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial -days 1 \
-		-extfile "$d/$1.ext" -out "$d/$1.pem" 2>/dev/null
-}
+bad_ca "$T/bad"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj "/CN=other CA" \
 	-keyout "$d/other-ca.key" -out "$d/other-ca.pem" 2>/dev/null
 mkcert good IP:127.0.0.1

@@ -165,16 +165,7 @@ grep -q "^FAILED  .*malformed discovery event" "$T/out" && t_pass "a malformed e
 	t_fail "a malformed event: the FAILED line names it" "$(cat "$T/out")"
 
 # --- the bad server: discoveries the real IdP never sends ----------------------------
-d=$T/bad; mkdir -p "$d"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj "/CN=bad CA" \
-	-keyout "$d/ca.key" -out "$d/ca.pem" 2>/dev/null
-mkcert() { # name san
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$1" \
-		-keyout "$d/$1.key" -out "$d/$1.csr" 2>/dev/null
-	printf 'subjectAltName=%s\n' "$2" > "$d/$1.ext"
-	openssl x509 -req -in "$d/$1.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial -days 1 \
-		-extfile "$d/$1.ext" -out "$d/$1.pem" 2>/dev/null
-}
+bad_ca "$T/bad"
 mkcert good IP:127.0.0.1
 mkcert wrong DNS:wrong.example.test
 chmod 644 "$d"/*.pem
